@@ -1,0 +1,179 @@
+"""A delegate's facts from a file, judged exactly as the API judges them: for audits and
+disputes (`cme statement`), with no AWS at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cme.errors import CmeError, InvalidRequest
+from cme.facts import Attendance, Delegate, DelegateFacts, Evaluation, Scan, View, ViewKind
+from cme.programme import ID_PATTERN, Programme
+from cme.rules.judge import (
+    DEFAULT_SKEW,
+    is_repeat,
+    is_repeat_evaluation,
+    judge_cart_addition,
+    judge_evaluation,
+    judge_scan,
+    judge_view,
+    require_session,
+)
+from cme.timestamps import parse_aware
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A fact left out of the statement, with the code the API would have answered."""
+
+    kind: str
+    fact_id: str
+    code: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.fact_id}: {self.code} ({self.detail})"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedFacts:
+    delegate: Delegate
+    facts: DelegateFacts
+    refusals: tuple[Refusal, ...]
+
+
+def audit_facts(
+    programme: Programme, document: Any, *, now: datetime, skew: timedelta = DEFAULT_SKEW
+) -> AuditedFacts:
+    """Judge each fact of a FACTS document in turn; refused ones are reported, not fatal."""
+    if not isinstance(document, Mapping):
+        raise InvalidRequest("a facts document is a JSON object")
+    delegate = _delegate(document.get("delegate"))
+    refusals: list[Refusal] = []
+
+    def accept[F](kind: str, raw: Any, read: Callable[[Any], F], seen: dict[str, F],
+                  key_of: Callable[[F], str], same: Callable[[F, F], object]) -> None:
+        try:
+            fact = read(raw)
+            key = key_of(fact)
+            if key in seen:
+                same(seen[key], fact)  # a harmless repeat, or it raises the contract's error
+            else:
+                seen[key] = fact
+        except CmeError as error:
+            refusals.append(Refusal(kind, _fact_id(raw, kind), error.code, error.detail))
+        except (KeyError, TypeError, ValueError) as error:
+            refusals.append(Refusal(kind, _fact_id(raw, kind), "invalid_request", str(error)))
+
+    scans: dict[str, Scan] = {}
+    for raw in _list(document, "scans"):
+        accept("scan", raw, lambda r: _scan(programme, r, now, skew), scans,
+               lambda f: f.scan_id, lambda a, b: is_repeat(a, b, what=f"scan {b.scan_id}"))
+    views: dict[str, View] = {}
+    for raw in _list(document, "views"):
+        accept("view", raw, lambda r: _view(programme, r, now, skew), views,
+               lambda f: f.view_id, lambda a, b: is_repeat(a, b, what=f"view {b.view_id}"))
+    cart: dict[str, str] = {}
+    for raw in _list(document, "cart"):
+        accept("cart", raw, lambda r: _cart_item(programme, r), cart,
+               lambda f: f, lambda a, b: True)
+    evaluations: dict[str, Evaluation] = {}
+    for raw in _list(document, "evaluations"):
+        accept("evaluation", raw, lambda r: _evaluation(programme, r, now, skew), evaluations,
+               lambda f: f.session_id,
+               lambda a, b: is_repeat_evaluation(_comparable(a), _comparable(b), b.session_id))
+
+    facts = DelegateFacts(
+        delegate_id=delegate.delegate_id,
+        scans=tuple(scans.values()),
+        views=tuple(views.values()),
+        cart=frozenset(cart),
+        evaluations=evaluations,
+    )
+    return AuditedFacts(delegate, facts, tuple(refusals))
+
+
+def _delegate(raw: Any) -> Delegate:
+    if not isinstance(raw, Mapping):
+        raise InvalidRequest("facts need a delegate: {delegate_id, name, attendance}")
+    delegate_id = _ident(raw.get("delegate_id"), "delegate.delegate_id")
+    name = raw.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 200:
+        raise InvalidRequest("delegate.name is 1 to 200 characters")
+    try:
+        attendance = Attendance(raw.get("attendance", Attendance.IN_PERSON))
+    except ValueError as exc:
+        raise InvalidRequest("delegate.attendance is in_person or online") from exc
+    return Delegate(delegate_id, name, attendance)
+
+
+def _scan(programme: Programme, raw: Any, now: datetime, skew: timedelta) -> Scan:
+    scan_id = _ident(_get(raw, "scan_id"), "scan_id")
+    scanned_at = parse_aware(_get(raw, "scanned_at"))
+    day = judge_scan(programme, scanned_at, now=now, skew=skew)
+    return Scan(scan_id, scanned_at, day, str(raw.get("station_id", "")))
+
+
+def _view(programme: Programme, raw: Any, now: datetime, skew: timedelta) -> View:
+    view_id = _ident(_get(raw, "view_id"), "view_id")
+    session = require_session(programme, _ident(_get(raw, "session_id"), "session_id"))
+    kind = ViewKind(_get(raw, "kind"))
+    watched_at = parse_aware(_get(raw, "watched_at"))
+    seconds = raw.get("seconds")
+    if seconds is not None and (type(seconds) is not int or not 0 <= seconds <= 86400):
+        raise ValueError("seconds is an integer from 0 to 86400")
+    judge_view(programme, session, kind, watched_at, now=now, skew=skew)
+    return View(view_id, session.id, kind, watched_at, seconds)
+
+
+def _cart_item(programme: Programme, raw: Any) -> str:
+    session = require_session(programme, _ident(raw, "cart item"))
+    judge_cart_addition(session)
+    return session.id
+
+
+def _evaluation(programme: Programme, raw: Any, now: datetime, skew: timedelta) -> Evaluation:
+    session = require_session(programme, _ident(_get(raw, "session_id"), "session_id"))
+    submitted_at = parse_aware(_get(raw, "submitted_at"))
+    answers = raw.get("answers", {})
+    if not isinstance(answers, Mapping):
+        raise ValueError("answers is an object")
+    judge_evaluation(programme, session, submitted_at, now=now, skew=skew)
+    return Evaluation(session.id, submitted_at, dict(answers))
+
+
+def _comparable(evaluation: Evaluation) -> tuple[datetime, str]:
+    return evaluation.submitted_at, repr(sorted(evaluation.answers.items()))
+
+
+def _list(document: Mapping[str, Any], key: str) -> list[Any]:
+    value = document.get(key, [])
+    if not isinstance(value, list):
+        raise InvalidRequest(f"{key} is a list")
+    return value
+
+
+def _get(raw: Any, key: str) -> Any:
+    if not isinstance(raw, Mapping):
+        raise TypeError("each fact is an object")
+    if key not in raw:
+        raise KeyError(f"{key} is required")
+    return raw[key]
+
+
+def _ident(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise ValueError(f"{name} is not a valid id")
+    return value
+
+
+_ID_KEYS = {"scan": "scan_id", "view": "view_id", "evaluation": "session_id"}
+
+
+def _fact_id(raw: Any, kind: str) -> str:
+    """The id to report a refused fact by, whatever shape it came in."""
+    if isinstance(raw, Mapping):
+        return str(raw.get(_ID_KEYS.get(kind, ""), "?"))
+    return str(raw)[:64]

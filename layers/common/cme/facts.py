@@ -1,0 +1,62 @@
+"""What the service records about one delegate: the facts a credit statement is computed from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+
+class Attendance(StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+
+
+class ViewKind(StrEnum):
+    LIVE = "live"
+    ON_DEMAND = "on_demand"
+
+
+class Delegate(NamedTuple):
+    delegate_id: str
+    name: str
+    attendance: Attendance
+    email: str | None = None
+    profession: str | None = None
+
+
+class Scan(NamedTuple):
+    """A badge scan at a CME station. `scanned_at` is the device's time; `day` is its local
+    date in the event's zone, fixed when the scan was accepted."""
+
+    scan_id: str
+    scanned_at: datetime
+    day: date
+    station_id: str = ""
+
+
+class View(NamedTuple):
+    view_id: str
+    session_id: str
+    kind: ViewKind
+    watched_at: datetime
+    seconds: int | None = None
+
+
+class Evaluation(NamedTuple):
+    session_id: str
+    submitted_at: datetime
+    answers: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DelegateFacts:
+    """Every accepted fact of one delegate. Order never matters: the rules see sets."""
+
+    delegate_id: str
+    scans: tuple[Scan, ...] = ()
+    views: tuple[View, ...] = ()
+    cart: frozenset[str] = field(default_factory=frozenset)
+    evaluations: Mapping[str, Evaluation] = field(default_factory=dict)

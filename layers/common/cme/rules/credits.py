@@ -1,0 +1,233 @@
+"""The computation of RULES.md: credited sessions -> slot, day and event credits, exactly.
+
+Pure: no I/O, no clock. The statement depends only on the set of facts, never on the
+order they arrived in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from cme.amounts import convert, for_json
+from cme.facts import DelegateFacts
+from cme.programme import Programme, Session
+from cme.rules.evidence import evidence_policy
+
+ZERO = Decimal(0)
+
+
+class CartStatus(StrEnum):
+    CREDITED = "credited"
+    NOT_EVALUATED = "not_evaluated"
+    NO_EVIDENCE = "no_evidence"
+    NOT_ACCREDITED = "not_accredited"
+    PARALLEL = "parallel"
+
+
+class SlotCredit(NamedTuple):
+    slot_id: str
+    max: Decimal
+    credits: Decimal
+    sessions: tuple[str, ...]
+    """The sessions that gave the slot its credit."""
+
+
+class DayCredit(NamedTuple):
+    date: date
+    cap: Decimal
+    credits: Decimal
+    slots: tuple[SlotCredit, ...]
+
+
+class CartItem(NamedTuple):
+    session_id: str
+    status: CartStatus
+
+
+class ConvertedCredit(NamedTuple):
+    name: str
+    credits: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CreditStatement:
+    event_id: str
+    delegate_id: str
+    unit: str
+    total: Decimal
+    cap: Decimal
+    days: tuple[DayCredit, ...]
+    cart: tuple[CartItem, ...]
+    conversions: tuple[ConvertedCredit, ...]
+    certificate_ready: bool
+    missing_evaluations: tuple[str, ...]
+    capped_by_event_total: bool
+    """True when the event total, not the days, limited the total."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract's statement JSON (amounts stay `Decimal`; see `cme.jsonio`)."""
+        return {
+            "event_id": self.event_id,
+            "delegate_id": self.delegate_id,
+            "unit": self.unit,
+            "total": for_json(self.total),
+            "cap": for_json(self.cap),
+            "capped_by_event_total": self.capped_by_event_total,
+            "days": [
+                {
+                    "date": day.date.isoformat(),
+                    "credits": for_json(day.credits),
+                    "cap": for_json(day.cap),
+                    "slots": [
+                        {
+                            "slot_id": slot.slot_id,
+                            "max": for_json(slot.max),
+                            "credits": for_json(slot.credits),
+                            "sessions": list(slot.sessions),
+                        }
+                        for slot in day.slots
+                    ],
+                }
+                for day in self.days
+            ],
+            "cart": [{"session_id": i.session_id, "status": i.status.value} for i in self.cart],
+            "conversions": [
+                {"name": c.name, "credits": for_json(c.credits)} for c in self.conversions
+            ],
+            "certificate_ready": self.certificate_ready,
+            "missing_evaluations": list(self.missing_evaluations),
+        }
+
+
+def compute_statement(programme: Programme, facts: DelegateFacts) -> CreditStatement:
+    """A delegate's credits (RULES.md, "The computation").
+
+    A session is credited when it is in the cart, evaluated, accredited and has evidence.
+    Slot credit: the best set of non-overlapping credited sessions, capped at the slot's
+    maximum. Day credit: min(day cap, sum of its slots). Total: min(event total, sum of
+    days). Conversions: total x ratio.
+    """
+    evaluated = facts.evaluations.keys()
+    # Evaluating a session adds it to the cart.
+    in_cart = sorted(
+        (s for sid in facts.cart | evaluated if (s := programme.session(sid)) is not None),
+        key=_programme_order,
+    )
+    claimable = [s for s in in_cart if s.accredited and s.id in evaluated]
+    policy = evidence_policy(programme.event.policy.evidence)
+    with_evidence = policy.sessions_with_evidence(facts, claimable)
+
+    credited_by_slot: dict[str, list[Session]] = {}
+    for session in claimable:
+        if session.id in with_evidence:
+            credited_by_slot.setdefault(session.slot_id, []).append(session)
+
+    chosen: set[str] = set()
+    days: list[DayCredit] = []
+    for day in programme.days:
+        slots: list[SlotCredit] = []
+        for slot in programme.slots_of_day(day.date):
+            credit, picked = best_sessions(credited_by_slot.get(slot.id, ()), slot.max)
+            ids = tuple(s.id for s in picked)
+            chosen.update(ids)
+            slots.append(SlotCredit(slot.id, slot.max, credit, ids))
+        day_sum = sum((s.credits for s in slots), ZERO)
+        days.append(DayCredit(day.date, day.cap, min(day.cap, day_sum), tuple(slots)))
+
+    days_sum = sum((d.credits for d in days), ZERO)
+    event_cap = programme.event.accreditation.total
+    total = min(event_cap, days_sum)
+    missing = tuple(s.id for s in in_cart if s.id not in evaluated)
+    cart = tuple(
+        CartItem(s.id, _cart_status(s, evaluated, with_evidence, chosen)) for s in in_cart
+    )
+    return CreditStatement(
+        event_id=programme.event.id,
+        delegate_id=facts.delegate_id,
+        unit=programme.event.accreditation.unit,
+        total=total,
+        cap=event_cap,
+        days=tuple(days),
+        cart=cart,
+        conversions=tuple(
+            ConvertedCredit(c.name, convert(total, c.ratio)) for c in programme.event.conversions
+        ),
+        certificate_ready=bool(in_cart) and not missing and total > 0,
+        missing_evaluations=missing,
+        capped_by_event_total=days_sum > event_cap,
+    )
+
+
+def _cart_status(
+    session: Session, evaluated: Any, with_evidence: frozenset[str], chosen: set[str]
+) -> CartStatus:
+    """The first status that applies: not_accredited, not_evaluated, no_evidence, then
+    credited, or parallel when another session of its slot gave the credit."""
+    if not session.accredited:
+        return CartStatus.NOT_ACCREDITED
+    if session.id not in evaluated:
+        return CartStatus.NOT_EVALUATED
+    if session.id not in with_evidence:
+        return CartStatus.NO_EVIDENCE
+    return CartStatus.CREDITED if session.id in chosen else CartStatus.PARALLEL
+
+
+def _programme_order(session: Session) -> int:
+    return session.order
+
+
+def best_sessions(
+    credited: Sequence[Session], maximum: Decimal
+) -> tuple[Decimal, tuple[Session, ...]]:
+    """The slot rule: among sets of credited sessions that do not overlap in time (half-open
+    intervals), the one with the largest sum of credits capped at `maximum`; on a tie the
+    set with the fewest sessions, then the one whose sessions come first in the programme.
+
+    `credited` comes in programme order (start, then id). Sets of sessions that do not
+    overlap are chains in that order (each starts at or after the previous one's end), so
+    a dynamic programme over "best sum of a chain of k sessions starting at i" finds the
+    answer in O(n^3) for n credited sessions of the slot, instead of trying every subset.
+    """
+    n = len(credited)
+    if n == 0:
+        return ZERO, ()
+    if max(s.start for s in credited) < min(s.end for s in credited):
+        # Every pair overlaps (the usual case: parallel sessions): the best single one.
+        best = max(credited, key=lambda s: (min(s.credits, maximum), -s.order))
+        return min(best.credits, maximum), (best,)
+
+    # chain[i][k]: the largest sum of a chain of exactly k sessions whose first is i.
+    chain: list[dict[int, Decimal]] = [{} for _ in range(n)]
+    for i in range(n - 1, -1, -1):
+        here = credited[i]
+        chain[i][1] = here.credits
+        for j in range(i + 1, n):
+            if credited[j].start >= here.end:
+                for k, total in chain[j].items():
+                    if chain[i].get(k + 1, Decimal(-1)) < here.credits + total:
+                        chain[i][k + 1] = here.credits + total
+    best_of_size: dict[int, Decimal] = {}
+    for sums in chain:
+        for k, total in sums.items():
+            best_of_size[k] = max(best_of_size.get(k, total), total)
+    value = max(min(total, maximum) for total in best_of_size.values())
+    size = min(k for k, total in best_of_size.items() if min(total, maximum) == value)
+
+    # The chain of that size reaching `value` whose sessions come first in the programme.
+    picked: list[Session] = []
+    need, remaining, start_at = value, size, 0
+    while remaining:
+        for i in range(start_at, n):
+            fits = not picked or credited[i].start >= picked[-1].end
+            if fits and chain[i].get(remaining, Decimal(-1)) >= need:
+                picked.append(credited[i])
+                need -= credited[i].credits
+                remaining -= 1
+                start_at = i + 1
+                break
+    return value, tuple(picked)

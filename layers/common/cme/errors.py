@@ -58,6 +58,10 @@ class NotFound(CmeError):
 class MethodNotAllowed(CmeError):
     code = "method_not_allowed"
 
+    def __init__(self, detail: str, allowed: Sequence[str] = ()) -> None:
+        super().__init__(detail)
+        self.allowed = tuple(allowed)
+
 
 class UnknownEvent(CmeError):
     code = "unknown_event"

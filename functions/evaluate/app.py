@@ -1,0 +1,126 @@
+"""Evaluate function: the delegate's CME cart, session evaluations and credit statement."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from cme import api, recording
+from cme.schemas import ID_REGEX, CartChangeOut, CartOut, EvaluationIn, EvaluationOut, StatementOut
+
+app = api.create_app()
+runtime = api.runtime
+EventId = Annotated[str, Path(pattern=ID_REGEX)]
+DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
+SessionId = Annotated[str, Path(pattern=ID_REGEX)]
+CART = "/events/<event_id>/delegates/<delegate_id>/cart"
+
+
+@app.put(
+    CART + "/<session_id>",
+    summary="Add a session to the delegate's CME cart",
+    responses={
+        201: {"description": "Added", "content": {"application/json": {"model": CartChangeOut}}},
+        200: {
+            "description": "Already in the cart",
+            "content": {"application/json": {"model": CartChangeOut}},
+        },
+    },
+)
+def put_cart_item(
+    event_id: EventId, delegate_id: DelegateId, session_id: SessionId
+) -> Response[Any]:
+    added = recording.add_to_cart(
+        runtime.store(), event_id, delegate_id, session_id, now=runtime.now()
+    )
+    return api.json_response({"session_id": session_id, "in_cart": True}, 201 if added else 200)
+
+
+@app.delete(
+    CART + "/<session_id>",
+    summary="Remove a session from the cart (an evaluated one stays)",
+    responses={204: {"description": "Not in the cart (any more)"}},
+)
+def delete_cart_item(
+    event_id: EventId, delegate_id: DelegateId, session_id: SessionId
+) -> Response[Any]:
+    recording.remove_from_cart(runtime.store(), event_id, delegate_id, session_id)
+    return Response(status_code=204, body="")
+
+
+@app.get(
+    CART,
+    summary="The delegate's cart with where each evaluation stands",
+    responses={
+        200: {"description": "The cart", "content": {"application/json": {"model": CartOut}}}
+    },
+)
+def get_cart(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
+    lines = recording.cart(runtime.store(), event_id, delegate_id, now=runtime.now())
+    items = [
+        {
+            "session_id": line.session_id,
+            "title": line.title,
+            "slot_id": line.slot_id,
+            "date": line.date,
+            "evaluation": line.evaluation.value,
+            "evaluation_opens_at": line.evaluation_opens_at,
+        }
+        for line in lines
+    ]
+    return api.json_response({"items": items})
+
+
+@app.put(
+    "/events/<event_id>/delegates/<delegate_id>/evaluations/<session_id>",
+    summary="Submit the delegate's evaluation of a session (final; the session joins the cart)",
+    responses={
+        201: {"description": "Stored", "content": {"application/json": {"model": EvaluationOut}}},
+        200: {
+            "description": "A retry with the same instant and answers",
+            "content": {"application/json": {"model": EvaluationOut}},
+        },
+    },
+)
+def put_evaluation(
+    event_id: EventId,
+    delegate_id: DelegateId,
+    session_id: SessionId,
+    evaluation: Annotated[EvaluationIn, Body()],
+) -> Response[Any]:
+    stored = recording.record_evaluation(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        session_id,
+        submitted_at=evaluation.submitted_at,
+        answers=evaluation.answers,
+        now=runtime.now(),
+        skew=runtime.settings.clock_skew,
+    )
+    payload = {
+        "session_id": session_id,
+        "submitted_at": evaluation.submitted_at,
+        "duplicate": not stored,
+    }
+    return api.json_response(payload, 201 if stored else 200)
+
+
+@app.get(
+    "/events/<event_id>/delegates/<delegate_id>/credits",
+    summary="The delegate's credit statement",
+    responses={
+        200: {
+            "description": "The statement",
+            "content": {"application/json": {"model": StatementOut}},
+        }
+    },
+)
+def get_credits(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
+    statement = recording.statement(runtime.store(), event_id, delegate_id)
+    return api.json_response(statement.as_dict())
+
+
+lambda_handler = api.lambda_entry(app)

@@ -1,0 +1,122 @@
+"""Scan function: badge scans from CME stations (one, or a batch from an offline station
+syncing late) and online / on-demand views."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from pydantic import TypeAdapter, ValidationError
+
+from cme import api, recording
+from cme.errors import CmeError
+from cme.facts import ViewKind
+from cme.schemas import ID_REGEX, BatchOut, ScanBatchIn, ScanIn, ScanOut, ViewIn, ViewOut
+
+app = api.create_app()
+runtime = api.runtime
+EventId = Annotated[str, Path(pattern=ID_REGEX)]
+DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
+_scan_shape = TypeAdapter(ScanIn)
+
+
+def _record(event_id: str, scan: ScanIn) -> recording.ScanRecorded:
+    return recording.record_scan(
+        runtime.store(),
+        event_id,
+        scan_id=scan.scan_id,
+        delegate_id=scan.delegate_id,
+        station_id=scan.station_id,
+        scanned_at=scan.scanned_at,
+        now=runtime.now(),
+        skew=runtime.settings.clock_skew,
+    )
+
+
+@app.post(
+    "/events/<event_id>/scans",
+    summary="Record a badge scan at a CME station",
+    responses={
+        201: {"description": "Stored", "content": {"application/json": {"model": ScanOut}}},
+        200: {
+            "description": "A retry of a stored scan",
+            "content": {"application/json": {"model": ScanOut}},
+        },
+    },
+)
+def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[Any]:
+    recorded = _record(event_id, scan)
+    payload = {"scan_id": recorded.scan_id, "day": recorded.day, "duplicate": recorded.duplicate}
+    return api.json_response(payload, 200 if recorded.duplicate else 201)
+
+
+@app.post(
+    "/events/<event_id>/scans/batch",
+    summary="Record up to 500 scans from a station syncing late",
+    responses={
+        200: {
+            "description": "One result per scan, in request order",
+            "content": {"application/json": {"model": BatchOut}},
+        }
+    },
+)
+def post_scan_batch(event_id: EventId, batch: Annotated[ScanBatchIn, Body()]) -> Response[Any]:
+    recording.load_programme(runtime.store(), event_id)  # 404 for the whole batch
+    results = [_batch_result(event_id, raw) for raw in batch.scans]
+    return api.json_response({"results": results})
+
+
+def _batch_result(event_id: str, raw: Any) -> dict[str, Any]:
+    scan_id = raw.get("scan_id") if isinstance(raw, dict) else None
+    scan_id = scan_id if isinstance(scan_id, str) else None
+    try:
+        scan = _scan_shape.validate_python(raw)
+    except ValidationError:
+        return {"scan_id": scan_id, "status": 422, "code": "invalid_request"}
+    try:
+        recorded = _record(event_id, scan)
+    except CmeError as error:
+        return {"scan_id": scan.scan_id, "status": api.status_of(error), "code": error.code}
+    return {
+        "scan_id": recorded.scan_id,
+        "status": 200 if recorded.duplicate else 201,
+        "day": recorded.day,
+    }
+
+
+@app.post(
+    "/events/<event_id>/delegates/<delegate_id>/views",
+    summary="Record a live or on-demand view of a session",
+    responses={
+        201: {"description": "Stored", "content": {"application/json": {"model": ViewOut}}},
+        200: {
+            "description": "A retry of a stored view",
+            "content": {"application/json": {"model": ViewOut}},
+        },
+    },
+)
+def post_view(
+    event_id: EventId, delegate_id: DelegateId, view: Annotated[ViewIn, Body()]
+) -> Response[Any]:
+    recorded = recording.record_view(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        view_id=view.view_id,
+        session_id=view.session_id,
+        kind=ViewKind(view.kind),
+        watched_at=view.watched_at,
+        seconds=view.seconds,
+        now=runtime.now(),
+        skew=runtime.settings.clock_skew,
+    )
+    payload = {
+        "view_id": recorded.view_id,
+        "session_id": recorded.session_id,
+        "duplicate": recorded.duplicate,
+    }
+    return api.json_response(payload, 200 if recorded.duplicate else 201)
+
+
+lambda_handler = api.lambda_entry(app)

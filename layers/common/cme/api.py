@@ -1,0 +1,249 @@
+"""HTTP for every function: the resolver factory, the runtime (store, clock, settings) and the
+one map from domain errors to status codes and problem+json.
+
+Handlers stay thin: a route parses (pydantic, via the resolver's validation), calls one
+domain function with the store and the clock, and shapes the answer with `json_response`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cme import errors
+from cme.jsonio import dumps, loads
+from cme.observability import logger
+from cme.settings import Settings, settings
+from cme.store import Store
+from cme.timestamps import Clock, system_clock
+
+PROBLEM_JSON = "application/problem+json"
+JSON = "application/json"
+
+STATUS: dict[type[errors.CmeError], int] = {
+    errors.MalformedBody: 400,
+    errors.BodyTooLarge: 413,
+    errors.InvalidRequest: 422,
+    errors.Unauthorized: 403,
+    errors.NotFound: 404,
+    errors.MethodNotAllowed: 405,
+    errors.UnknownEvent: 404,
+    errors.UnknownDelegate: 404,
+    errors.UnknownSession: 404,
+    errors.UnknownCertificate: 404,
+    errors.NoCertificate: 404,
+    errors.InvalidProgramme: 422,
+    errors.NotAConferenceDay: 422,
+    errors.ScannedInFuture: 422,
+    errors.ViewBeforeSession: 422,
+    errors.ViewAfterSession: 422,
+    errors.OutsideOnDemandWindow: 422,
+    errors.NotRecorded: 422,
+    errors.SessionNotAccredited: 422,
+    errors.EvaluationNotOpen: 409,
+    errors.ClaimDeadlinePassed: 409,
+    errors.AlreadyEvaluated: 409,
+    errors.IdReused: 409,
+    errors.EvaluationsIncomplete: 409,
+    errors.NoCredits: 409,
+    errors.Throttled: 503,
+}
+"""The one place where a domain error becomes an HTTP status."""
+
+
+def status_of(error: errors.CmeError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 422
+
+
+@dataclass
+class Runtime:
+    """What a function's routes need besides the request: replaced by tests (a frozen
+    clock, a store on moto) and created lazily in Lambda."""
+
+    clock: Clock = system_clock
+    store_factory: Callable[[], Store] = field(default=Store.default)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def store(self) -> Store:
+        return self.store_factory()
+
+    @property
+    def settings(self) -> Settings:
+        return settings()
+
+
+runtime = Runtime()
+
+
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """A JSON answer serialised here, so amounts leave as exact numbers (`cme.jsonio`)."""
+    return Response(status_code=status, content_type=JSON, body=dumps(payload), headers=headers)
+
+
+def problem(error: errors.CmeError) -> Response[Any]:
+    status = status_of(error)
+    body = {
+        "status": status,
+        "title": HTTPStatus(status).phrase,
+        "detail": error.detail,
+        "code": error.code,
+        **error.extra(),
+    }
+    headers = {}
+    if isinstance(error, errors.Throttled):
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, errors.MethodNotAllowed) and error.allowed:
+        headers["Allow"] = ", ".join(error.allowed)
+    return Response(
+        status_code=status, content_type=PROBLEM_JSON, body=dumps(body), headers=headers
+    )
+
+
+def create_app() -> APIGatewayRestResolver:
+    """A REST proxy resolver with validation, exact JSON and the contract's errors."""
+    app = APIGatewayRestResolver(
+        enable_validation=True,
+        serializer=dumps,
+        json_body_deserializer=loads,
+    )
+
+    def domain_error(error: errors.CmeError) -> Response[Any]:
+        if status_of(error) >= 500:
+            logger.warning("store unavailable", extra={"code": error.code})
+        return problem(error)
+
+    def invalid_request(error: RequestValidationError) -> Response[Any]:
+        return problem(_request_problem(error.errors()))
+
+    def not_found(_: NotFoundError) -> Response[Any]:
+        method = app.current_event.http_method.upper()
+        path = app.current_event.path
+        allowed = sorted(
+            {r.method for r in app._static_routes + app._dynamic_routes if r.rule.match(path)}
+        )
+        if allowed:
+            return problem(errors.MethodNotAllowed(f"{method} is not allowed here", allowed))
+        return problem(errors.NotFound(f"no such resource: {path}"))
+
+    def unexpected(error: Exception) -> Response[Any]:
+        logger.exception("unexpected error")
+        body = {
+            "status": 500,
+            "title": "Internal Server Error",
+            "detail": "something went wrong on our side; it is logged",
+            "code": "internal_error",
+        }
+        return Response(status_code=500, content_type=PROBLEM_JSON, body=dumps(body))
+
+    # Registered by call, not as decorators: powertools' decorators are untyped.
+    app.exception_handler(errors.CmeError)(domain_error)
+    app.exception_handler(RequestValidationError)(invalid_request)
+    app.not_found(not_found)
+    app.exception_handler(Exception)(unexpected)
+    return app
+
+
+def _request_problem(details: Sequence[Any]) -> errors.InvalidRequest:
+    """400 when the body is not JSON or not an object; otherwise 422 naming the fields."""
+    for detail in details:
+        location = tuple(detail.get("loc", ()))
+        if detail.get("type") == "json_invalid" or (
+            location == ("body",)
+            and detail.get("type")
+            in {"model_attributes_type", "dict_type", "missing", "model_type"}
+        ):
+            return errors.MalformedBody("the body is not a JSON object")
+    fields = [
+        {
+            "path": ".".join(str(part) for part in detail.get("loc", ())),
+            "code": str(detail.get("type", "invalid")),
+            "detail": str(detail.get("msg", "")),
+        }
+        for detail in details
+    ]
+    names = ", ".join(f["path"] for f in fields[:5]) or "the request"
+    return errors.InvalidRequest(f"invalid: {names}", fields)
+
+
+_IDS = re.compile(r"/(events|delegates|certificates)/([^/]+)")
+_ID_NAMES = {"events": "event_id", "delegates": "delegate_id", "certificates": "serial"}
+
+
+def handle(
+    app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext
+) -> dict[str, Any]:
+    """Run one API Gateway REST proxy event through the app: refuse bodies that are too
+    large or not UTF-8 before routing, and log with the ids of the path."""
+    logger.append_keys(**{_ID_NAMES[k]: v for k, v in _IDS.findall(event.get("path") or "")})
+    refusal = _body_refusal(event)
+    if refusal is not None:
+        return _as_proxy_result(problem(refusal))
+    return app.resolve(event, context)
+
+
+def _body_refusal(event: dict[str, Any]) -> errors.CmeError | None:
+    body = event.get("body")
+    if body is None:
+        return None
+    raw: bytes
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            return errors.MalformedBody("the body is not valid base64")
+    else:
+        raw = body.encode("utf-8", "surrogatepass")
+    if len(raw) > settings().max_body_bytes:
+        return errors.BodyTooLarge(f"the body is over {settings().max_body_bytes} bytes")
+    if event.get("isBase64Encoded"):
+        try:
+            event["body"] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return errors.MalformedBody("the body is not UTF-8")
+        event["isBase64Encoded"] = False
+    return None
+
+
+def _as_proxy_result(response: Response[Any]) -> dict[str, Any]:
+    """A response given before routing, in the shape a REST proxy integration returns."""
+    return {
+        "statusCode": response.status_code,
+        "headers": {k: v for k, v in response.headers.items() if isinstance(v, str)},
+        "multiValueHeaders": {},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
+def lambda_entry(
+    app: APIGatewayRestResolver,
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The function's `lambda_handler`: logging context (request id as correlation id,
+    state cleared between invocations) around `handle`."""
+
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+    )
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return handle(app, event, context)
+
+    return lambda_handler

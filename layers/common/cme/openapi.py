@@ -1,0 +1,102 @@
+"""The OpenAPI document of the whole API (every function's routes), generated from the
+functions' own resolvers by `python -m cme.openapi --write` and shipped in the layer as
+`openapi.json`, so that serving it costs nothing; a test keeps it equal to a fresh
+generation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import resources
+from typing import Any
+
+from cme.schemas import Problem
+
+PUBLIC_OPERATIONS = {("/certificates/{serial}", "get"), ("/openapi.json", "get")}
+ERROR_STATUSES = {
+    "400": "The body is not a JSON object (invalid_request)",
+    "403": "Missing or wrong x-api-key (unauthorized)",
+    "404": "Unknown route, event, delegate, session or certificate",
+    "405": "Method not allowed on this path (method_not_allowed)",
+    "409": "Conflict with what is stored (see code)",
+    "413": "Body over 1 MB (invalid_request)",
+    "422": "The request does not fit the schema or a rule refuses it (see code)",
+    "429": "Throttled by the API's usage plan (throttled)",
+    "503": "The store is busy: retry after Retry-After seconds (throttled)",
+}
+
+
+def build_document(apps: dict[str, Any]) -> dict[str, Any]:
+    """Merge the functions' OpenAPI schemas into one document with the API-key security
+    scheme and the contract's problem responses on every operation."""
+    from cme import __version__
+
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "cme-credits",
+            "version": __version__,
+            "description": "CME credits at medical congresses: scans, views, carts, "
+            "evaluations, credit statements and verifiable certificates.",
+        },
+        "servers": [{"url": "/v1"}],
+        "paths": {},
+        "components": {
+            "schemas": {},
+            "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}},
+        },
+        "security": [{"apiKey": []}],
+    }
+    for name in sorted(apps):
+        schema = (
+            apps[name]
+            .get_openapi_schema(title="cme-credits", version=__version__)
+            .model_dump(mode="json", by_alias=True, exclude_none=True)
+        )
+        for path, operations in schema.get("paths", {}).items():
+            document["paths"].setdefault(path, {}).update(operations)
+        document["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
+    document["components"]["schemas"]["Problem"] = Problem.model_json_schema()
+    problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_STATUSES.items():
+                if (path, method) in PUBLIC_OPERATIONS and status == "403":
+                    continue
+                responses[status] = {"description": description, "content": problem_ref}
+            if (path, method) in PUBLIC_OPERATIONS:
+                operation["security"] = []
+    for unused in ("HTTPValidationError", "ValidationError"):
+        document["components"]["schemas"].pop(unused, None)
+    return document
+
+
+def served_document() -> str:
+    """The shipped document, as text."""
+    return resources.files("cme").joinpath("openapi.json").read_text(encoding="utf-8")
+
+
+def generate() -> dict[str, Any]:
+    from cme.local.functions import available_functions, load_function
+
+    return build_document({name: load_function(name).app for name in available_functions()})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="write cme/openapi.json")
+    args = parser.parse_args(argv)
+    text = json.dumps(generate(), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    if args.write:
+        target = resources.files("cme").joinpath("openapi.json")
+        with resources.as_file(target) as path:
+            path.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

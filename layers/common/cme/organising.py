@@ -1,0 +1,175 @@
+"""The organiser's side: loading the programme, registering delegates, the report."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from cme.errors import InvalidProgramme, InvalidRequest, Problem, UnknownEvent
+from cme.facts import Delegate
+from cme.programme import ID_PATTERN, Programme, build_programme, programme_document
+from cme.recording import load_programme
+from cme.rules.credits import compute_statement
+from cme.store import References, Store, StoredProgramme, WriteRefused
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeSaved:
+    created: bool
+    version: int
+    warnings: tuple[Problem, ...]
+
+
+def put_programme(store: Store, event_id: str, document: Any, *, now: datetime) -> ProgrammeSaved:
+    """Validate and store the programme (`event.id` must equal the path). A replacement may
+    not drop a day, slot or session that stored facts refer to, nor change the timezone
+    once facts exist (RULES.md, "When the programme changes")."""
+    loaded = build_programme(document)
+    programme = loaded.programme
+    if programme.event.id != event_id:
+        raise InvalidProgramme(
+            [Problem("event.id", "id_mismatch", f"event.id must be {event_id}, as in the path")],
+            loaded.warnings,
+        )
+    for _attempt in range(3):
+        current = store.programme_fresh(event_id)
+        if current is not None:
+            problems = _replacement_problems(store, current, programme)
+            if problems:
+                raise InvalidProgramme(problems, loaded.warnings)
+        try:
+            saved = store.save_programme(
+                event_id,
+                programme_document(programme),
+                replaces=None if current is None else current.version,
+                now=now,
+            )
+        except WriteRefused:
+            continue  # another replacement landed in between: judge against it
+        return ProgrammeSaved(current is None, saved.version, loaded.warnings)
+    raise InvalidProgramme(
+        [Problem("", "concurrent_update", "the programme changed meanwhile; send it again")]
+    )
+
+
+def _replacement_problems(store: Store, current: StoredProgramme, new: Programme) -> list[Problem]:
+    old = build_programme(current.document).programme
+    removed_days = {d.date for d in old.days} - {d.date for d in new.days}
+    removed_sessions = {s.id for s in old.sessions} - {s.id for s in new.sessions}
+    zone_changed = old.event.timezone != new.event.timezone
+    if not (removed_days or removed_sessions or zone_changed):
+        return []
+    refs: References = store.references(current.event_id)
+    problems: list[Problem] = []
+    if zone_changed and refs.any_facts:
+        problems.append(
+            Problem(
+                "event.timezone",
+                "timezone_locked",
+                f"facts are stored in {old.event.timezone}; the timezone cannot change now",
+            )
+        )
+    lost_sessions = sorted(removed_sessions & refs.sessions)
+    for session_id in lost_sessions:
+        problems.append(
+            Problem(
+                "sessions",
+                "referenced_session_removed",
+                f"stored facts refer to session {session_id}",
+            )
+        )
+    lost_slots = sorted(
+        {s.slot_id for sid in lost_sessions if (s := old.session(sid))} - {s.id for s in new.slots}
+    )
+    for slot_id in lost_slots:
+        problems.append(
+            Problem("slots", "referenced_slot_removed", f"stored facts refer to slot {slot_id}")
+        )
+    session_days = {s.date for sid in lost_sessions if (s := old.session(sid))}
+    for day in sorted(removed_days & (refs.days | session_days)):
+        problems.append(
+            Problem("days", "referenced_day_removed", f"stored facts refer to {day.isoformat()}")
+        )
+    return problems
+
+
+def get_programme(store: Store, event_id: str) -> dict[str, Any]:
+    stored = store.programme(event_id)
+    if stored is None:
+        raise UnknownEvent(f"no event {event_id}")
+    return stored.document
+
+
+def put_delegate(store: Store, event_id: str, delegate: Delegate, *, now: datetime) -> bool:
+    """Register (True) or update (False) a delegate. Attendance is registration data: it
+    never rewrites credits."""
+    load_programme(store, event_id)
+    return store.save_delegate(event_id, delegate, now=now)
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    delegate_id: str
+    name: str
+    attendance: str
+    total: Decimal
+    days: dict[date, Decimal]
+    certificate_serial: str | None
+    certificate_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    event_id: str
+    days: tuple[date, ...]
+    rows: list[ReportRow]
+    next_cursor: str | None
+
+
+def report_page(store: Store, event_id: str, *, limit: int, cursor: str | None) -> ReportPage:
+    """A page of delegates with their credits, computed from the stored facts now (never a
+    stale summary), paged through the event's partition without a table scan."""
+    programme = load_programme(store, event_id)
+    after = decode_cursor(cursor) if cursor else None
+    records, last = store.delegate_records(event_id, after=after, limit=limit)
+    rows = []
+    for record in records:
+        statement = compute_statement(programme, record.facts)
+        rows.append(
+            ReportRow(
+                delegate_id=record.delegate.delegate_id,
+                name=record.delegate.name,
+                attendance=record.delegate.attendance.value,
+                total=statement.total,
+                days={d.date: d.credits for d in statement.days},
+                certificate_serial=None,
+                certificate_status=None,
+            )
+        )
+    return ReportPage(
+        event_id=event_id,
+        days=tuple(d.date for d in programme.days),
+        rows=rows,
+        next_cursor=encode_cursor(last) if last else None,
+    )
+
+
+def encode_cursor(delegate_id: str) -> str:
+    return base64.urlsafe_b64encode(delegate_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("cursor is not one this service gave", [{"path": "cursor"}]) from exc
+    if not ID_PATTERN.match(text):
+        raise InvalidRequest("cursor is not one this service gave", [{"path": "cursor"}])
+    return text

@@ -1,0 +1,332 @@
+"""Recording what delegates do (scans, views, cart, evaluations) and reading it back as a
+credit statement. Domain logic between the handlers and the store: it applies the rules
+(`cme.rules`) in the contract's order of precedence and turns the store's conditional
+write outcomes into the contract's answers.
+
+Order of precedence (CONTRACT.md): 404 unknown_event / unknown_delegate / unknown_session,
+then the idempotent 200, then already_evaluated / id_reused, then the rules. The happy path
+costs one conditional write; the checks that order errors run only once a write or a rule
+has refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cme.errors import CmeError, UnknownDelegate, UnknownEvent
+from cme.facts import Evaluation, Scan, View, ViewKind
+from cme.programme import Programme, Session, build_programme
+from cme.rules.credits import CreditStatement, compute_statement
+from cme.rules.judge import (
+    EvaluationWindow,
+    evaluation_window,
+    is_repeat,
+    is_repeat_evaluation,
+    judge_cart_addition,
+    judge_cart_removal,
+    judge_evaluation,
+    judge_scan,
+    judge_view,
+    require_session,
+)
+from cme.store import DelegateRecord, Store, WriteRefused, canonical_answers
+
+_built: dict[tuple[str, int], Programme] = {}
+
+
+def load_programme(store: Store, event_id: str) -> Programme:
+    """The event's programme (404 `unknown_event`), built once per stored version."""
+    stored = store.programme(event_id)
+    if stored is None:
+        raise UnknownEvent(f"no event {event_id}")
+    key = (event_id, stored.version)
+    programme = _built.get(key)
+    if programme is None:
+        programme = build_programme(stored.document).programme
+        _built.clear()  # one event per deployment is the norm: keep the latest only
+        _built[key] = programme
+    return programme
+
+
+def load_delegate(store: Store, event_id: str, delegate_id: str) -> DelegateRecord:
+    record = store.delegate_record(event_id, delegate_id)
+    if record is None:
+        raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}")
+    return record
+
+
+def _session(store: Store, programme: Programme, delegate_id: str, session_id: str) -> Session:
+    """The session, or 404 — `unknown_delegate` first when the delegate is unknown too."""
+    session = programme.session(session_id)
+    if session is None and not store.delegate_exists(programme.event.id, delegate_id):
+        raise UnknownDelegate(f"no delegate {delegate_id} at {programme.event.id}")
+    return require_session(programme, session_id)
+
+
+# --------------------------------------------------------------------------- scans
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecorded:
+    scan_id: str
+    day: date
+    duplicate: bool
+
+
+def record_scan(
+    store: Store,
+    event_id: str,
+    *,
+    scan_id: str,
+    delegate_id: str,
+    station_id: str,
+    scanned_at: datetime,
+    now: datetime,
+    skew: timedelta,
+) -> ScanRecorded:
+    """A badge scan at a CME station. A retry is a duplicate, never a second fact; a refused
+    scan stores no fact and is kept apart with its reason for the organiser."""
+    programme = load_programme(store, event_id)
+    content = (delegate_id, station_id, scanned_at)
+
+    def repeat() -> ScanRecorded | None:
+        guard = store.scan_guard(event_id, scan_id)
+        if guard is None:
+            return None
+        is_repeat(
+            (guard.delegate_id, guard.station_id, guard.scanned_at), content, what=f"scan {scan_id}"
+        )
+        return ScanRecorded(scan_id, date.fromisoformat(guard.day), duplicate=True)
+
+    def refuse(error: CmeError) -> CmeError:
+        store.refuse_scan(
+            event_id,
+            scan_id=scan_id,
+            delegate_id=delegate_id,
+            station_id=station_id,
+            scanned_at=scanned_at,
+            received_at=now,
+            code=error.code,
+            detail=error.detail,
+        )
+        return error
+
+    try:
+        day = judge_scan(programme, scanned_at, now=now, skew=skew)
+    except CmeError as refusal:
+        if not store.delegate_exists(event_id, delegate_id):
+            raise refuse(UnknownDelegate(f"no delegate {delegate_id} at {event_id}")) from None
+        if (seen := repeat()) is not None:
+            return seen
+        raise refuse(refusal) from None
+
+    try:
+        store.add_scan(
+            event_id, delegate_id, Scan(scan_id, scanned_at, day, station_id), received_at=now
+        )
+    except WriteRefused as refused:
+        if "delegate" in refused.failed:
+            raise refuse(UnknownDelegate(f"no delegate {delegate_id} at {event_id}")) from None
+        if (seen := repeat()) is not None:
+            return seen
+        raise
+    return ScanRecorded(scan_id, day, duplicate=False)
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True, slots=True)
+class ViewRecorded:
+    view_id: str
+    session_id: str
+    duplicate: bool
+
+
+def record_view(
+    store: Store,
+    event_id: str,
+    delegate_id: str,
+    *,
+    view_id: str,
+    session_id: str,
+    kind: ViewKind,
+    watched_at: datetime,
+    seconds: int | None,
+    now: datetime,
+    skew: timedelta,
+) -> ViewRecorded:
+    """A live or on-demand view (`watched_at`: when watching began)."""
+    programme = load_programme(store, event_id)
+    session = _session(store, programme, delegate_id, session_id)
+    view = View(view_id, session.id, kind, watched_at, seconds)
+
+    def repeat() -> ViewRecorded | None:
+        guard = store.view_guard(event_id, view_id)
+        if guard is None:
+            return None
+        stored = (
+            guard.delegate_id,
+            guard.session_id,
+            guard.view_kind,
+            guard.watched_at,
+            None if guard.seconds is None else int(guard.seconds),
+        )
+        incoming = (delegate_id, view.session_id, view.kind.value, watched_at, seconds)
+        is_repeat(stored, incoming, what=f"view {view_id}")
+        return ViewRecorded(view_id, session.id, duplicate=True)
+
+    try:
+        judge_view(programme, session, kind, watched_at, now=now, skew=skew)
+    except CmeError:
+        if not store.delegate_exists(event_id, delegate_id):
+            raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
+        if (seen := repeat()) is not None:
+            return seen
+        raise
+
+    try:
+        store.add_view(event_id, delegate_id, view, received_at=now)
+    except WriteRefused as refused:
+        if "delegate" in refused.failed:
+            raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
+        if (seen := repeat()) is not None:
+            return seen
+        raise
+    return ViewRecorded(view_id, session.id, duplicate=False)
+
+
+# --------------------------------------------------------------------------- cart
+
+
+def add_to_cart(
+    store: Store, event_id: str, delegate_id: str, session_id: str, *, now: datetime
+) -> bool:
+    """Claim a session; True when added, False when it was already in the cart."""
+    programme = load_programme(store, event_id)
+    session = _session(store, programme, delegate_id, session_id)
+    try:
+        judge_cart_addition(session)
+    except CmeError:
+        record = load_delegate(store, event_id, delegate_id)
+        if session.id in record.facts.cart:
+            return False
+        raise
+    try:
+        store.add_to_cart(event_id, delegate_id, session.id, now=now)
+    except WriteRefused as refused:
+        if "delegate" in refused.failed:
+            raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
+        return False
+    return True
+
+
+def remove_from_cart(store: Store, event_id: str, delegate_id: str, session_id: str) -> None:
+    """Drop a session from the cart (done also when it was not there); an evaluated one stays."""
+    programme = load_programme(store, event_id)
+    session = _session(store, programme, delegate_id, session_id)
+    try:
+        store.remove_from_cart(event_id, delegate_id, session.id)
+    except WriteRefused as refused:
+        if "delegate" in refused.failed:
+            raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
+        judge_cart_removal(session.id, evaluated="evaluation" in refused.failed)
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    session_id: str
+    title: str
+    slot_id: str
+    date: date
+    evaluation: EvaluationWindow
+    evaluation_opens_at: datetime
+
+
+def cart(store: Store, event_id: str, delegate_id: str, *, now: datetime) -> list[CartLine]:
+    """The cart in programme order, with where each evaluation stands right now."""
+    programme = load_programme(store, event_id)
+    record = load_delegate(store, event_id, delegate_id)
+    facts = record.facts
+    sessions = sorted(
+        (s for sid in facts.cart | facts.evaluations.keys() if (s := programme.session(sid))),
+        key=lambda s: s.order,
+    )
+    return [
+        CartLine(
+            session_id=s.id,
+            title=s.title,
+            slot_id=s.slot_id,
+            date=s.date,
+            evaluation=evaluation_window(
+                programme, s, evaluated=s.id in facts.evaluations, now=now
+            ),
+            evaluation_opens_at=s.end,
+        )
+        for s in sessions
+    ]
+
+
+# --------------------------------------------------------------------------- evaluations
+
+
+def record_evaluation(
+    store: Store,
+    event_id: str,
+    delegate_id: str,
+    session_id: str,
+    *,
+    submitted_at: datetime,
+    answers: Mapping[str, Any],
+    now: datetime,
+    skew: timedelta,
+) -> bool:
+    """A session evaluation (final); the session joins the cart. True when stored, False
+    for a retry with the same instant and answers."""
+    programme = load_programme(store, event_id)
+    session = _session(store, programme, delegate_id, session_id)
+    incoming = (submitted_at, canonical_answers(answers))
+
+    def repeat() -> bool:
+        record = load_delegate(store, event_id, delegate_id)
+        stored = record.facts.evaluations.get(session.id)
+        if stored is None:
+            return False
+        return is_repeat_evaluation(
+            (stored.submitted_at, record.answers[session.id]), incoming, session.id
+        )
+
+    try:
+        judge_evaluation(programme, session, submitted_at, now=now, skew=skew)
+    except CmeError:
+        if repeat():
+            return False
+        raise
+    try:
+        store.add_evaluation(
+            event_id,
+            delegate_id,
+            Evaluation(session.id, submitted_at, dict(answers)),
+            received_at=now,
+        )
+    except WriteRefused as refused:
+        if "delegate" in refused.failed:
+            raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
+        if repeat():
+            return False
+        raise
+    return True
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def statement(store: Store, event_id: str, delegate_id: str) -> CreditStatement:
+    """The delegate's credit statement: one Query (plus the programme when not cached)."""
+    programme = load_programme(store, event_id)
+    record = load_delegate(store, event_id, delegate_id)
+    return compute_statement(programme, record.facts)

@@ -1,0 +1,246 @@
+"""Request and response shapes of the public API (pydantic): they validate what comes in
+(422 `invalid_request` naming the fields) and document what goes out in the generated
+OpenAPI. Credits are JSON numbers; timestamps are RFC 3339 with an explicit offset."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+ID_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+_RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+
+Identifier = Annotated[str, StringConstraints(pattern=ID_REGEX)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _rfc3339(value: Any) -> datetime:
+    """RFC 3339 with an explicit offset, as text; a naive or out-of-range one is refused."""
+    if not isinstance(value, str) or not re.match(_RFC3339, value):
+        raise ValueError("an RFC 3339 timestamp with an explicit UTC offset")
+    text = value.upper()
+    fraction = re.search(r"\.(\d+)", text)
+    if fraction and len(fraction.group(1)) > 6:  # Python keeps microseconds
+        text = text.replace(fraction.group(0), "." + fraction.group(1)[:6])
+    try:
+        parsed = datetime.fromisoformat(text)
+        parsed.astimezone(UTC)  # years 1 and 9999 with an offset leave the calendar
+    except (ValueError, OverflowError) as exc:
+        raise ValueError("a timestamp inside the calendar") from exc
+    return parsed
+
+
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(_rfc3339),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": _RFC3339}),
+]
+Credits = Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})]
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class ScanIn(_In):
+    scan_id: Identifier = Field(
+        description="The client's id for this scan (a UUID): unique per event."
+    )
+    delegate_id: Identifier
+    station_id: Identifier = Field(description="The CME station that scanned the badge.")
+    scanned_at: Timestamp = Field(description="The device's time of the scan.")
+
+
+class ScanBatchIn(_In):
+    scans: list[Any] = Field(
+        min_length=1,
+        max_length=500,
+        description="1 to 500 scans, each judged on its own (a malformed one gets 422).",
+    )
+
+
+class ViewIn(_In):
+    view_id: Identifier
+    session_id: Identifier
+    kind: Literal["live", "on_demand"]
+    watched_at: Timestamp = Field(description="When watching began.")
+    seconds: Annotated[StrictInt, Field(ge=0, le=86400)] | None = Field(
+        default=None, description="Seconds watched, stored for policies that need it."
+    )
+
+
+AnswerKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+AnswerText = Annotated[StrictStr, StringConstraints(max_length=10_000)]
+
+
+class EvaluationIn(_In):
+    submitted_at: Timestamp = Field(description="The platform's time of submission.")
+    answers: dict[AnswerKey, AnswerText | StrictInt] = Field(max_length=200)
+
+
+class DelegateIn(_In):
+    name: Name
+    email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+    attendance: Literal["in_person", "online"]
+    profession: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+
+
+class RevokeIn(_In):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class Problem(_Out):
+    """application/problem+json (RFC 9457) with the contract's stable `code`."""
+
+    status: int
+    title: str
+    detail: str
+    code: str
+    errors: list[dict[str, Any]] | None = None
+
+
+class ScanOut(_Out):
+    scan_id: str
+    day: Day
+    duplicate: bool
+
+
+class BatchResult(_Out):
+    scan_id: str | None
+    status: int = Field(description="201 stored, 200 duplicate, 4xx refused, 503 retry later.")
+    code: str | None = None
+    day: Day | None = None
+
+
+class BatchOut(_Out):
+    results: list[BatchResult]
+
+
+class ViewOut(_Out):
+    view_id: str
+    session_id: str
+    duplicate: bool
+
+
+class CartItemOut(_Out):
+    session_id: str
+    title: str
+    slot_id: str
+    date: Day
+    evaluation: Literal["done", "open", "not_yet_open", "closed"]
+    evaluation_opens_at: datetime
+
+
+class CartOut(_Out):
+    items: list[CartItemOut]
+
+
+class CartChangeOut(_Out):
+    session_id: str
+    in_cart: bool
+
+
+class EvaluationOut(_Out):
+    session_id: str
+    submitted_at: datetime
+    duplicate: bool
+
+
+class SlotOut(_Out):
+    slot_id: str
+    max: Credits
+    credits: Credits
+    sessions: list[str]
+
+
+class DayOut(_Out):
+    date: Day
+    credits: Credits
+    cap: Credits
+    slots: list[SlotOut]
+
+
+class CartStatusOut(_Out):
+    session_id: str
+    status: Literal["credited", "not_evaluated", "no_evidence", "not_accredited", "parallel"]
+
+
+class ConversionOut(_Out):
+    name: str
+    credits: Credits
+
+
+class StatementOut(_Out):
+    event_id: str
+    delegate_id: str
+    unit: str
+    total: Credits
+    cap: Credits
+    capped_by_event_total: bool
+    days: list[DayOut]
+    cart: list[CartStatusOut]
+    conversions: list[ConversionOut]
+    certificate_ready: bool
+    missing_evaluations: list[str]
+
+
+class ProblemDetail(_Out):
+    path: str
+    code: str
+    detail: str
+
+
+class EventSavedOut(_Out):
+    event_id: str
+    version: int
+    warnings: list[ProblemDetail]
+
+
+class DelegateOut(_Out):
+    event_id: str
+    delegate_id: str
+    name: str
+    attendance: str
+    profession: str | None = None
+
+
+class ReportRowOut(_Out):
+    delegate_id: str
+    name: str
+    attendance: str
+    total: Credits
+    days: dict[str, Credits]
+    certificate_serial: str | None
+    certificate_status: Literal["valid", "superseded", "revoked"] | None
+
+
+class ReportOut(_Out):
+    event_id: str
+    delegates: list[ReportRowOut]
+    next_cursor: str | None

@@ -1,0 +1,59 @@
+"""Typed settings from the environment, read lazily (never at import) and cached.
+
+Tests and `cme serve` change the environment and call `reset_settings()`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    table_name: str
+    """CME_TABLE_NAME: the DynamoDB table of every event's facts."""
+    bucket_name: str
+    """CME_BUCKET_NAME: the private bucket that holds certificate PDFs."""
+    region: str
+    """AWS_REGION (set by Lambda), else AWS_DEFAULT_REGION: always explicit for clients."""
+    public_base_url: str
+    """CME_PUBLIC_BASE_URL: where `/certificates/{serial}` is public (custom domain or the
+    stage URL, e.g. https://abc.execute-api.eu-south-1.amazonaws.com/v1)."""
+    url_lifetime: timedelta
+    """CME_URL_TTL_SECONDS: how long a presigned certificate URL stays valid (900)."""
+    clock_skew: timedelta
+    """CME_CLOCK_SKEW_SECONDS: how far ahead of the server clock a device time may be (300)."""
+    programme_cache: timedelta
+    """CME_PROGRAMME_CACHE_SECONDS: how long a container reuses a programme it read (60)."""
+    max_body_bytes: int
+    """CME_MAX_BODY_BYTES: larger request bodies are refused with 413 (1 MB)."""
+    endpoint_url: str | None
+    """AWS_ENDPOINT_URL: an AWS stand-in (moto.server for `cme serve`); None in AWS."""
+
+
+def _seconds(name: str, default: int) -> timedelta:
+    return timedelta(seconds=int(os.environ.get(name, str(default))))
+
+
+@cache
+def settings() -> Settings:
+    return Settings(
+        table_name=os.environ.get("CME_TABLE_NAME", "cme-credits"),
+        bucket_name=os.environ.get("CME_BUCKET_NAME", "cme-certificates"),
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1",
+        public_base_url=os.environ.get("CME_PUBLIC_BASE_URL", "http://127.0.0.1:3000/v1").rstrip(
+            "/"
+        ),
+        url_lifetime=_seconds("CME_URL_TTL_SECONDS", 900),
+        clock_skew=_seconds("CME_CLOCK_SKEW_SECONDS", 300),
+        programme_cache=_seconds("CME_PROGRAMME_CACHE_SECONDS", 60),
+        max_body_bytes=int(os.environ.get("CME_MAX_BODY_BYTES", str(1024 * 1024))),
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+    )
+
+
+def reset_settings() -> None:
+    settings.cache_clear()

@@ -1,0 +1,88 @@
+"""The single-table key design (see README, "Data model").
+
+Everything of one event shares the partition key `EVENT#<event_id>`:
+
+    PROGRAMME                          the programme document (canonical JSON)
+    DEL#<delegate>#PROFILE             registration: name, email, attendance, profession
+    DEL#<delegate>#SCAN#<scan_id>      an accepted badge scan (device time, server time, day)
+    DEL#<delegate>#VIEW#<view_id>      an accepted live or on-demand view
+    DEL#<delegate>#CART#<session>      a session in the delegate's CME cart
+    DEL#<delegate>#EVAL#<session>      the delegate's evaluation of a session (final)
+    DEL#<delegate>#CERT#<serial>       a certificate issued to the delegate (snapshot)
+    DEL#<delegate>#CERTHEAD            the latest certificate and the fingerprint of its facts
+    SCANID#<scan_id>                   a scan id is unique per event (the retry guard)
+    VIEWID#<view_id>                   a view id is unique per event
+    REFUSED#<received_at>#<scan_id>    a refused scan with its reason, for the organiser
+
+and each certificate also has `CERT#<serial>` / `CERT` for public verification by serial.
+
+Ids never contain `#` (the contract's id pattern), and `#` sorts before every character an
+id may contain, so one delegate's items are contiguous and delegates sort by id: a
+statement is one Query of `DEL#<delegate>#`, and the report pages through `DEL#`.
+"""
+
+from __future__ import annotations
+
+PROGRAMME = "PROGRAMME"
+DELEGATES_FROM = "DEL#"
+DELEGATES_UNTIL = "DEL$"  # the first key after every DEL# key ('$' follows '#')
+
+
+def event_key(event_id: str) -> str:
+    return f"EVENT#{event_id}"
+
+
+def delegate_prefix(delegate_id: str) -> str:
+    return f"DEL#{delegate_id}#"
+
+
+def delegate_of(sort_key: str) -> str:
+    """The delegate id of a DEL# sort key."""
+    return sort_key.split("#", 2)[1]
+
+
+def profile(delegate_id: str) -> str:
+    return f"DEL#{delegate_id}#PROFILE"
+
+
+def scan(delegate_id: str, scan_id: str) -> str:
+    return f"DEL#{delegate_id}#SCAN#{scan_id}"
+
+
+def view(delegate_id: str, view_id: str) -> str:
+    return f"DEL#{delegate_id}#VIEW#{view_id}"
+
+
+def cart(delegate_id: str, session_id: str) -> str:
+    return f"DEL#{delegate_id}#CART#{session_id}"
+
+
+def evaluation(delegate_id: str, session_id: str) -> str:
+    return f"DEL#{delegate_id}#EVAL#{session_id}"
+
+
+def certificate(delegate_id: str, serial: str) -> str:
+    return f"DEL#{delegate_id}#CERT#{serial}"
+
+
+def certificate_head(delegate_id: str) -> str:
+    return f"DEL#{delegate_id}#CERTHEAD"
+
+
+def scan_guard(scan_id: str) -> str:
+    return f"SCANID#{scan_id}"
+
+
+def view_guard(view_id: str) -> str:
+    return f"VIEWID#{view_id}"
+
+
+def refused_scan(received_at: str, scan_id: str) -> str:
+    return f"REFUSED#{received_at}#{scan_id}"
+
+
+def serial_key(serial: str) -> str:
+    return f"CERT#{serial}"
+
+
+SERIAL_SORT = "CERT"

@@ -1,0 +1,143 @@
+"""pynamodb models of the single table: one model per item kind, told apart by `kind`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.attributes import (
+    Attribute,
+    DiscriminatorAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.constants import NUMBER
+from pynamodb.models import Model
+
+from cme.settings import Settings
+
+
+class DecimalAttribute(Attribute[Decimal]):
+    """A number kept exact: DynamoDB stores numbers as decimal text, and so do we.
+    (pynamodb's NumberAttribute goes through float.)"""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: Decimal) -> str:
+        return format(value, "f")
+
+    def deserialize(self, value: str) -> Decimal:
+        return Decimal(value)
+
+
+class Item(Model):
+    class Meta:
+        table_name = "cme-credits"
+        region = "eu-west-1"
+        connect_timeout_seconds = 2
+        read_timeout_seconds = 5
+        max_retry_attempts = 3
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+
+def bind(settings: Settings) -> None:
+    """Point the models at the configured table, region and endpoint (lazily, once per
+    settings): nothing is read from the environment at import time."""
+    meta: Any = Item.Meta
+    wanted = (settings.table_name, settings.region, settings.endpoint_url)
+    if getattr(meta, "_bound", None) == wanted:
+        return
+    meta.table_name, meta.region, meta.host = wanted
+    meta._bound = wanted
+    model: Any
+    for model in (Item, *_all_subclasses(Item)):
+        model._connection = None  # pynamodb caches a connection per model class
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    found: list[type] = []
+    sub: type
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+class ProgrammeItem(Item, discriminator="programme"):
+    document = UnicodeAttribute()
+    """The canonical programme document as JSON text (amounts exact)."""
+    version = NumberAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class ProfileItem(Item, discriminator="delegate"):
+    delegate_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    attendance = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    profession = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class ScanGuardItem(Item, discriminator="scan_id"):
+    scan_id = UnicodeAttribute()
+    delegate_id = UnicodeAttribute()
+    station_id = UnicodeAttribute()
+    scanned_at = UTCDateTimeAttribute()
+    day = UnicodeAttribute()
+
+
+class ScanItem(Item, discriminator="scan"):
+    scan_id = UnicodeAttribute()
+    station_id = UnicodeAttribute()
+    scanned_at = UTCDateTimeAttribute()
+    """The device's time."""
+    received_at = UTCDateTimeAttribute()
+    """The server's time when the scan arrived (a late offline sync shows here)."""
+    day = UnicodeAttribute()
+
+
+class ViewGuardItem(Item, discriminator="view_id"):
+    view_id = UnicodeAttribute()
+    delegate_id = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    view_kind = UnicodeAttribute()
+    watched_at = UTCDateTimeAttribute()
+    seconds = NumberAttribute(null=True)
+
+
+class ViewItem(Item, discriminator="view"):
+    view_id = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    view_kind = UnicodeAttribute()
+    watched_at = UTCDateTimeAttribute()
+    seconds = NumberAttribute(null=True)
+    received_at = UTCDateTimeAttribute()
+
+
+class CartEntryItem(Item, discriminator="cart"):
+    session_id = UnicodeAttribute()
+    added_at = UTCDateTimeAttribute()
+
+
+class EvaluationItem(Item, discriminator="evaluation"):
+    session_id = UnicodeAttribute()
+    submitted_at = UTCDateTimeAttribute()
+    answers = UnicodeAttribute()
+    """Canonical JSON of the answers (compared on retries; never logged)."""
+    received_at = UTCDateTimeAttribute()
+
+
+class RefusedScanItem(Item, discriminator="refused_scan"):
+    scan_id = UnicodeAttribute()
+    delegate_id = UnicodeAttribute()
+    station_id = UnicodeAttribute()
+    scanned_at = UTCDateTimeAttribute()
+    received_at = UTCDateTimeAttribute()
+    code = UnicodeAttribute()
+    detail = UnicodeAttribute()

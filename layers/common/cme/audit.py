@@ -53,8 +53,14 @@ def audit_facts(
     delegate = _delegate(document.get("delegate"))
     refusals: list[Refusal] = []
 
-    def accept[F](kind: str, raw: Any, read: Callable[[Any], F], seen: dict[str, F],
-                  key_of: Callable[[F], str], same: Callable[[F, F], object]) -> None:
+    def accept[F](
+        kind: str,
+        raw: Any,
+        read: Callable[[Any], F],
+        seen: dict[str, F],
+        key_of: Callable[[F], str],
+        same: Callable[[F, F], object],
+    ) -> None:
         try:
             fact = read(raw)
             key = key_of(fact)
@@ -69,21 +75,39 @@ def audit_facts(
 
     scans: dict[str, Scan] = {}
     for raw in _list(document, "scans"):
-        accept("scan", raw, lambda r: _scan(programme, r, now, skew), scans,
-               lambda f: f.scan_id, lambda a, b: is_repeat(a, b, what=f"scan {b.scan_id}"))
+        accept(
+            "scan",
+            raw,
+            lambda r: _scan(programme, r, now, skew),
+            scans,
+            lambda f: f.scan_id,
+            lambda a, b: is_repeat(a, b, what=f"scan {b.scan_id}"),
+        )
     views: dict[str, View] = {}
     for raw in _list(document, "views"):
-        accept("view", raw, lambda r: _view(programme, r, now, skew), views,
-               lambda f: f.view_id, lambda a, b: is_repeat(a, b, what=f"view {b.view_id}"))
+        accept(
+            "view",
+            raw,
+            lambda r: _view(programme, r, now, skew),
+            views,
+            lambda f: f.view_id,
+            lambda a, b: is_repeat(a, b, what=f"view {b.view_id}"),
+        )
     cart: dict[str, str] = {}
     for raw in _list(document, "cart"):
-        accept("cart", raw, lambda r: _cart_item(programme, r), cart,
-               lambda f: f, lambda a, b: True)
+        accept(
+            "cart", raw, lambda r: _cart_item(programme, r), cart, lambda f: f, lambda a, b: True
+        )
     evaluations: dict[str, Evaluation] = {}
     for raw in _list(document, "evaluations"):
-        accept("evaluation", raw, lambda r: _evaluation(programme, r, now, skew), evaluations,
-               lambda f: f.session_id,
-               lambda a, b: is_repeat_evaluation(_comparable(a), _comparable(b), b.session_id))
+        accept(
+            "evaluation",
+            raw,
+            lambda r: _evaluation(programme, r, now, skew),
+            evaluations,
+            lambda f: f.session_id,
+            lambda a, b: is_repeat_evaluation(_comparable(a), _comparable(b), b.session_id),
+        )
 
     facts = DelegateFacts(
         delegate_id=delegate.delegate_id,

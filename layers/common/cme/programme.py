@@ -429,9 +429,7 @@ class _Builder:
             for i, text in enumerate(self.items(found.get("statements"), "event.statements"))
             if (s := self.text(text, f"event.statements[{i}]", _STATEMENT_LIMIT)) is not None
         )
-        deadline = self.local_datetime(
-            found.get("claim_deadline"), "event.claim_deadline", zone
-        )
+        deadline = self.local_datetime(found.get("claim_deadline"), "event.claim_deadline", zone)
         on_demand = self.on_demand(found.get("on_demand"), zone)
         policy = self.policy(found.get("policy"))
         event_id = self.ident(found.get("id"), "event.id")
@@ -465,9 +463,7 @@ class _Builder:
                 raise ValueError(value)
             return ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            self.error(
-                "event.timezone", "unknown_timezone", f"{value!r} is not an IANA time zone"
-            )
+            self.error("event.timezone", "unknown_timezone", f"{value!r} is not an IANA time zone")
             return None
 
     def accreditation(self, node: Any) -> Accreditation | None:
@@ -506,7 +502,9 @@ class _Builder:
         if start is None or end is None:
             return None
         if end[0] <= start[0]:
-            self.error(f"{path}.end", "on_demand_window_inverted", "the window ends before it starts")
+            self.error(
+                f"{path}.end", "on_demand_window_inverted", "the window ends before it starts"
+            )
             return None
         return Window(start[0], end[0] + end[1])
 
@@ -541,9 +539,7 @@ class _Builder:
                 days[on] = Day(on, cap)
         return days
 
-    def slots(
-        self, node: Any, zone: ZoneInfo | None, days: Mapping[date, Day]
-    ) -> dict[str, Slot]:
+    def slots(self, node: Any, zone: ZoneInfo | None, days: Mapping[date, Day]) -> dict[str, Slot]:
         slots: dict[str, Slot] = {}
         paths: dict[str, str] = {}
         for i, item in enumerate(self.items(node, "slots")):
@@ -562,9 +558,7 @@ class _Builder:
                 self.error(f"{path}.id", "duplicate_id", f"slot {slot_id} is defined twice")
                 continue
             if on is not None and days and on not in days:
-                self.error(
-                    f"{path}.date", "slot_on_unlisted_day", f"{on} is not a conference day"
-                )
+                self.error(f"{path}.date", "slot_on_unlisted_day", f"{on} is not a conference day")
             if None in (slot_id, on, start, end, most, zone):
                 continue
             assert slot_id and on and start and end and most and zone
@@ -614,7 +608,9 @@ class _Builder:
             recorded = self.flag(found.get("recorded"), f"{path}.recorded", False)
             if session_id is not None:
                 if session_id in seen:
-                    self.error(f"{path}.id", "duplicate_id", f"session {session_id} is defined twice")
+                    self.error(
+                        f"{path}.id", "duplicate_id", f"session {session_id} is defined twice"
+                    )
                     continue
                 seen.add(session_id)
             slot = slots.get(slot_id) if slot_id else None
@@ -622,8 +618,10 @@ class _Builder:
                 self.error(f"{path}.slot", "unknown_slot", f"no slot {slot_id} in this programme")
             if session_id is None or title is None or slot is None or zone is None:
                 continue
-            if any(key in found and value is None for key, value in
-                   (("start", start), ("end", end), ("credits", credits))):
+            if any(
+                key in found and value is None
+                for key, value in (("start", start), ("end", end), ("credits", credits))
+            ):
                 continue
             begins = self.instant(slot.date, start, zone, f"{path}.start") if start else slot.start
             ends = self.instant(slot.date, end, zone, f"{path}.end") if end else slot.end

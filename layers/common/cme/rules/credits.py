@@ -143,9 +143,7 @@ def compute_statement(programme: Programme, facts: DelegateFacts) -> CreditState
     event_cap = programme.event.accreditation.total
     total = min(event_cap, days_sum)
     missing = tuple(s.id for s in in_cart if s.id not in evaluated)
-    cart = tuple(
-        CartItem(s.id, _cart_status(s, evaluated, with_evidence, chosen)) for s in in_cart
-    )
+    cart = tuple(CartItem(s.id, _cart_status(s, evaluated, with_evidence, chosen)) for s in in_cart)
     return CreditStatement(
         event_id=programme.event.id,
         delegate_id=facts.delegate_id,

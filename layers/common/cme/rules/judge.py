@@ -35,7 +35,9 @@ DEFAULT_SKEW = timedelta(minutes=5)
 def require_session(programme: Programme, session_id: str) -> Session:
     session = programme.session(session_id)
     if session is None:
-        raise UnknownSession(f"session {session_id} is not in the programme of {programme.event.id}")
+        raise UnknownSession(
+            f"session {session_id} is not in the programme of {programme.event.id}"
+        )
     return session
 
 
@@ -49,7 +51,9 @@ def judge_scan(
         raise ScannedInFuture(f"scanned_at {format_utc(scanned_at)} is ahead of the server clock")
     day = programme.event.local_date(scanned_at)
     if programme.day(day) is None:
-        raise NotAConferenceDay(f"{day} (local time in {programme.event.timezone}) is not a conference day")
+        raise NotAConferenceDay(
+            f"{day} (local time in {programme.event.timezone}) is not a conference day"
+        )
     return day
 
 
@@ -74,7 +78,9 @@ def judge_view(
     if not session.recorded:
         raise NotRecorded(f"session {session.id} is not available on demand")
     if watched_at < session.end:
-        raise ViewBeforeSession(f"the recording of {session.id} exists from {format_utc(session.end)}")
+        raise ViewBeforeSession(
+            f"the recording of {session.id} exists from {format_utc(session.end)}"
+        )
     window = programme.event.on_demand
     if window is None or watched_at not in window:
         raise OutsideOnDemandWindow(f"{format_utc(watched_at)} is outside the on-demand period")
@@ -97,9 +103,7 @@ def judge_evaluation(
             f"the evaluation of {session.id} opens when the session ends", opens_at=session.end
         )
     if submitted_at >= programme.event.claim_closes_at:
-        raise ClaimDeadlinePassed(
-            f"claims closed at {format_utc(programme.event.claim_closes_at)}"
-        )
+        raise ClaimDeadlinePassed(f"claims closed at {format_utc(programme.event.claim_closes_at)}")
 
 
 def judge_cart_addition(session: Session) -> None:

@@ -68,7 +68,7 @@ def build_document(apps: dict[str, Any]) -> dict[str, Any]:
                 responses[status] = {"description": description, "content": problem_ref}
             if (path, method) in PUBLIC_OPERATIONS:
                 operation["security"] = []
-    for unused in ("HTTPValidationError", "ValidationError"):
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         document["components"]["schemas"].pop(unused, None)
     return document
 

@@ -1,0 +1,339 @@
+"""`cme serve`: the real Lambda handlers behind a local HTTP server, as API Gateway runs them.
+
+- Each request becomes an API Gateway REST proxy event (stage `v1` stripped from the
+  path) and is answered by the function that owns the route, as in the template.
+- Handlers run as Lambda runs them: one request at a time per worker, in several worker
+  processes. powertools' resolver keeps the current event in module state, so threads
+  would mix requests.
+- `x-api-key` is enforced like API Gateway (403 `unauthorized`), except on the public
+  verification and OpenAPI routes; an unknown path is 404 whatever the key.
+- AWS is an embedded `moto.server` on a free port (or `AWS_ENDPOINT_URL`), with the table
+  and bucket created from infra/template.yaml. moto is not atomic under concurrent
+  requests (two winners of one conditional put, now and then), so the embedded one
+  handles one request at a time: DynamoDB serialises writes per item, and the race tests
+  stay honest.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from cme.local.events import rest_event
+
+STAGE = "/v1"
+PUBLIC = (
+    ("GET", re.compile(r"^/certificates/[^/]+$")),
+    ("GET", re.compile(r"^/openapi\.json$")),
+)
+MAX_GATEWAY_BODY = 10 * 1024 * 1024
+"""API Gateway's own payload limit; the functions refuse more than 1 MB themselves."""
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    api_key: str = "local-dev-key"
+    workers: int = 4
+    endpoint_url: str | None = None
+    region: str = "eu-west-1"
+    table_name: str = "cme-credits"
+    bucket_name: str = "cme-certificates"
+
+
+# --------------------------------------------------------------------------- moto
+
+
+class SerialisedApp:
+    """A WSGI app that handles one request at a time (and reads the whole answer inside
+    the lock, so a streamed body cannot interleave with another request)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+
+class EmbeddedMoto:
+    """moto.server in a thread of this process, on a free port of 127.0.0.1."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per AWS call
+        app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
+        self.server = make_server(host, 0, app, threaded=True, request_handler=MotoRequestHandler)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> EmbeddedMoto:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+def prepare_resources(config: ServeConfig, endpoint_url: str) -> None:
+    """Create the template's table and bucket at the endpoint (if missing)."""
+    import boto3
+
+    from cme.local.resources import create_resources
+
+    session = boto3.session.Session(region_name=config.region, **_credentials())
+    create_resources(
+        dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
+        s3=session.client("s3", endpoint_url=endpoint_url),
+        table_name=config.table_name,
+        bucket_name=config.bucket_name,
+        region=config.region,
+    )
+
+
+def _credentials() -> dict[str, str]:
+    return {
+        "aws_access_key_id": os.environ.get(
+            "AWS_ACCESS_KEY_ID", FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"]
+        ),
+        "aws_secret_access_key": os.environ.get(
+            "AWS_SECRET_ACCESS_KEY", FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+        ),
+    }
+
+
+# --------------------------------------------------------------------------- workers
+
+_functions: dict[str, Any] = {}
+
+
+def _worker_init(environment: dict[str, str]) -> None:
+    """Each worker is one "Lambda container": the environment of the template's functions,
+    every function module imported once."""
+    os.environ.update(environment)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    from cme.local.functions import available_functions, load_function
+
+    for name in available_functions():
+        _functions[name] = load_function(name)
+
+
+def _route_owner(method: str, path: str) -> str | None:
+    """The function whose routes match the path (with this method, else with any method,
+    as the template's ANY events send a wrong method to the owner, which answers 405)."""
+    fallback = None
+    for name, module in _functions.items():
+        app = module.app
+        for route in app._static_routes + app._dynamic_routes:
+            if route.rule.match(path):
+                if route.method == method:
+                    return name
+                fallback = fallback or name
+    return fallback
+
+
+def invoke(
+    method: str, path: str, query: str, headers: dict[str, str], body: bytes | None
+) -> dict[str, Any]:
+    """Run one request through its function, in a worker; None owner means unknown path."""
+    owner = _route_owner(method, path)
+    if owner is None:
+        return {"unknown_path": True}
+    event = rest_event(method, path, body=body, headers=headers, query=query)
+    return dict(_functions[owner].lambda_handler(event, _Context(owner)))
+
+
+def known_path(path: str) -> bool:
+    return any(
+        route.rule.match(path)
+        for module in _functions.values()
+        for route in module.app._static_routes + module.app._dynamic_routes
+    )
+
+
+class _Context:
+    def __init__(self, name: str) -> None:
+        self.function_name = f"cme-{name}"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:cme-{name}"
+        self.aws_request_id = "local"
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def problem_body(status: int, code: str, detail: str) -> bytes:
+    return json.dumps(
+        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail, "code": code}
+    ).encode()
+
+
+class Gateway(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, config: ServeConfig, pool: ProcessPoolExecutor) -> None:
+        self.config = config
+        self.pool = pool
+        super().__init__((config.host, config.port), GatewayHandler)
+
+
+class GatewayHandler(BaseHTTPRequestHandler):
+    server: Gateway
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if os.environ.get("CME_SERVE_ACCESS_LOG"):
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    def do_GET(self) -> None:
+        self.forward()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def forward(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_GATEWAY_BODY:
+            self.close_connection = True
+            self.reply(413, problem_body(413, "invalid_request", "the body is too large"))
+            return
+        body = self.rfile.read(length) if length else None
+        if url.path != STAGE and not url.path.startswith(STAGE + "/"):
+            self.reply(404, problem_body(404, "not_found", f"no such resource: {url.path}"))
+            return
+        path = url.path[len(STAGE) :] or "/"
+        method = self.command.upper()
+        public = any(method == m and pattern.match(path) for m, pattern in PUBLIC)
+        if not public and self.headers.get("x-api-key") != self.server.config.api_key:
+            known = self.server.pool.submit(_known_path_in_worker, path).result()
+            if not known:
+                self.reply(404, problem_body(404, "not_found", f"no such resource: {url.path}"))
+            else:
+                self.reply(403, problem_body(403, "unauthorized", "missing or wrong x-api-key"))
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        result = self.server.pool.submit(invoke, method, path, url.query, headers, body).result()
+        if result.get("unknown_path"):
+            self.reply(404, problem_body(404, "not_found", f"no such resource: {url.path}"))
+            return
+        payload = result.get("body") or ""
+        data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
+        out_headers: dict[str, str] = dict(result.get("headers") or {})
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            out_headers[key] = ", ".join(values)
+        self.reply(int(result["statusCode"]), data, out_headers)
+
+    def reply(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+        headers = dict(headers or {"Content-Type": "application/problem+json"})
+        self.send_response(status)
+        for key, value in headers.items():
+            if key.lower() not in {"content-length", "connection"}:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+
+def _known_path_in_worker(path: str) -> bool:
+    return known_path(path)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def serve(config: ServeConfig, *, ready: Callable[[str], None] | None = None) -> int:
+    """Run until SIGINT/SIGTERM; returns the exit status."""
+    import multiprocessing
+
+    moto: EmbeddedMoto | None = None
+    endpoint = config.endpoint_url
+    if endpoint is None:
+        moto = EmbeddedMoto().start()
+        endpoint = moto.url
+    os.environ.update({k: os.environ.get(k, v) for k, v in FAKE_CREDENTIALS.items()})
+    prepare_resources(config, endpoint)
+    base_url = f"http://{config.host}:{config.port}{STAGE}"
+    environment = {
+        **{k: os.environ.get(k, v) for k, v in FAKE_CREDENTIALS.items()},
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": config.region,
+        "AWS_DEFAULT_REGION": config.region,
+        "CME_TABLE_NAME": config.table_name,
+        "CME_BUCKET_NAME": config.bucket_name,
+        "CME_PUBLIC_BASE_URL": os.environ.get("CME_PUBLIC_BASE_URL", base_url),
+        "POWERTOOLS_SERVICE_NAME": "cme-credits",
+        "POWERTOOLS_METRICS_NAMESPACE": "CmeCredits",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+    }
+    pool = ProcessPoolExecutor(
+        max_workers=config.workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(environment,),
+    )
+    # Start every worker now (not on the first request), so the first answers are fast.
+    list(pool.map(_known_path_in_worker, ["/"] * config.workers))
+    gateway = Gateway(config, pool)
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: Any) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=gateway.shutdown, daemon=True).start()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    (ready or _announce)(f"{base_url}  (x-api-key: {config.api_key})")
+    try:
+        gateway.serve_forever(poll_interval=0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        gateway.server_close()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if moto is not None:
+            moto.stop()
+    return 0
+
+
+def _announce(where: str) -> None:
+    sys.stdout.write(f"cme serve: {where}\nstop with Ctrl-C\n")
+    sys.stdout.flush()

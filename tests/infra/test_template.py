@@ -1,0 +1,432 @@
+"""What infra/template.yaml promises, read from the template itself.
+
+Each function's role allows exactly what its code does (issue 6); the certificate
+function's S3 rights are exactly PutObject/GetObject under certificates/ (issue 5); the
+routes are the contract's, each on the function that owns it, and only the verify page
+and the OpenAPI document go without an API key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from infra_support import FUNCTIONS, PUBLIC_ROUTES, REPO, ROUTES
+
+# What each function's code does with the table and the bucket (writes go through
+# TransactWriteItems, which IAM authorises per item).
+DYNAMODB_ACTIONS = {
+    "ScanFunction": {"GetItem", "Query", "PutItem", "ConditionCheckItem"},
+    "EvaluateFunction": {"GetItem", "Query", "PutItem", "DeleteItem", "ConditionCheckItem"},
+    "CertificateFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
+    "OrganiserFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
+}
+S3_ACTIONS = {"CertificateFunction": {"s3:PutObject", "s3:GetObject"}}
+
+CONTRACT_CODES = {
+    "invalid_request",
+    "unauthorized",
+    "not_found",
+    "unknown_event",
+    "unknown_delegate",
+    "unknown_session",
+    "unknown_certificate",
+    "no_certificate",
+    "method_not_allowed",
+    "invalid_programme",
+    "not_a_conference_day",
+    "scanned_in_future",
+    "view_before_session",
+    "view_after_session",
+    "outside_on_demand_window",
+    "not_recorded",
+    "session_not_accredited",
+    "evaluation_not_open",
+    "claim_deadline_passed",
+    "already_evaluated",
+    "id_reused",
+    "evaluations_incomplete",
+    "no_credits",
+    "throttled",
+}
+
+
+def walk(node: Any) -> Iterator[Any]:
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def api_events(resources: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            for event_name, event in resource["Properties"].get("Events", {}).items():
+                if event["Type"] == "Api":
+                    yield name, event_name, event["Properties"]
+
+
+def role_statements(resources: dict[str, Any], function: str) -> list[dict[str, Any]]:
+    role = resources[function]["Properties"]["Role"]
+    assert role == {"Fn::GetAtt": [f"{function}Role", "Arn"]}, f"{function} has no role of its own"
+    policies = resources[f"{function}Role"]["Properties"]["Policies"]
+    return [statement for policy in policies for statement in policy["PolicyDocument"]["Statement"]]
+
+
+def allowed(resources: dict[str, Any], function: str, service: str) -> dict[str, list[Any]]:
+    """Action -> the resources it is allowed on, for one service's actions in a role."""
+    found: dict[str, list[Any]] = {}
+    for statement in role_statements(resources, function):
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            if action.startswith(f"{service}:"):
+                found.setdefault(action, []).extend(as_list(statement["Resource"]))
+    return found
+
+
+# --- the data stores other code builds from this template -----------------------------
+
+
+def test_table_keeps_its_key_schema_on_demand_with_pitr_and_sse(resources: dict[str, Any]) -> None:
+    table = resources["CreditsTable"]
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    properties = table["Properties"]
+    assert properties["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    definitions = properties["AttributeDefinitions"]
+    attributes = {(a["AttributeName"], a["AttributeType"]) for a in definitions}
+    assert attributes == {("pk", "S"), ("sk", "S")}
+    assert "GlobalSecondaryIndexes" not in properties
+    assert "LocalSecondaryIndexes" not in properties
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_only_one_table_and_one_bucket(resources: dict[str, Any]) -> None:
+    types = [resource["Type"] for resource in resources.values()]
+    assert types.count("AWS::DynamoDB::Table") == 1
+    assert types.count("AWS::S3::Bucket") == 1
+
+
+def test_bucket_is_private_encrypted_versioned(resources: dict[str, Any]) -> None:
+    bucket = resources["CertificateBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+    )
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    for lifecycle in bucket.get("LifecycleConfiguration", {}).get("Rules", []):
+        assert "ExpirationInDays" not in lifecycle, "a current certificate PDF must never expire"
+        assert "ExpirationDate" not in lifecycle
+
+
+def test_bucket_policy_denies_everything_without_tls(resources: dict[str, Any]) -> None:
+    policy = resources["CertificateBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == {"Ref": "CertificateBucket"}
+    statements = policy["PolicyDocument"]["Statement"]
+    assert all(statement["Effect"] == "Deny" for statement in statements), "no Allow in the bucket"
+    (tls,) = [s for s in statements if "aws:SecureTransport" in s["Condition"].get("Bool", {})]
+    assert tls["Condition"]["Bool"]["aws:SecureTransport"] in {"false", False}
+    assert tls["Principal"] == "*"
+    assert tls["Action"] == "s3:*"
+    assert tls["Resource"] == [
+        {"Fn::GetAtt": ["CertificateBucket", "Arn"]},
+        {"Fn::Sub": "${CertificateBucket.Arn}/*"},
+    ]
+
+
+# --- functions and the layer -----------------------------------------------------------
+
+
+def function_settings(template: dict[str, Any], name: str) -> dict[str, Any]:
+    """A function's properties with the template's Globals under them, as SAM merges them."""
+    merged = dict(template.get("Globals", {}).get("Function", {}))
+    merged.update(template["Resources"][name]["Properties"])
+    return merged
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_runs_python313_arm64_with_the_layer(template: dict[str, Any], name: str) -> None:
+    function = function_settings(template, name)
+    assert template["Resources"][name]["Type"] == "AWS::Serverless::Function"
+    assert function["Runtime"] == "python3.13"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Handler"] == "app.lambda_handler"
+    assert function["Layers"] == [{"Ref": "CommonLayer"}]
+    code = function["CodeUri"].rstrip("/")
+    folder = name.removesuffix("Function").lower()
+    assert code == f"../functions/{folder}"
+    assert (REPO / "functions" / folder).is_dir()
+    assert 128 <= function["MemorySize"] <= 3008
+    assert 3 <= function["Timeout"] <= 28, "API Gateway gives up after 29 s"
+
+
+def test_certificate_function_has_the_most_memory_and_organiser_the_longest_timeout(
+    template: dict[str, Any],
+) -> None:
+    memory = {name: function_settings(template, name)["MemorySize"] for name in FUNCTIONS}
+    timeout = {name: function_settings(template, name)["Timeout"] for name in FUNCTIONS}
+    assert max(memory, key=memory.__getitem__) == "CertificateFunction"
+    assert max(timeout, key=timeout.__getitem__) == "OrganiserFunction"
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_environment(template: dict[str, Any], name: str) -> None:
+    variables = function_settings(template, name)["Environment"]["Variables"]
+    assert variables["CME_TABLE_NAME"] == {"Ref": "CreditsTable"}
+    assert variables["CME_BUCKET_NAME"] == {"Ref": "CertificateBucket"}
+    assert variables["CME_PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}
+    assert variables["CME_URL_TTL_SECONDS"] == {"Ref": "UrlTtlSeconds"}
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "cme-credits"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"]
+    assert variables["LOG_LEVEL"] == {"Ref": "LogLevel"}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_logs_to_its_own_group(resources: dict[str, Any], name: str) -> None:
+    group = f"{name}LogGroup"
+    assert resources[name]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": group}
+    assert resources[group]["Type"] == "AWS::Logs::LogGroup"
+    assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_layer_builds_with_pip_for_python313_arm64(resources: dict[str, Any]) -> None:
+    layer = resources["CommonLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert layer["Metadata"]["BuildArchitecture"] == "arm64"
+    properties = layer["Properties"]
+    assert properties["ContentUri"].rstrip("/") == "../layers/common"
+    assert properties["CompatibleRuntimes"] == ["python3.13"]
+    assert properties["CompatibleArchitectures"] == ["arm64"]
+    assert (REPO / "layers" / "common" / "requirements.txt").is_file()
+
+
+# --- least privilege -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_role_is_assumable_by_lambda_only(resources: dict[str, Any], name: str) -> None:
+    role = resources[f"{name}Role"]
+    assert role["Type"] == "AWS::IAM::Role"
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == {
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    assert "ManagedPolicyArns" not in role["Properties"], "managed policies grant on *"
+
+
+def test_every_function_has_a_role_of_its_own(resources: dict[str, Any]) -> None:
+    roles = [resources[name]["Properties"]["Role"]["Fn::GetAtt"][0] for name in FUNCTIONS]
+    assert len(set(roles)) == len(FUNCTIONS)
+    all_roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    assert all_roles == set(roles), "a role no function uses"
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_role_allows_only_what_the_function_does(resources: dict[str, Any], name: str) -> None:
+    services = {
+        action.split(":", 1)[0]
+        for statement in role_statements(resources, name)
+        for action in as_list(statement["Action"])
+    }
+    assert services <= {"logs", "dynamodb", "s3"}
+    assert services == {"logs", "dynamodb"} | ({"s3"} if name in S3_ACTIONS else set())
+
+    assert allowed(resources, name, "logs") == {
+        "logs:CreateLogStream": [{"Fn::GetAtt": [f"{name}LogGroup", "Arn"]}],
+        "logs:PutLogEvents": [{"Fn::GetAtt": [f"{name}LogGroup", "Arn"]}],
+    }
+    table = allowed(resources, name, "dynamodb")
+    assert {action.removeprefix("dynamodb:") for action in table} == DYNAMODB_ACTIONS[name]
+    for action, on in table.items():
+        assert on == [{"Fn::GetAtt": ["CreditsTable", "Arn"]}], f"{name} {action} beyond the table"
+
+
+def test_certificate_s3_rights_are_exactly_put_and_get_under_certificates(
+    resources: dict[str, Any],
+) -> None:
+    s3 = allowed(resources, "CertificateFunction", "s3")
+    assert set(s3) == S3_ACTIONS["CertificateFunction"]
+    for on in s3.values():
+        assert on == [{"Fn::Sub": "${CertificateBucket.Arn}/certificates/*"}]
+    for name in set(FUNCTIONS) - set(S3_ACTIONS):
+        assert allowed(resources, name, "s3") == {}
+
+
+def test_no_resource_star_and_no_wildcard_action(template: dict[str, Any]) -> None:
+    for resource in template["Resources"].values():
+        for node in walk(resource):
+            if isinstance(node, dict) and "Resource" in node:
+                for target in as_list(node["Resource"]):
+                    assert target != "*", f"Resource '*' in {node}"
+            if isinstance(node, dict) and node.get("Effect") == "Allow":
+                for action in as_list(node.get("Action", [])):
+                    assert "*" not in action, f"wildcard action {action} allowed"
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        assert "Policies" not in properties or resource["Type"] == "AWS::IAM::Role", (
+            "SAM policy templates would add roles beside the explicit ones"
+        )
+
+
+# --- the API ---------------------------------------------------------------------------
+
+
+def test_every_contract_route_is_on_its_function(resources: dict[str, Any]) -> None:
+    routes = {
+        (event["Method"].upper(), event["Path"]): function
+        for function, _, event in api_events(resources)
+        if event["Method"].upper() != "ANY"
+    }
+    assert routes == {route: function for route, (function, _) in ROUTES.items()}
+    for function, _, event in api_events(resources):
+        assert event["RestApiId"] == {"Ref": "Api"}, f"{function} {event['Path']} off the API"
+
+
+def test_each_path_has_an_any_method_on_its_owner_for_405(resources: dict[str, Any]) -> None:
+    owners = {path: function for (_, path), (function, _) in ROUTES.items()}
+    anys = {
+        event["Path"]: function
+        for function, _, event in api_events(resources)
+        if event["Method"].upper() == "ANY"
+    }
+    assert anys == owners
+
+
+def test_no_catch_all_proxy_path(resources: dict[str, Any]) -> None:
+    for _, _, event in api_events(resources):
+        assert "+}" not in event["Path"]
+
+
+def test_api_keys_are_required_except_on_the_two_public_routes(resources: dict[str, Any]) -> None:
+    api = resources["Api"]["Properties"]
+    assert api["Auth"]["ApiKeyRequired"] is True
+    public = {
+        (event["Method"].upper(), event["Path"])
+        for _, _, event in api_events(resources)
+        if event.get("Auth", {}).get("ApiKeyRequired") is False
+    }
+    assert public == PUBLIC_ROUTES == {("GET", "/certificates/{serial}"), ("GET", "/openapi.json")}
+    for _, _, event in api_events(resources):
+        assert event.get("Auth", {}).get("ApiKeyRequired", False) is False, "true is the default"
+
+
+def test_usage_plan_throttles_and_sets_a_quota(resources: dict[str, Any]) -> None:
+    plan = resources["Api"]["Properties"]["Auth"]["UsagePlan"]
+    assert plan["CreateUsagePlan"] == "PER_API"
+    assert set(plan["Throttle"]) == {"RateLimit", "BurstLimit"}
+    assert set(plan["Quota"]) == {"Limit", "Period"}
+    (stage,) = resources["Api"]["Properties"]["MethodSettings"]
+    assert {"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= set(stage), "public routes need it"
+
+
+def test_stage_is_a_parameter_defaulting_to_v1(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["StageName"]["Default"] == "v1"
+    assert template["Resources"]["Api"]["Properties"]["StageName"] == {"Ref": "StageName"}
+
+
+GATEWAY_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found"),
+    "RESOURCE_NOT_FOUND": (404, "not_found"),
+    "INVALID_API_KEY": (403, "unauthorized"),
+    "ACCESS_DENIED": (403, "unauthorized"),
+    "REQUEST_TOO_LARGE": (413, "invalid_request"),
+    "THROTTLED": (429, "throttled"),
+    "QUOTA_EXCEEDED": (429, "throttled"),
+}
+
+
+def test_gateway_responses_speak_problem_json(resources: dict[str, Any]) -> None:
+    responses = resources["Api"]["Properties"]["GatewayResponses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} | set(GATEWAY_RESPONSES) <= set(responses)
+    for kind, response in responses.items():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["Content-Type"] == "'application/problem+json'", kind
+        (body,) = response["ResponseTemplates"].values()
+        problem = json.loads(body)
+        assert set(problem) == {"status", "title", "detail", "code"}, kind
+        assert problem["status"] == int(response["StatusCode"]), kind
+        assert problem["code"] in CONTRACT_CODES, kind
+        if kind in GATEWAY_RESPONSES:
+            assert (problem["status"], problem["code"]) == GATEWAY_RESPONSES[kind]
+        if problem["code"] == "throttled":
+            assert int(headers["Retry-After"].strip("'")) > 0
+
+
+# --- parameters, alarms, outputs -------------------------------------------------------
+
+
+def test_url_lifetime_parameter_defaults_to_15_minutes(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["UrlTtlSeconds"]
+    assert parameter["Type"] == "Number"
+    assert parameter["Default"] == 900
+    assert template["Parameters"]["PublicBaseUrl"]["Default"] == ""
+
+
+def metrics_watched(resources: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(namespace, metric, dimension value) for every metric an alarm watches."""
+    watched = set()
+    for resource in resources.values():
+        if resource["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        alarm = resource["Properties"]
+        stats = [m["MetricStat"]["Metric"] for m in alarm.get("Metrics", []) if "MetricStat" in m]
+        metrics = [alarm, *stats]
+        for metric in metrics:
+            if "MetricName" in metric:
+                for dimension in metric["Dimensions"]:
+                    value = dimension["Value"]
+                    key = value["Ref"] if isinstance(value, dict) and "Ref" in value else value
+                    watched.add((metric["Namespace"], metric["MetricName"], str(key)))
+    return watched
+
+
+def test_alarms_on_5xx_throttles_and_each_function_errors(resources: dict[str, Any]) -> None:
+    watched = metrics_watched(resources)
+    assert ("AWS/ApiGateway", "5XXError", "StageName") in watched
+    for name in FUNCTIONS:
+        assert ("AWS/Lambda", "Errors", name) in watched
+        assert ("AWS/Lambda", "Throttles", name) in watched
+
+
+def test_api_alarm_names_the_api_as_the_stack(resources: dict[str, Any]) -> None:
+    assert resources["Api"]["Properties"]["Name"] == {"Ref": "AWS::StackName"}
+    dimensions = resources["Api5xxAlarm"]["Properties"]["Dimensions"]
+    assert {"Name": "ApiName", "Value": {"Ref": "AWS::StackName"}} in dimensions
+
+
+def test_outputs_give_the_api_url_and_key_id(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert outputs["ApiUrl"]["Value"] == {
+        "Fn::Sub": "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${StageName}"
+    }
+    assert outputs["ApiKeyId"]["Value"] == {"Ref": "ApiApiKey"}
+
+
+# --- checkov skips ---------------------------------------------------------------------
+
+
+def test_every_checkov_skip_says_why(resources: dict[str, Any]) -> None:
+    for name, resource in resources.items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert skip["id"].startswith(("CKV_", "CKV2_")), name
+            reason = skip.get("comment", "")
+            assert len(reason.split()) >= 8, f"{name} skips {skip['id']} without a reason"

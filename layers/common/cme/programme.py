@@ -224,6 +224,9 @@ class _Builder:
         self.declared_slots: set[str] = set()
         """Every slot id the document declares, valid or not: a session in a faulty slot is
         not blamed for the slot's own problem."""
+        self.zone: ZoneInfo | None = None
+        """The event's zone as soon as it is known, even when another event field is wrong:
+        slots and sessions are still checked against it."""
 
     # -- reporting
     def error(self, path: str, code: str, detail: str) -> None:
@@ -395,7 +398,7 @@ class _Builder:
         if top is None:
             return None
         event = self.event(top.get("event"))
-        zone = event.zone if event else None
+        zone = self.zone
         days = self.days(top.get("days"))
         slots = self.slots(top.get("slots"), zone, days)
         sessions = self.sessions(top.get("sessions"), zone, slots)
@@ -417,7 +420,7 @@ class _Builder:
         found = self.fields(node, "event", required, optional)
         if found is None:
             return None
-        zone = self.zone(found.get("timezone"))
+        zone = self.zone = self.timezone(found.get("timezone"))
         accreditation = self.accreditation(found.get("accreditation"))
         conversions = tuple(
             c
@@ -455,7 +458,7 @@ class _Builder:
             policy=policy,
         )
 
-    def zone(self, value: Any) -> ZoneInfo | None:
+    def timezone(self, value: Any) -> ZoneInfo | None:
         if value is None:
             return None
         try:

@@ -14,6 +14,7 @@ from cme.facts import Delegate
 from cme.programme import ID_PATTERN, Programme, build_programme, programme_document
 from cme.recording import load_programme
 from cme.rules.credits import compute_statement
+from cme.serials import display
 from cme.store import References, Store, StoredProgramme, WriteRefused
 
 
@@ -142,6 +143,7 @@ def report_page(store: Store, event_id: str, *, limit: int, cursor: str | None) 
     rows = []
     for record in records:
         statement = compute_statement(programme, record.facts)
+        latest = record.latest_certificate
         rows.append(
             ReportRow(
                 delegate_id=record.delegate.delegate_id,
@@ -149,8 +151,8 @@ def report_page(store: Store, event_id: str, *, limit: int, cursor: str | None) 
                 attendance=record.delegate.attendance.value,
                 total=statement.total,
                 days={d.date: d.credits for d in statement.days},
-                certificate_serial=None,
-                certificate_status=None,
+                certificate_serial=display(latest.serial) if latest else None,
+                certificate_status=latest.status if latest else None,
             )
         )
     return ReportPage(

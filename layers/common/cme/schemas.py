@@ -244,3 +244,29 @@ class ReportOut(_Out):
     event_id: str
     delegates: list[ReportRowOut]
     next_cursor: str | None
+
+
+class CertificateDayOut(_Out):
+    date: Day
+    credits: Credits
+
+
+class CertificateOut(_Out):
+    serial: str
+    url: str = Field(description="A presigned S3 GET URL of the PDF; it expires.")
+    url_expires_at: datetime
+    total: Credits
+    days: list[CertificateDayOut]
+    status: Literal["valid", "superseded", "revoked"]
+    issued_at: datetime
+
+
+class VerificationOut(_Out):
+    serial: str
+    event_id: str
+    event_name: str
+    delegate_name: str
+    total: Credits
+    unit: str
+    issued_at: datetime
+    status: Literal["valid", "superseded", "revoked"]

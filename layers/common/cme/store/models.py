@@ -141,3 +141,42 @@ class RefusedScanItem(Item, discriminator="refused_scan"):
     received_at = UTCDateTimeAttribute()
     code = UnicodeAttribute()
     detail = UnicodeAttribute()
+
+
+class CertificateItem(Item, discriminator="certificate"):
+    """A certificate by serial (`CERT#<serial>`): what public verification reads."""
+
+    serial = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    delegate_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    fingerprint = UnicodeAttribute()
+    facts = UnicodeAttribute()
+    """JSON snapshot of everything the certificate states, as issued."""
+    pdf_key = UnicodeAttribute()
+    issued_at = UTCDateTimeAttribute()
+    changed_at = UTCDateTimeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    """Why it was revoked (the organiser's words)."""
+
+
+class CertificateCopyItem(Item, discriminator="delegate_certificate"):
+    """The same certificate under its delegate (`DEL#<d>#CERT#<serial>`), so that the
+    statement and report Query sees it."""
+
+    serial = UnicodeAttribute()
+    status = UnicodeAttribute()
+    total = DecimalAttribute()
+    days = UnicodeAttribute()
+    """JSON [[date, credits], ...] as the certificate states them."""
+    issued_at = UTCDateTimeAttribute()
+    pdf_key = UnicodeAttribute()
+
+
+class CertificateHeadItem(Item, discriminator="certificate_head"):
+    """The delegate's latest certificate and the fingerprint of its facts: concurrent
+    requests for the same delegate race on its version, and one serial wins."""
+
+    serial = UnicodeAttribute()
+    fingerprint = UnicodeAttribute()
+    version = NumberAttribute()

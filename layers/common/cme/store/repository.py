@@ -13,6 +13,7 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 from tenacity import (
     Retrying,
@@ -28,6 +29,9 @@ from cme.settings import Settings, settings
 from cme.store import keys
 from cme.store.models import (
     CartEntryItem,
+    CertificateCopyItem,
+    CertificateHeadItem,
+    CertificateItem,
     EvaluationItem,
     Item,
     ProfileItem,
@@ -76,7 +80,14 @@ class DelegateRecord:
     facts: DelegateFacts
     answers: dict[str, str] = field(default_factory=dict, repr=False)
     """Canonical JSON of each evaluation's answers, by session (for retry comparison)."""
-    items: tuple[Item, ...] = field(default=(), repr=False)
+    certificates: dict[str, CertificateCopyItem] = field(default_factory=dict, repr=False)
+    """The delegate's certificates by serial (the delegate's copies)."""
+    head: CertificateHeadItem | None = None
+    """The latest certificate and the fingerprint of its facts."""
+
+    @property
+    def latest_certificate(self) -> CertificateCopyItem | None:
+        return self.certificates.get(self.head.serial) if self.head else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,6 +506,120 @@ class Store:
             ]
         )
 
+    # ------------------------------------------------------------------ certificates
+
+    def certificate(self, serial: str) -> CertificateItem | None:
+        return self._calling(
+            lambda: _get(CertificateItem, keys.serial_key(serial), keys.SERIAL_SORT)
+        )
+
+    def add_certificate(
+        self,
+        certificate: CertificateItem,
+        copy: CertificateCopyItem,
+        *,
+        head_version: int | None,
+        supersedes: str | None,
+        now: datetime,
+    ) -> None:
+        """Record a newly issued certificate (its PDF is already in S3) as the delegate's
+        latest, superseding the previous valid one, all at once. `WriteRefused` names
+        "head" when another certificate was recorded for the delegate in between, and
+        "previous" when the previous one is no longer valid (revoked meanwhile)."""
+        event_pk = keys.event_key(certificate.event_id)
+        delegate_id = certificate.delegate_id
+        head = CertificateHeadItem(
+            pk=event_pk,
+            sk=keys.certificate_head(delegate_id),
+            serial=certificate.serial,
+            fingerprint=certificate.fingerprint,
+            version=(head_version or 0) + 1,
+        )
+        head_condition = (
+            CertificateHeadItem.pk.does_not_exist()
+            if head_version is None
+            else CertificateHeadItem.version == head_version
+        )
+        writes = [
+            Write("head", lambda tx: tx.save(head, condition=head_condition)),
+            Write("serial", lambda tx: tx.save(certificate, condition=Item.pk.does_not_exist())),
+            Write("copy", lambda tx: tx.save(copy, condition=Item.pk.does_not_exist())),
+        ]
+        if supersedes is not None:
+            writes.extend(
+                self._status_change(
+                    certificate.event_id,
+                    delegate_id,
+                    supersedes,
+                    "superseded",
+                    now,
+                    only_from="valid",
+                )
+            )
+        self.transact(writes)
+
+    def revoke_certificate(
+        self, certificate: CertificateItem, *, reason: str, now: datetime
+    ) -> None:
+        """Mark a certificate revoked, for good (both copies at once)."""
+        self.transact(
+            self._status_change(
+                certificate.event_id,
+                certificate.delegate_id,
+                certificate.serial,
+                "revoked",
+                now,
+                reason=reason,
+            )
+        )
+
+    def _status_change(
+        self,
+        event_id: str,
+        delegate_id: str,
+        serial: str,
+        status: str,
+        now: datetime,
+        *,
+        reason: str | None = None,
+        only_from: str | None = None,
+    ) -> list[Write]:
+        """Both copies of a certificate change status together: from `only_from` when
+        given, else from anything but `status` itself (revoked stays revoked)."""
+        by_serial = CertificateItem(pk=keys.serial_key(serial), sk=keys.SERIAL_SORT)
+        copy = CertificateCopyItem(
+            pk=keys.event_key(event_id), sk=keys.certificate(delegate_id, serial)
+        )
+        actions: list[Action] = [
+            CertificateItem.status.set(status),
+            CertificateItem.changed_at.set(now),
+        ]
+        if reason is not None:
+            actions.append(CertificateItem.reason.set(reason))
+        if only_from is not None:
+            condition, copy_condition = (
+                CertificateItem.status == only_from,
+                CertificateCopyItem.status == only_from,
+            )
+        else:
+            condition, copy_condition = (
+                CertificateItem.status != status,
+                CertificateCopyItem.status != status,
+            )
+        return [
+            Write(
+                "previous", lambda tx: tx.update(by_serial, actions=actions, condition=condition)
+            ),
+            Write(
+                "previous_copy",
+                lambda tx: tx.update(
+                    copy,
+                    actions=[CertificateCopyItem.status.set(status)],
+                    condition=copy_condition,
+                ),
+            ),
+        ]
+
     # ------------------------------------------------------------------ reading
 
     def _query(self, hash_key: str, condition: Condition) -> Iterator[Item]:
@@ -535,6 +660,8 @@ def _record(delegate_id: str, items: list[Item]) -> DelegateRecord | None:
     cart: set[str] = set()
     evaluations: dict[str, Evaluation] = {}
     answers: dict[str, str] = {}
+    certificates: dict[str, CertificateCopyItem] = {}
+    head: CertificateHeadItem | None = None
     for item in items:
         match item:
             case ProfileItem():
@@ -562,6 +689,10 @@ def _record(delegate_id: str, items: list[Item]) -> DelegateRecord | None:
                     item.session_id, item.submitted_at, loads(item.answers)
                 )
                 answers[item.session_id] = item.answers
+            case CertificateCopyItem():
+                certificates[item.serial] = item
+            case CertificateHeadItem():
+                head = item
     if profile is None:
         return None
     delegate = Delegate(
@@ -578,4 +709,4 @@ def _record(delegate_id: str, items: list[Item]) -> DelegateRecord | None:
         cart=frozenset(cart),
         evaluations=evaluations,
     )
-    return DelegateRecord(delegate, facts, answers, tuple(items))
+    return DelegateRecord(delegate, facts, answers, certificates, head)

@@ -1,0 +1,134 @@
+"""Certificate function: issuing certificates as PDFs in S3 with short-lived download links,
+and their public verification (no API key) and revocation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from cme import api, issuing
+from cme.amounts import for_json
+from cme.schemas import ID_REGEX, CertificateOut, RevokeIn, VerificationOut
+from cme.serials import display
+from cme.store.files import CertificateFiles
+
+app = api.create_app()
+runtime = api.runtime
+EventId = Annotated[str, Path(pattern=ID_REGEX)]
+DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
+Serial = Annotated[str, Path(max_length=64)]
+CERTIFICATE = "/events/<event_id>/delegates/<delegate_id>/certificate"
+
+
+def _payload(answer: issuing.CertificateAnswer) -> dict[str, Any]:
+    return {
+        "serial": display(answer.serial),
+        "url": answer.url,
+        "url_expires_at": answer.url_expires_at,
+        "total": for_json(answer.total),
+        "days": [{"date": day, "credits": for_json(credits)} for day, credits in answer.days],
+        "status": answer.status,
+        "issued_at": answer.issued_at,
+    }
+
+
+@app.post(
+    CERTIFICATE,
+    summary="Issue the delegate's certificate (the same one again when nothing changed)",
+    responses={
+        201: {"description": "Issued", "content": {"application/json": {"model": CertificateOut}}},
+        200: {
+            "description": "Unchanged: the latest certificate, with a fresh link",
+            "content": {"application/json": {"model": CertificateOut}},
+        },
+    },
+)
+def post_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
+    answer = issuing.issue_certificate(
+        runtime.store(),
+        CertificateFiles.default(),
+        event_id,
+        delegate_id,
+        now=runtime.now(),
+        base_url=runtime.settings.public_base_url,
+        lifetime=runtime.settings.url_lifetime,
+    )
+    return api.json_response(_payload(answer), 201 if answer.created else 200)
+
+
+@app.get(
+    CERTIFICATE,
+    summary="The delegate's latest certificate, with a fresh download link",
+    responses={
+        200: {
+            "description": "The latest certificate",
+            "content": {"application/json": {"model": CertificateOut}},
+        }
+    },
+)
+def get_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
+    answer = issuing.latest_certificate(
+        runtime.store(),
+        CertificateFiles.default(),
+        event_id,
+        delegate_id,
+        now=runtime.now(),
+        lifetime=runtime.settings.url_lifetime,
+    )
+    return api.json_response(_payload(answer))
+
+
+@app.get(
+    "/certificates/<serial>",
+    summary="Verify a certificate (public): JSON, or a page for a browser",
+    responses={
+        200: {
+            "description": "What the certificate states and its status",
+            "content": {
+                "application/json": {"model": VerificationOut},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+def verify_certificate(serial: Serial) -> Response[Any]:
+    from cme.verify_page import render_verify_page, verification_as_json
+
+    verification = issuing.verification(issuing.find_certificate(runtime.store(), serial))
+    if _wants_html(app.current_event.headers.get("accept") or ""):
+        return Response(
+            status_code=200,
+            content_type="text/html; charset=utf-8",
+            body=render_verify_page(verification),
+            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+        )
+    return api.json_response(
+        verification_as_json(verification), headers={"Cache-Control": "no-store"}
+    )
+
+
+def _wants_html(accept: str) -> bool:
+    """A browser asks for text/html before JSON; an API client asks for JSON or anything."""
+    html, json_ = accept.find("text/html"), accept.find("application/json")
+    return html != -1 and (json_ == -1 or html < json_)
+
+
+@app.post(
+    "/certificates/<serial>/revoke",
+    summary="Revoke a certificate for good (organisers)",
+    responses={
+        200: {"description": "Revoked", "content": {"application/json": {"model": VerificationOut}}}
+    },
+)
+def revoke_certificate(serial: Serial, revocation: Annotated[RevokeIn, Body()]) -> Response[Any]:
+    from cme.verify_page import verification_as_json
+
+    certificate = issuing.revoke_certificate(
+        runtime.store(), serial, reason=revocation.reason, now=runtime.now()
+    )
+    return api.json_response(verification_as_json(issuing.verification(certificate)))
+
+
+lambda_handler = api.lambda_entry(app)

@@ -1,0 +1,355 @@
+"""Issuing, finding, verifying and revoking certificates (RULES.md, "Certificate").
+
+A delegate may obtain a certificate when the cart is not empty, every session in it is
+evaluated and the total is above zero. Asking again with nothing changed returns the same
+certificate; once anything it states changes, a new one is issued and the old one is
+marked superseded, never deleted. The PDF is written to S3 before its record, so a failure
+never leaves a record without its PDF, and a retry simply issues again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from cme.errors import (
+    EvaluationsIncomplete,
+    NoCertificate,
+    NoCredits,
+    Throttled,
+    UnknownCertificate,
+)
+from cme.jsonio import dumps, loads
+from cme.programme import Programme
+from cme.recording import load_delegate, load_programme
+from cme.rules.credits import CreditStatement, compute_statement
+from cme.serials import canonical, display, new_serial
+from cme.store import DelegateRecord, Store, WriteRefused
+from cme.store.files import CertificateFiles, pdf_key
+from cme.store.models import CertificateCopyItem, CertificateItem
+from cme.timestamps import parse_aware
+
+if TYPE_CHECKING:
+    from cme.certificate import CertificateFacts
+    from cme.verify_page import Verification
+
+VALID, SUPERSEDED, REVOKED = "valid", "superseded", "revoked"
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateAnswer:
+    """What the API answers about a delegate's certificate."""
+
+    serial: str
+    url: str
+    url_expires_at: datetime
+    total: Decimal
+    days: tuple[tuple[date, Decimal], ...]
+    status: str
+    issued_at: datetime
+    created: bool
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def certificate_facts(
+    programme: Programme,
+    statement: CreditStatement,
+    *,
+    delegate_name: str,
+    serial: str,
+    issued_at: datetime,
+    verify_url: str,
+) -> CertificateFacts:
+    """Everything the certificate states (RULES.md, "What a certificate states")."""
+    from cme.certificate import CertificateConversion, CertificateDay, CertificateFacts
+
+    event = programme.event
+    statements_by_name = {c.name: c.statement for c in event.conversions}
+    return CertificateFacts(
+        serial=display(serial),
+        verify_url=verify_url,
+        event_name=event.name,
+        event_city=event.city,
+        event_country=event.country,
+        first_day=programme.days[0].date,
+        last_day=programme.days[-1].date,
+        accreditation_body=event.accreditation.body,
+        unit=event.accreditation.unit,
+        event_total=event.accreditation.total,
+        delegate_name=delegate_name,
+        total=statement.total,
+        capped_by_event_total=statement.capped_by_event_total,
+        days=tuple(CertificateDay(d.date, d.credits) for d in statement.days),
+        accreditation_statement=event.accreditation.statement,
+        conversions=tuple(
+            CertificateConversion(c.name, c.credits, statements_by_name.get(c.name, ""))
+            for c in statement.conversions
+        ),
+        statements=event.statements,
+        issued_at=issued_at,
+    )
+
+
+def facts_document(facts: CertificateFacts) -> dict[str, Any]:
+    return {
+        "serial": facts.serial,
+        "verify_url": facts.verify_url,
+        "event_name": facts.event_name,
+        "event_city": facts.event_city,
+        "event_country": facts.event_country,
+        "first_day": facts.first_day,
+        "last_day": facts.last_day,
+        "accreditation_body": facts.accreditation_body,
+        "unit": facts.unit,
+        "event_total": facts.event_total,
+        "delegate_name": facts.delegate_name,
+        "total": facts.total,
+        "capped_by_event_total": facts.capped_by_event_total,
+        "days": [{"date": d.date, "credits": d.credits} for d in facts.days],
+        "accreditation_statement": facts.accreditation_statement,
+        "conversions": [
+            {"name": c.name, "credits": c.credits, "statement": c.statement}
+            for c in facts.conversions
+        ],
+        "statements": list(facts.statements),
+        "issued_at": facts.issued_at,
+    }
+
+
+def facts_from_document(document: dict[str, Any]) -> CertificateFacts:
+    from cme.certificate import CertificateConversion, CertificateDay, CertificateFacts
+
+    return CertificateFacts(
+        serial=document["serial"],
+        verify_url=document["verify_url"],
+        event_name=document["event_name"],
+        event_city=document["event_city"],
+        event_country=document["event_country"],
+        first_day=date.fromisoformat(document["first_day"]),
+        last_day=date.fromisoformat(document["last_day"]),
+        accreditation_body=document["accreditation_body"],
+        unit=document["unit"],
+        event_total=Decimal(document["event_total"]),
+        delegate_name=document["delegate_name"],
+        total=Decimal(document["total"]),
+        capped_by_event_total=bool(document["capped_by_event_total"]),
+        days=tuple(
+            CertificateDay(date.fromisoformat(d["date"]), Decimal(d["credits"]))
+            for d in document["days"]
+        ),
+        accreditation_statement=document["accreditation_statement"],
+        conversions=tuple(
+            CertificateConversion(c["name"], Decimal(c["credits"]), c["statement"])
+            for c in document["conversions"]
+        ),
+        statements=tuple(document["statements"]),
+        issued_at=parse_aware(document["issued_at"]),
+    )
+
+
+def fingerprint(facts: CertificateFacts) -> str:
+    """A digest of what the certificate states, without what every issue changes (serial,
+    link, issue time): equal digests mean the same certificate."""
+    stated = facts_document(facts)
+    for volatile in ("serial", "verify_url", "issued_at"):
+        stated.pop(volatile)
+    return hashlib.sha256(dumps(stated).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- issuing
+
+
+def issue_certificate(
+    store: Store,
+    files: CertificateFiles,
+    event_id: str,
+    delegate_id: str,
+    *,
+    now: datetime,
+    base_url: str,
+    lifetime: timedelta,
+) -> CertificateAnswer:
+    programme = load_programme(store, event_id)
+    for _attempt in range(4):
+        record = load_delegate(store, event_id, delegate_id)
+        statement = compute_statement(programme, record.facts)
+        _check_ready(record, statement)
+        serial = new_serial()
+        facts = certificate_facts(
+            programme,
+            statement,
+            delegate_name=record.delegate.name,
+            serial=serial,
+            issued_at=now.replace(microsecond=0),
+            verify_url=verify_url(base_url, serial),
+        )
+        digest = fingerprint(facts)
+        latest = record.latest_certificate
+        if record.head is not None and latest is not None and record.head.fingerprint == digest:
+            return _answer(files, event_id, latest, now=now, lifetime=lifetime)
+
+        from cme.certificate import render_certificate
+
+        key = pdf_key(event_id, serial)
+        files.put(key, render_certificate(facts), title=f"{programme.event.name} certificate")
+        certificate = CertificateItem(
+            pk=f"CERT#{serial}",
+            sk="CERT",
+            serial=serial,
+            event_id=event_id,
+            delegate_id=delegate_id,
+            status=VALID,
+            fingerprint=digest,
+            facts=dumps(facts_document(facts)),
+            pdf_key=key,
+            issued_at=facts.issued_at,
+        )
+        copy = CertificateCopyItem(
+            pk=f"EVENT#{event_id}",
+            sk=f"DEL#{delegate_id}#CERT#{serial}",
+            serial=serial,
+            status=VALID,
+            total=statement.total,
+            days=dumps([[d.date, d.credits] for d in statement.days]),
+            issued_at=facts.issued_at,
+            pdf_key=key,
+        )
+        previous = latest.serial if latest is not None and latest.status == VALID else None
+        try:
+            store.add_certificate(
+                certificate,
+                copy,
+                head_version=None if record.head is None else int(record.head.version),
+                supersedes=previous,
+                now=now,
+            )
+        except WriteRefused:
+            # Another request for the same delegate recorded a certificate (or revoked
+            # the previous one) in between: judge again against what is stored now. The
+            # PDF written above stays unreferenced, never the other way round.
+            continue
+        return CertificateAnswer(
+            serial=serial,
+            url=files.download_url(key, filename=_filename(event_id, serial), lifetime=lifetime),
+            url_expires_at=now + lifetime,
+            total=statement.total,
+            days=tuple((d.date, d.credits) for d in statement.days),
+            status=VALID,
+            issued_at=facts.issued_at,
+            created=True,
+        )
+    raise Throttled(
+        "certificates for this delegate are being issued right now; retry", retry_after=1
+    )
+
+
+def _check_ready(record: DelegateRecord, statement: CreditStatement) -> None:
+    """409s, in the contract's order: an empty cart, missing evaluations, a zero total."""
+    if not record.facts.cart and not record.facts.evaluations:
+        raise NoCredits("the CME cart is empty")
+    if statement.missing_evaluations:
+        raise EvaluationsIncomplete(
+            "every session in the cart must be evaluated first", statement.missing_evaluations
+        )
+    if statement.total <= 0:
+        raise NoCredits("no credits are earned yet")
+
+
+def latest_certificate(
+    store: Store,
+    files: CertificateFiles,
+    event_id: str,
+    delegate_id: str,
+    *,
+    now: datetime,
+    lifetime: timedelta,
+) -> CertificateAnswer:
+    load_programme(store, event_id)
+    record = load_delegate(store, event_id, delegate_id)
+    latest = record.latest_certificate
+    if latest is None:
+        raise NoCertificate(f"no certificate has been issued to {delegate_id}")
+    return _answer(files, event_id, latest, now=now, lifetime=lifetime)
+
+
+def _answer(
+    files: CertificateFiles,
+    event_id: str,
+    copy: CertificateCopyItem,
+    *,
+    now: datetime,
+    lifetime: timedelta,
+) -> CertificateAnswer:
+    """A stored certificate as it states itself, with a fresh download link."""
+    return CertificateAnswer(
+        serial=copy.serial,
+        url=files.download_url(
+            copy.pdf_key, filename=_filename(event_id, copy.serial), lifetime=lifetime
+        ),
+        url_expires_at=now + lifetime,
+        total=copy.total,
+        days=tuple((date.fromisoformat(d), Decimal(c)) for d, c in loads(copy.days)),
+        status=copy.status,
+        issued_at=copy.issued_at,
+        created=False,
+    )
+
+
+def _filename(event_id: str, serial: str) -> str:
+    return f"{event_id}-certificate-{display(serial)}.pdf"
+
+
+def verify_url(base_url: str, serial: str) -> str:
+    return f"{base_url.rstrip('/')}/certificates/{display(serial)}"
+
+
+# --------------------------------------------------------------------------- verifying
+
+
+def find_certificate(store: Store, serial_text: str) -> CertificateItem:
+    """The certificate a serial names (case and hyphens ignored), or 404."""
+    serial = canonical(serial_text)
+    certificate = store.certificate(serial) if serial else None
+    if certificate is None:
+        raise UnknownCertificate("no certificate has this serial")
+    return certificate
+
+
+def verification(certificate: CertificateItem) -> Verification:
+    """What public verification shows: what the certificate states, and its status."""
+    from cme.certificate import CertificateDay
+    from cme.verify_page import Verification
+
+    facts = loads(certificate.facts)
+    return Verification(
+        serial=display(certificate.serial),
+        event_id=certificate.event_id,
+        event_name=facts["event_name"],
+        delegate_name=facts["delegate_name"],
+        total=Decimal(facts["total"]),
+        unit=facts["unit"],
+        issued_at=certificate.issued_at,
+        status=certificate.status,
+        days=tuple(
+            CertificateDay(date.fromisoformat(d["date"]), Decimal(d["credits"]))
+            for d in facts["days"]
+        ),
+    )
+
+
+def revoke_certificate(
+    store: Store, serial_text: str, *, reason: str, now: datetime
+) -> CertificateItem:
+    """Revoke for good (a valid or a superseded certificate); revoking again changes nothing."""
+    certificate = find_certificate(store, serial_text)
+    if certificate.status != REVOKED:
+        # WriteRefused: revoked by a concurrent request; the outcome is the same.
+        with contextlib.suppress(WriteRefused):
+            store.revoke_certificate(certificate, reason=reason, now=now)
+    return find_certificate(store, certificate.serial)

@@ -1,0 +1,92 @@
+"""Certificate PDFs in S3: the other half of the store (the only other AWS code)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from cme.errors import Throttled
+from cme.settings import Settings, settings
+
+PDF = "application/pdf"
+
+
+def pdf_key(event_id: str, serial: str) -> str:
+    """Every PDF lives under `certificates/`: the certificate function may write and read
+    exactly that prefix and nothing else."""
+    return f"certificates/{event_id}/{serial}.pdf"
+
+
+class CertificateFiles:
+    """Writes certificate PDFs and signs short-lived download links. The boto3 client is
+    created on first use, with the region explicit and SigV4 signatures."""
+
+    def __init__(self, config: Settings | None = None) -> None:
+        self.config = config or settings()
+        self._client: Any = None
+
+    _default: CertificateFiles | None = None
+
+    @classmethod
+    def default(cls) -> CertificateFiles:
+        if cls._default is None or cls._default.config != settings():
+            cls._default = cls()
+        return cls._default
+
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            options: dict[str, Any] = {
+                "signature_version": "s3v4",
+                "retries": {"mode": "standard", "max_attempts": 3},
+                "connect_timeout": 2,
+                "read_timeout": 10,
+            }
+            if self.config.endpoint_url:
+                options["s3"] = {"addressing_style": "path"}
+            self._client = boto3.client(
+                "s3",
+                region_name=self.config.region,
+                endpoint_url=self.config.endpoint_url,
+                config=Config(**options),
+            )
+        return self._client
+
+    def put(self, key: str, data: bytes, *, title: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client().put_object(
+                Bucket=self.config.bucket_name,
+                Key=key,
+                Body=data,
+                ContentType=PDF,
+                Metadata={"title": title.encode("ascii", "replace").decode()[:200]},
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise Throttled(
+                "the certificate could not be stored; retry shortly", retry_after=2
+            ) from error
+
+    def download_url(self, key: str, *, filename: str, lifetime: timedelta | None = None) -> str:
+        """A presigned GET URL (SigV4) valid for `lifetime` (the URL-lifetime setting)."""
+        seconds = int((lifetime or self.config.url_lifetime).total_seconds())
+        url: str = self.client().generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.config.bucket_name,
+                "Key": key,
+                "ResponseContentType": PDF,
+                "ResponseContentDisposition": f'inline; filename="{filename}"',
+            },
+            ExpiresIn=seconds,
+        )
+        return url
+
+    def get(self, key: str) -> bytes:
+        data: bytes = (
+            self.client().get_object(Bucket=self.config.bucket_name, Key=key)["Body"].read()
+        )
+        return data

@@ -574,19 +574,28 @@ class _Builder:
                 continue
             slots[slot_id] = Slot(slot_id, on, begins, ends, most)
             paths[slot_id] = path
+        self.check_overlaps(slots, paths)
+        return slots
+
+    def check_overlaps(self, slots: Mapping[str, Slot], paths: Mapping[str, str]) -> None:
+        """Slots of one day never overlap. Each slot is compared with the one that ends last
+        so far, not only with its neighbour: 08:00-12:00 overlaps 11:00-11:30 even with
+        09:00-10:00 in between."""
         by_day: dict[date, list[Slot]] = {}
         for slot in slots.values():
             by_day.setdefault(slot.date, []).append(slot)
         for day_slots in by_day.values():
             day_slots.sort(key=lambda s: (s.start, s.end, s.id))
-            for earlier, later in zip(day_slots, day_slots[1:], strict=False):
-                if later.start < earlier.end:
+            last = day_slots[0]
+            for later in day_slots[1:]:
+                if later.start < last.end:
                     self.error(
                         f"{paths[later.id]}.start",
                         "overlapping_slots",
-                        f"slot {later.id} overlaps slot {earlier.id} on {later.date}",
+                        f"slot {later.id} overlaps slot {last.id} on {later.date}",
                     )
-        return slots
+                if later.end > last.end:
+                    last = later
 
     def sessions(
         self, node: Any, zone: ZoneInfo | None, slots: Mapping[str, Slot]

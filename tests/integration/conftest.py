@@ -182,3 +182,45 @@ def delegate(eshg: Client) -> str:
     )
     assert answer.status == 201, answer.body
     return "D0001"
+
+
+# --------------------------------------------------------------------------- contract helpers
+
+
+@pytest.fixture
+def programme_document() -> dict[str, Any]:
+    """A fresh copy of the ESHG 2025 document as the API takes it (safe to edit)."""
+    return eshg_document()
+
+
+@pytest.fixture
+def expect_problem() -> Any:
+    """Check an error answer the way the contract states it: the status, the stable `code`,
+    problem+json with its fields, and nothing that looks like a stack trace. Returns the
+    problem document."""
+
+    def check(answer: Answer, status: int, code: str) -> dict[str, Any]:
+        assert (answer.status, answer.code) == (status, code), answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.body["status"] == status
+        assert isinstance(answer.body["title"], str)
+        assert isinstance(answer.body["detail"], str)
+        assert "Traceback" not in answer.text
+        assert 'File "' not in answer.text
+        return dict(answer.body)
+
+    return check
+
+
+@pytest.fixture
+def stored_items(aws: dict[str, Any]) -> Any:
+    """Every item of the table as moto holds it (a full Scan, for counting facts)."""
+
+    def items(prefix: str = "") -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        pages = aws["dynamodb"].get_paginator("scan").paginate(TableName=aws["CME_TABLE_NAME"])
+        for page in pages:
+            found.extend(page["Items"])
+        return [item for item in found if item["sk"]["S"].startswith(prefix)]
+
+    return items

@@ -224,6 +224,9 @@ class _Builder:
         self.declared_slots: set[str] = set()
         """Every slot id the document declares, valid or not: a session in a faulty slot is
         not blamed for the slot's own problem."""
+        self.declared_days: set[date] = set()
+        """Every date the document lists, whatever its cap: a slot on a day whose cap is
+        wrong is not blamed for being on an unlisted day."""
         self.zone: ZoneInfo | None = None
         """The event's zone as soon as it is known, even when another event field is wrong:
         slots and sessions are still checked against it."""
@@ -400,7 +403,7 @@ class _Builder:
         event = self.event(top.get("event"))
         zone = self.zone
         days = self.days(top.get("days"))
-        slots = self.slots(top.get("slots"), zone, days)
+        slots = self.slots(top.get("slots"), zone)
         sessions = self.sessions(top.get("sessions"), zone, slots)
         if event is None:
             return None
@@ -536,13 +539,15 @@ class _Builder:
                 continue
             on = self.day(found.get("date"), f"{path}.date")
             cap = self.amount(found.get("cap"), f"{path}.cap", positive=True)
-            if on is not None and on in days:
+            if on is not None and on in self.declared_days:
                 self.error(f"{path}.date", "duplicate_id", f"{on} is listed twice")
-            elif on is not None and cap is not None:
-                days[on] = Day(on, cap)
+            elif on is not None:
+                self.declared_days.add(on)
+                if cap is not None:
+                    days[on] = Day(on, cap)
         return days
 
-    def slots(self, node: Any, zone: ZoneInfo | None, days: Mapping[date, Day]) -> dict[str, Slot]:
+    def slots(self, node: Any, zone: ZoneInfo | None) -> dict[str, Slot]:
         slots: dict[str, Slot] = {}
         paths: dict[str, str] = {}
         for i, item in enumerate(self.items(node, "slots")):
@@ -556,11 +561,11 @@ class _Builder:
             end = self.clock(found.get("end"), f"{path}.end")
             most = self.amount(found.get("max"), f"{path}.max", positive=True)
             if slot_id is not None:
+                if slot_id in self.declared_slots:
+                    self.error(f"{path}.id", "duplicate_id", f"slot {slot_id} is defined twice")
+                    continue
                 self.declared_slots.add(slot_id)
-            if slot_id is not None and slot_id in slots:
-                self.error(f"{path}.id", "duplicate_id", f"slot {slot_id} is defined twice")
-                continue
-            if on is not None and days and on not in days:
+            if on is not None and self.declared_days and on not in self.declared_days:
                 self.error(f"{path}.date", "slot_on_unlisted_day", f"{on} is not a conference day")
             if None in (slot_id, on, start, end, most, zone):
                 continue

@@ -739,6 +739,12 @@ def programme_document(programme: Programme) -> dict[str, Any]:
         # stating that last second again reads back as the same window.
         return local(window_end - timedelta(seconds=1))
 
+    def deadline() -> str:
+        # The deadline is kept as stated (with its precision), so it is written the same way.
+        if event.claim_closes_at - event.claim_deadline == timedelta(minutes=1):
+            return event.claim_deadline.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        return closing(event.claim_closes_at)
+
     document: dict[str, Any] = {
         "event": {
             "id": event.id,
@@ -757,7 +763,7 @@ def programme_document(programme: Programme) -> dict[str, Any]:
                 for c in event.conversions
             ],
             "statements": list(event.statements),
-            "claim_deadline": closing(event.claim_closes_at),
+            "claim_deadline": deadline(),
             "policy": {"evidence": event.policy.evidence},
         },
         "days": [{"date": d.date.isoformat(), "cap": d.cap} for d in programme.days],

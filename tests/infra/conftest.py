@@ -35,7 +35,7 @@ def report_size(record_property: Any) -> Iterator[Any]:
     """Record a size for the summary at the end of the run (works under xdist too)."""
 
     def record(name: str, megabytes: float) -> None:
-        record_property(f"size:{name}", round(megabytes, 2))
+        record_property(f"size:{name}", megabytes)
 
     yield record
 
@@ -50,6 +50,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         if name.startswith("size:")
     ]
     if sizes:
-        terminalreporter.section("sam build sizes (unzipped)")
-        for name, value in sizes:
-            terminalreporter.write_line(f"{name:<24} {value:>8.2f} MB")
+        terminalreporter.section("sam build, unzipped sizes")
+        for name, megabytes in sizes:
+            shown = f"{megabytes:.1f} MB" if megabytes >= 1 else f"{megabytes * 1024:.1f} KB"
+            terminalreporter.write_line(f"{name:<24} {shown:>10}")

@@ -15,6 +15,8 @@ PYTHON313 := $(shell for p in $(PY313_CANDIDATES); do \
 	if "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
 	"$$p" -c 'import sys; print(sys.executable)'; break; fi; done)
 
+include mk/infra.mk
+
 .PHONY: help
 help:
 	@echo "make demo    set up, run the local stack, replay ESHG 2025, certificates into out/"
@@ -22,6 +24,7 @@ help:
 	@echo "make serve   the local API on http://127.0.0.1:$(PORT)"
 	@echo "make lint    ruff, format check, mypy"
 	@echo "make bench   benchmarks, printed as a table"
+	@echo "make deploy  sam build + sam deploy --guided (organisers)"
 
 $(STAMP): pyproject.toml layers/common/requirements.txt
 	@if [ -z "$(PYTHON313)" ]; then \
@@ -32,7 +35,7 @@ $(STAMP): pyproject.toml layers/common/requirements.txt
 	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
 		rm -rf $(VENV) && "$(PYTHON313)" -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cli]'
 	@touch $(STAMP)
 
 .PHONY: venv
@@ -44,8 +47,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+.PHONY: browser
+browser:
+	@.ci/ensure-chromium
+
 .PHONY: test
-test: lint
+test: lint infra-tools browser
 	$(BIN)/python -m pytest
 
 .PHONY: bench
@@ -54,7 +61,15 @@ bench: $(STAMP)
 
 .PHONY: demo
 demo: $(STAMP)
-	$(BIN)/cme statement programmes/eshg2025.yaml tests/data/worked-example-facts.json
+	$(BIN)/python -m cme.local.demo
+
+.PHONY: serve
+serve: $(STAMP)
+	$(BIN)/cme serve --port $(PORT)
+
+.PHONY: openapi
+openapi: $(STAMP)
+	$(BIN)/python -m cme.openapi --write
 
 .PHONY: clean
 clean:

@@ -1,0 +1,64 @@
+"""The OpenAPI document shipped in the layer is the one the functions generate, and it
+agrees with the contract's routes."""
+
+from __future__ import annotations
+
+import json
+
+from cme.openapi import generate, served_document
+
+CONTRACT_ROUTES = {
+    ("put", "/events/{event_id}"),
+    ("get", "/events/{event_id}"),
+    ("put", "/events/{event_id}/delegates/{delegate_id}"),
+    ("get", "/events/{event_id}/report"),
+    ("post", "/events/{event_id}/scans"),
+    ("post", "/events/{event_id}/scans/batch"),
+    ("post", "/events/{event_id}/delegates/{delegate_id}/views"),
+    ("put", "/events/{event_id}/delegates/{delegate_id}/cart/{session_id}"),
+    ("delete", "/events/{event_id}/delegates/{delegate_id}/cart/{session_id}"),
+    ("get", "/events/{event_id}/delegates/{delegate_id}/cart"),
+    ("put", "/events/{event_id}/delegates/{delegate_id}/evaluations/{session_id}"),
+    ("get", "/events/{event_id}/delegates/{delegate_id}/credits"),
+    ("post", "/events/{event_id}/delegates/{delegate_id}/certificate"),
+    ("get", "/events/{event_id}/delegates/{delegate_id}/certificate"),
+    ("post", "/certificates/{serial}/revoke"),
+    ("get", "/certificates/{serial}"),
+    ("get", "/openapi.json"),
+}
+
+
+def test_shipped_document_is_freshly_generated() -> None:
+    # Given the document the organiser function serves
+    shipped = json.loads(served_document())
+    # Then it is what the functions generate now (run `make openapi` after changing a route)
+    assert shipped == json.loads(json.dumps(generate(), sort_keys=True))
+
+
+def test_document_has_exactly_the_contract_routes() -> None:
+    document = json.loads(served_document())
+    routes = {(m, p) for p, ops in document["paths"].items() for m in ops}
+    assert routes == CONTRACT_ROUTES
+
+
+def test_only_verification_and_the_document_itself_are_public() -> None:
+    document = json.loads(served_document())
+    public = {
+        (m, p)
+        for p, ops in document["paths"].items()
+        for m, op in ops.items()
+        if op.get("security") == []
+    }
+    assert public == {("get", "/certificates/{serial}"), ("get", "/openapi.json")}
+    assert document["security"] == [{"apiKey": []}]
+    scheme = document["components"]["securitySchemes"]["apiKey"]
+    assert (scheme["in"], scheme["name"]) == ("header", "x-api-key")
+
+
+def test_every_error_answer_is_problem_json() -> None:
+    document = json.loads(served_document())
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    assert list(response["content"]) == ["application/problem+json"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from cme.errors import CmeError, InvalidRequest
 from cme.facts import Attendance, Delegate, DelegateFacts, Evaluation, Scan, View, ViewKind
-from cme.programme import ID_PATTERN, Programme
+from cme.programme import ID_PATTERN, Programme, Session
 from cme.rules.judge import (
     DEFAULT_SKEW,
     is_repeat,
@@ -47,7 +47,12 @@ class AuditedFacts:
 def audit_facts(
     programme: Programme, document: Any, *, now: datetime, skew: timedelta = DEFAULT_SKEW
 ) -> AuditedFacts:
-    """Judge each fact of a FACTS document in turn; refused ones are reported, not fatal."""
+    """Judge each fact of a FACTS document in turn; refused ones are reported, not fatal.
+
+    In the contract's order of precedence, like the API: the fact's shape (422
+    invalid_request), its session (404 unknown_session), a repeat of an id already
+    accepted (harmless when identical, else id_reused / already_evaluated), then the rules.
+    """
     if not isinstance(document, Mapping):
         raise InvalidRequest("a facts document is a JSON object")
     delegate = _delegate(document.get("delegate"))
@@ -56,10 +61,12 @@ def audit_facts(
     def accept[F](
         kind: str,
         raw: Any,
+        *,
         read: Callable[[Any], F],
-        seen: dict[str, F],
         key_of: Callable[[F], str],
+        seen: dict[str, F],
         same: Callable[[F, F], object],
+        judge: Callable[[F], object],
     ) -> None:
         try:
             fact = read(raw)
@@ -67,46 +74,63 @@ def audit_facts(
             if key in seen:
                 same(seen[key], fact)  # a harmless repeat, or it raises the contract's error
             else:
+                judge(fact)
                 seen[key] = fact
         except CmeError as error:
             refusals.append(Refusal(kind, _fact_id(raw, kind), error.code, error.detail))
         except (KeyError, TypeError, ValueError) as error:
             refusals.append(Refusal(kind, _fact_id(raw, kind), "invalid_request", str(error)))
 
+    def session_of(session_id: str) -> Session:
+        return require_session(programme, session_id)
+
     scans: dict[str, Scan] = {}
     for raw in _list(document, "scans"):
         accept(
             "scan",
             raw,
-            lambda r: _scan(programme, r, now, skew),
-            scans,
-            lambda f: f.scan_id,
-            lambda a, b: is_repeat(a, b, what=f"scan {b.scan_id}"),
+            read=lambda r: _scan(programme, r),
+            key_of=lambda f: f.scan_id,
+            seen=scans,
+            same=lambda a, b: is_repeat(a, b, what=f"scan {b.scan_id}"),
+            judge=lambda f: judge_scan(programme, f.scanned_at, now=now, skew=skew),
         )
     views: dict[str, View] = {}
     for raw in _list(document, "views"):
         accept(
             "view",
             raw,
-            lambda r: _view(programme, r, now, skew),
-            views,
-            lambda f: f.view_id,
-            lambda a, b: is_repeat(a, b, what=f"view {b.view_id}"),
+            read=lambda r: _view(programme, r),
+            key_of=lambda f: f.view_id,
+            seen=views,
+            same=lambda a, b: is_repeat(a, b, what=f"view {b.view_id}"),
+            judge=lambda f: judge_view(
+                programme, session_of(f.session_id), f.kind, f.watched_at, now=now, skew=skew
+            ),
         )
     cart: dict[str, str] = {}
     for raw in _list(document, "cart"):
         accept(
-            "cart", raw, lambda r: _cart_item(programme, r), cart, lambda f: f, lambda a, b: True
+            "cart",
+            raw,
+            read=lambda r: session_of(_ident(r, "cart item")).id,
+            key_of=lambda f: f,
+            seen=cart,
+            same=lambda a, b: True,
+            judge=lambda f: judge_cart_addition(session_of(f)),
         )
     evaluations: dict[str, Evaluation] = {}
     for raw in _list(document, "evaluations"):
         accept(
             "evaluation",
             raw,
-            lambda r: _evaluation(programme, r, now, skew),
-            evaluations,
-            lambda f: f.session_id,
-            lambda a, b: is_repeat_evaluation(_comparable(a), _comparable(b), b.session_id),
+            read=lambda r: _evaluation(programme, r),
+            key_of=lambda f: f.session_id,
+            seen=evaluations,
+            same=lambda a, b: is_repeat_evaluation(_comparable(a), _comparable(b), b.session_id),
+            judge=lambda f: judge_evaluation(
+                programme, session_of(f.session_id), f.submitted_at, now=now, skew=skew
+            ),
         )
 
     facts = DelegateFacts(
@@ -122,7 +146,10 @@ def audit_facts(
 def _delegate(raw: Any) -> Delegate:
     if not isinstance(raw, Mapping):
         raise InvalidRequest("facts need a delegate: {delegate_id, name, attendance}")
-    delegate_id = _ident(raw.get("delegate_id"), "delegate.delegate_id")
+    try:
+        delegate_id = _ident(raw.get("delegate_id"), "delegate.delegate_id")
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from exc
     name = raw.get("name")
     if not isinstance(name, str) or not 1 <= len(name) <= 200:
         raise InvalidRequest("delegate.name is 1 to 200 characters")
@@ -133,39 +160,44 @@ def _delegate(raw: Any) -> Delegate:
     return Delegate(delegate_id, name, attendance)
 
 
-def _scan(programme: Programme, raw: Any, now: datetime, skew: timedelta) -> Scan:
+# Reading a fact checks its shape, then its session; the rules are judged afterwards.
+
+
+def _scan(programme: Programme, raw: Any) -> Scan:
     scan_id = _ident(_get(raw, "scan_id"), "scan_id")
-    scanned_at = parse_aware(_get(raw, "scanned_at"))
-    day = judge_scan(programme, scanned_at, now=now, skew=skew)
-    return Scan(scan_id, scanned_at, day, str(raw.get("station_id", "")))
+    scanned_at = _timestamp(raw, "scanned_at")
+    return Scan(
+        scan_id, scanned_at, programme.event.local_date(scanned_at), str(raw.get("station_id", ""))
+    )
 
 
-def _view(programme: Programme, raw: Any, now: datetime, skew: timedelta) -> View:
+def _view(programme: Programme, raw: Any) -> View:
     view_id = _ident(_get(raw, "view_id"), "view_id")
-    session = require_session(programme, _ident(_get(raw, "session_id"), "session_id"))
+    session_id = _ident(_get(raw, "session_id"), "session_id")
     kind = ViewKind(_get(raw, "kind"))
-    watched_at = parse_aware(_get(raw, "watched_at"))
+    watched_at = _timestamp(raw, "watched_at")
     seconds = raw.get("seconds")
     if seconds is not None and (type(seconds) is not int or not 0 <= seconds <= 86400):
         raise ValueError("seconds is an integer from 0 to 86400")
-    judge_view(programme, session, kind, watched_at, now=now, skew=skew)
+    session = require_session(programme, session_id)
     return View(view_id, session.id, kind, watched_at, seconds)
 
 
-def _cart_item(programme: Programme, raw: Any) -> str:
-    session = require_session(programme, _ident(raw, "cart item"))
-    judge_cart_addition(session)
-    return session.id
-
-
-def _evaluation(programme: Programme, raw: Any, now: datetime, skew: timedelta) -> Evaluation:
-    session = require_session(programme, _ident(_get(raw, "session_id"), "session_id"))
-    submitted_at = parse_aware(_get(raw, "submitted_at"))
+def _evaluation(programme: Programme, raw: Any) -> Evaluation:
+    session_id = _ident(_get(raw, "session_id"), "session_id")
+    submitted_at = _timestamp(raw, "submitted_at")
     answers = raw.get("answers", {})
     if not isinstance(answers, Mapping):
         raise ValueError("answers is an object")
-    judge_evaluation(programme, session, submitted_at, now=now, skew=skew)
+    session = require_session(programme, session_id)
     return Evaluation(session.id, submitted_at, dict(answers))
+
+
+def _timestamp(raw: Any, key: str) -> datetime:
+    value = _get(raw, key)
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is an RFC 3339 timestamp with an offset")
+    return parse_aware(value)
 
 
 def _comparable(evaluation: Evaluation) -> tuple[datetime, str]:

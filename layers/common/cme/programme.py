@@ -204,7 +204,14 @@ def _reject_constant(name: str) -> Any:
 
 def load_programme_file(path: str | Path) -> LoadedProgramme:
     path = Path(path)
-    return build_programme(read_document(path.read_text(encoding="utf-8"), suffix=path.suffix))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        code = "not_json" if path.suffix.lower() == ".json" else "not_yaml"
+        raise InvalidProgramme(
+            [Problem("", code, f"{path.name} is not UTF-8 text: {exc}")]
+        ) from exc
+    return build_programme(read_document(text, suffix=path.suffix))
 
 
 def build_programme(document: Any) -> LoadedProgramme:

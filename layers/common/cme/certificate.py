@@ -319,6 +319,7 @@ class _Wording:
     serial: str
     verify_hint: str
     verify_url: str
+    days_elsewhere: str
     continued: str
     statements_heading: str
     running_head: str
@@ -351,6 +352,7 @@ class _Wording:
                 self.serial,
                 self.verify_hint,
                 self.verify_url,
+                self.days_elsewhere,
                 self.continued,
                 self.statements_heading,
                 self.running_head,
@@ -406,9 +408,10 @@ def _wording(facts: CertificateFacts) -> _Wording:
         serial=serial,
         verify_hint="To check that this certificate is valid, scan the code or open",
         verify_url=_nfc(facts.verify_url),
+        days_elsewhere="Credits by day: on page 2.",
         continued="Continued on page 2.",
         statements_heading="STATEMENTS",
-        running_head=f"{name} \u00b7 certificate {serial} (continued)",
+        running_head=f"Certificate {serial} (continued)",
         title=f"Certificate of attendance: {name}, {event}",
         author=event,
         subject=f"CME certificate {serial}: {total} {unit}",
@@ -753,7 +756,9 @@ def _draw_middle(setter: _Setter, words: _Wording, top: float, bottom: float) ->
         row_h = max(_ROW_MIN, min(_ROW_MAX, room / rows))
         _draw_table(setter, words, words.days, x=_LEFT, y=top, row_h=row_h, with_total=True)
     else:
-        setter.paragraph(words.continued, _CONTINUED, x=_LEFT, y=top, width=_TABLE_W, align="L")
+        setter.paragraph(
+            words.days_elsewhere, _CONTINUED, x=_LEFT, y=top, width=_TABLE_W, align="L"
+        )
     statements = words.fine_print
     kind = next(
         (
@@ -885,8 +890,8 @@ def render_certificate(facts: CertificateFacts) -> bytes:
         _draw_frame(pdf)
         y = _draw_heading(setter, words)
         y = _draw_award(setter, words, y)
-        _draw_footer(setter, words, facts.verify_url)
         continuation = _draw_middle(setter, words, y + 7, _FOOTER_TOP - 9)
+        _draw_footer(setter, words, facts.verify_url)
         if continuation.needed(len(words.fine_print)):
             _draw_continuation(setter, words, continuation)
         return bytes(pdf.output())

@@ -1,0 +1,596 @@
+"""The programme document: validation names every problem at once (path + code), amounts
+are read from text, an offset that disagrees with the zone is a warning, and a programme
+reads back from its own canonical document.
+
+CONTRACT.md, "The programme document": 'Validation names every problem at once: unknown
+timezone, overlapping slots of a day, a session outside its slot, credits above the slot
+maximum, a slot on an unlisted day, duplicate ids.'
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cme.programme
+from cme.errors import InvalidProgramme
+from cme.jsonio import dumps
+from cme.programme import (
+    Programme,
+    build_programme,
+    load_programme_file,
+    parse_json_document,
+    programme_document,
+    read_document,
+)
+
+DocumentFactory = Callable[..., dict[str, Any]]
+Found = set[tuple[str, str]]
+
+
+def problems(document: Any) -> Found:
+    with pytest.raises(InvalidProgramme) as raised:
+        build_programme(document)
+    return {(p.path, p.code) for p in raised.value.problems}
+
+
+def warnings(document: Any) -> Found:
+    return {(w.path, w.code) for w in build_programme(document).warnings}
+
+
+def validator_codes() -> set[str]:
+    """Every code programme.py can report: the second argument of `self.error(...)`,
+    `self.warn(...)` and `Problem(...)`, read from its source."""
+    tree = ast.parse(inspect.getsource(cme.programme))
+    codes = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or len(node.args) < 2:
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        code = node.args[1]
+        if name in ("error", "warn", "Problem") and isinstance(code, ast.Constant):
+            codes.add(str(code.value))
+    return codes
+
+
+# ------------------------------------------------------------------- every problem at once
+
+
+def test_a_document_with_many_problems_reports_every_one(make_document: DocumentFactory) -> None:
+    document = make_document(
+        days=[
+            {"date": "2025-05-24", "cap": "3"},
+            {"date": "2025-05-24", "cap": "3"},
+            {"date": "2025-05-25", "cap": "0"},
+            {"date": "2025-02-30", "cap": "1"},
+        ],
+        slots=[
+            {"id": "long", "date": "2025-05-24", "start": "08:00", "end": "12:00", "max": "1.5"},
+            {"id": "inner", "date": "2025-05-24", "start": "09:00", "end": "10:00", "max": "1"},
+            {"id": "late", "date": "2025-05-24", "start": "11:00", "end": "11:30", "max": "1"},
+            {"id": "june", "date": "2025-06-01", "start": "08:00", "end": "09:00", "max": "1"},
+            {"id": "back", "date": "2025-05-24", "start": "15:00", "end": "14:00", "max": "1"},
+            {"id": "sloppy", "date": "2025-05-24", "start": "8h", "end": "09:00", "max": "1"},
+            {"id": "pm", "date": "2025-05-24", "start": "13:00", "end": "14:00", "max": "1.5"},
+        ],
+        sessions=[
+            {"id": "OK", "slot": "long", "title": "Fine"},
+            {"id": "LOST", "slot": "nowhere", "title": "No such slot"},
+            {"id": "EARLY", "slot": "pm", "title": "Starts too early", "start": "12:45"},
+            {"id": "RICH", "slot": "pm", "title": "Too many credits", "credits": "2"},
+            {"id": "OK", "slot": "pm", "title": "Same id again"},
+            {"id": "UNTITLED", "slot": "pm"},
+            {"id": "COMMA", "slot": "pm", "title": "Decimal comma", "credits": "1,5"},
+            {"id": "bad id!", "slot": "pm", "title": "Not an id"},
+            {"id": "SLOPPY", "slot": "sloppy", "title": "In a faulty slot"},
+        ],
+        on_demand={"start": "2025-11-30T00:00:00", "end": "2025-06-01T00:00:00"},
+    )
+    document["event"]["accreditation"]["total"] = "-1"
+    document["event"]["conversions"][0]["ratio"] = "0"
+    document["event"]["policy"]["evidence"] = "hall_scans"
+    document["event"]["colour"] = "red"
+    document["event"]["id"] = "not valid!"
+    assert problems(document) == {
+        ("event.colour", "unknown_field"),
+        ("event.id", "invalid_id"),
+        ("event.accreditation.total", "invalid_number"),
+        ("event.conversions[0].ratio", "not_positive"),
+        ("event.on_demand.end", "on_demand_window_inverted"),
+        ("event.policy.evidence", "unknown_policy"),
+        ("days[1].date", "duplicate_id"),
+        ("days[2].cap", "not_positive"),
+        ("days[3].date", "invalid_date"),
+        ("slots[1].start", "overlapping_slots"),
+        ("slots[2].start", "overlapping_slots"),
+        ("slots[3].date", "slot_on_unlisted_day"),
+        ("slots[4].end", "end_not_after_start"),
+        ("slots[5].start", "invalid_time"),
+        ("sessions[1].slot", "unknown_slot"),
+        ("sessions[2].start", "session_outside_slot"),
+        ("sessions[3].credits", "credits_above_slot_max"),
+        ("sessions[4].id", "duplicate_id"),
+        ("sessions[5].title", "missing"),
+        ("sessions[6].credits", "invalid_number"),
+        ("sessions[7].id", "invalid_id"),
+    }
+
+
+def test_the_problem_document_carries_every_error_and_every_warning(
+    make_document: DocumentFactory,
+) -> None:
+    document = make_document(claim_deadline="2025-11-30T23:59:59+02:00")
+    document["slots"][0]["max"] = "x"
+    document["sessions"][2]["credits"] = "9"
+    with pytest.raises(InvalidProgramme) as raised:
+        build_programme(document)
+    assert raised.value.code == "invalid_programme"
+    extra = raised.value.extra()
+    assert [(e["path"], e["code"]) for e in extra["errors"]] == [
+        ("slots[0].max", "invalid_number"),
+        ("sessions[2].credits", "credits_above_slot_max"),
+    ]
+    assert [(w["path"], w["code"]) for w in extra["warnings"]] == [
+        ("event.claim_deadline", "offset_mismatch")
+    ]
+    assert all(e["detail"] for e in extra["errors"])
+
+
+def test_a_slot_overlapping_an_earlier_slot_that_is_not_its_neighbour_is_named(
+    make_document: DocumentFactory,
+) -> None:
+    """08:00-12:00 contains 09:00-10:00 and 11:00-11:30: both overlap the long slot, even
+    though they do not overlap each other."""
+    document = make_document(
+        slots=[
+            {"id": "late", "date": "2025-05-24", "start": "11:00", "end": "11:30", "max": "1"},
+            {"id": "long", "date": "2025-05-24", "start": "08:00", "end": "12:00", "max": "1"},
+            {"id": "inner", "date": "2025-05-24", "start": "09:00", "end": "10:00", "max": "1"},
+        ],
+        sessions=[],
+    )
+    assert problems(document) == {
+        ("slots[0].start", "overlapping_slots"),
+        ("slots[2].start", "overlapping_slots"),
+    }
+
+
+def test_a_day_with_a_faulty_cap_is_still_a_listed_day(make_document: DocumentFactory) -> None:
+    """The slots of a day whose cap is wrong are not blamed for being on an unlisted day."""
+    document = make_document(
+        days=[{"date": "2025-05-24", "cap": "three"}, {"date": "2025-05-25", "cap": "3"}]
+    )
+    assert problems(document) == {("days[0].cap", "invalid_number")}
+
+
+def test_an_id_defined_twice_is_named_even_when_its_first_definition_is_faulty(
+    make_document: DocumentFactory,
+) -> None:
+    document = make_document(
+        days=[
+            {"date": "2025-05-24", "cap": "0"},
+            {"date": "2025-05-24", "cap": "3"},
+        ],
+        slots=[
+            {"id": "am", "date": "2025-05-24", "start": "8h", "end": "10:00", "max": "1.5"},
+            {"id": "am", "date": "2025-05-24", "start": "13:00", "end": "14:30", "max": "1.5"},
+        ],
+        sessions=[{"id": "S", "slot": "am", "title": "t", "credits": "x"}],
+    )
+    assert problems(document) == {
+        ("days[0].cap", "not_positive"),
+        ("days[1].date", "duplicate_id"),
+        ("slots[0].start", "invalid_time"),
+        ("slots[1].id", "duplicate_id"),
+        ("sessions[0].credits", "invalid_number"),
+    }
+
+
+def test_a_faulty_event_field_does_not_hide_the_problems_of_slots_and_sessions(
+    make_document: DocumentFactory,
+) -> None:
+    """The zone is known even when the accreditation is wrong: slots and sessions are still
+    checked against it."""
+    document = make_document()
+    document["event"]["accreditation"]["total"] = "lots"
+    document["slots"][1]["start"] = "09:00"
+    document["sessions"][0]["credits"] = "2"
+    assert problems(document) == {
+        ("event.accreditation.total", "invalid_number"),
+        ("slots[1].start", "overlapping_slots"),
+        ("sessions[0].credits", "credits_above_slot_max"),
+    }
+
+
+# ---------------------------------------------------------------------------- every code
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """A change to the document at a dotted path (`sessions.0.credits`)."""
+
+    def change(document: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = document
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    return change
+
+
+def _drop(path: str) -> Callable[[dict[str, Any]], None]:
+    def change(document: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = document
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        del node[last]
+
+    return change
+
+
+def _append(path: str, item: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda document: document[path].append(item)
+
+
+ERRORS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
+    # (the code, a change to the small programme, every problem it causes)
+    (
+        "invalid_type",
+        _set("sessions.0.accredited", "yes"),
+        {("sessions[0].accredited", "invalid_type")},
+    ),
+    (
+        "invalid_type",
+        _set("event.statements", "Claim the hours."),
+        {("event.statements", "invalid_type")},
+    ),
+    ("unknown_field", _set("event.venue", "MiCo"), {("event.venue", "unknown_field")}),
+    ("missing", _drop("event.name"), {("event.name", "missing")}),
+    ("missing", _set("event.city", "  "), {("event.city", "missing")}),
+    ("too_long", _set("event.name", "x" * 201), {("event.name", "too_long")}),
+    ("invalid_id", _set("sessions.0.id", "has space"), {("sessions[0].id", "invalid_id")}),
+    ("invalid_number", _set("slots.0.max", "1,5"), {("slots[0].max", "invalid_number")}),
+    ("invalid_number", _set("days.0.cap", "1e1"), {("days[0].cap", "invalid_number")}),
+    (
+        "invalid_number",
+        _set("event.accreditation.total", "-25.5"),
+        {("event.accreditation.total", "invalid_number")},
+    ),
+    (
+        "invalid_number",
+        _set("sessions.2.credits", 1.5),
+        {("sessions[2].credits", "invalid_number")},
+    ),
+    (
+        "invalid_number",
+        _set("event.conversions.0.ratio", "1/0"),
+        {("event.conversions[0].ratio", "invalid_number")},
+    ),
+    ("not_positive", _set("days.0.cap", "0"), {("days[0].cap", "not_positive")}),
+    (
+        "not_positive",
+        _set("event.conversions.0.ratio", "0/3"),
+        {("event.conversions[0].ratio", "not_positive")},
+    ),
+    ("invalid_date", _set("days.0.date", "24/05/2025"), {("days[0].date", "invalid_date")}),
+    ("invalid_time", _set("slots.1.start", "25:00"), {("slots[1].start", "invalid_time")}),
+    ("invalid_time", _set("slots.1.start", 780), {("slots[1].start", "invalid_time")}),
+    (
+        "invalid_datetime",
+        _set("event.claim_deadline", "30/11/2025"),
+        {("event.claim_deadline", "invalid_datetime")},
+    ),
+    (
+        "nonexistent_local_time",
+        _set("event.claim_deadline", "2025-03-30T02:30:00"),  # Rome: 02:00 becomes 03:00
+        {("event.claim_deadline", "nonexistent_local_time")},
+    ),
+    (
+        "unknown_timezone",
+        _set("event.timezone", "Mars/Olympus_Mons"),
+        {("event.timezone", "unknown_timezone")},
+    ),
+    (
+        "unknown_timezone",
+        _set("event.timezone", "../etc/passwd"),
+        {("event.timezone", "unknown_timezone")},
+    ),
+    (
+        "on_demand_window_inverted",
+        _set("event.on_demand", {"start": "2025-06-01T00:00", "end": "2025-06-01T00:00"}),
+        {("event.on_demand.end", "on_demand_window_inverted")},
+    ),
+    (
+        "unknown_policy",
+        _set("event.policy.evidence", "entry_exit"),
+        {("event.policy.evidence", "unknown_policy")},
+    ),
+    (
+        "duplicate_id",
+        _append("days", {"date": "2025-05-24", "cap": "1"}),
+        {("days[1].date", "duplicate_id")},
+    ),
+    (
+        "duplicate_id",
+        _set("slots.1.id", "am"),  # slot pm is gone, so its session is in an unknown slot
+        {("slots[1].id", "duplicate_id"), ("sessions[2].slot", "unknown_slot")},
+    ),
+    ("duplicate_id", _set("sessions.1.id", "AM1"), {("sessions[1].id", "duplicate_id")}),
+    (
+        "slot_on_unlisted_day",
+        _set("slots.1.date", "2025-05-25"),
+        {("slots[1].date", "slot_on_unlisted_day")},
+    ),
+    (
+        "end_not_after_start",
+        _set("slots.1.end", "13:00"),
+        {("slots[1].end", "end_not_after_start")},
+    ),
+    (
+        "end_not_after_start",
+        _set(
+            "sessions.2",
+            {"id": "PM1", "slot": "pm", "title": "t", "start": "14:00", "end": "13:30"},
+        ),
+        {("sessions[2].end", "end_not_after_start")},
+    ),
+    (
+        "overlapping_slots",
+        _set("slots.1.start", "09:00"),
+        {("slots[1].start", "overlapping_slots")},
+    ),
+    ("unknown_slot", _set("sessions.0.slot", "plenary"), {("sessions[0].slot", "unknown_slot")}),
+    (
+        "session_outside_slot",
+        _set("sessions.2.end", "15:00"),
+        {("sessions[2].end", "session_outside_slot")},
+    ),
+    (
+        "credits_above_slot_max",
+        _set("sessions.0.credits", "1.6"),
+        {("sessions[0].credits", "credits_above_slot_max")},
+    ),
+    (
+        "deadline_before_last_session",
+        _set("event.claim_deadline", "2025-05-24T14:00:00"),
+        {("event.claim_deadline", "deadline_before_last_session")},
+    ),
+]
+WARNINGS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
+    (
+        "offset_mismatch",
+        _set("event.claim_deadline", "2025-11-30T23:59:59Z"),
+        {("event.claim_deadline", "offset_mismatch")},
+    ),
+    (
+        "ambiguous_local_time",
+        _set("event.on_demand.start", "2025-10-26T02:30:00"),  # Rome: 03:00 becomes 02:00
+        {("event.on_demand.start", "ambiguous_local_time")},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "change", "expected"), ERRORS, ids=[f"{c[0]}-{i}" for i, c in enumerate(ERRORS)]
+)
+def test_each_error_code(
+    make_document: DocumentFactory,
+    code: str,
+    change: Callable[[dict[str, Any]], None],
+    expected: Found,
+) -> None:
+    document = make_document()
+    change(document)
+    assert problems(document) == expected
+    assert code in {c for _, c in expected}
+
+
+@pytest.mark.parametrize(("code", "change", "expected"), WARNINGS, ids=[w[0] for w in WARNINGS])
+def test_each_warning_code_is_a_warning_not_an_error(
+    make_document: DocumentFactory,
+    code: str,
+    change: Callable[[dict[str, Any]], None],
+    expected: Found,
+) -> None:
+    document = make_document()
+    change(document)
+    assert warnings(document) == expected
+    assert code in {c for _, c in expected}
+
+
+def test_a_document_that_is_not_a_mapping_is_one_problem() -> None:
+    assert problems(["event"]) == {("", "invalid_type")}
+    assert problems(None) == {("", "invalid_type")}
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "code"),
+    [
+        ("event: [unclosed", ".yaml", "not_yaml"),
+        ("event:\n  id: x\n bad indent: y", ".yml", "not_yaml"),
+        ('{"event": ', ".json", "not_json"),
+        ('{"event": NaN}', ".json", "not_json"),
+    ],
+)
+def test_text_that_is_not_a_document(text: str, suffix: str, code: str) -> None:
+    with pytest.raises(InvalidProgramme) as raised:
+        read_document(text, suffix=suffix)
+    assert [(p.path, p.code) for p in raised.value.problems] == [("", code)]
+
+
+@pytest.mark.parametrize(("suffix", "code"), [(".yaml", "not_yaml"), (".json", "not_json")])
+def test_a_file_that_is_not_utf8_is_not_a_document(
+    tmp_path: Path, eshg_path: Path, suffix: str, code: str
+) -> None:
+    path = tmp_path / f"latin1{suffix}"
+    path.write_bytes(eshg_path.read_text(encoding="utf-8").encode("utf-16"))
+    with pytest.raises(InvalidProgramme) as raised:
+        load_programme_file(path)
+    assert [(p.path, p.code) for p in raised.value.problems] == [("", code)]
+
+
+def test_the_sample_file_loads_without_warnings(eshg_path: Path) -> None:
+    loaded = load_programme_file(eshg_path)
+    assert loaded.warnings == ()
+    programme = loaded.programme
+    assert (len(programme.days), len(programme.slots), len(programme.sessions)) == (4, 17, 71)
+    assert [d.cap for d in programme.days] == [Decimal(x) for x in ("7.5", "7.5", "6", "4.5")]
+
+
+def test_every_code_of_the_validator_is_triggered_by_a_test() -> None:
+    """A code added to programme.py without a test here fails this test."""
+    tested = {code for code, _, _ in ERRORS + WARNINGS} | {"not_yaml", "not_json"}
+    assert validator_codes() == tested
+
+
+# ---------------------------------------------------------------- amounts and times as text
+
+
+YAML_PROGRAMME = """
+event:
+  id: tenths
+  name: Tenths
+  city: Milan
+  timezone: Europe/Rome
+  accreditation: {body: UEMS-EACCME, unit: ECMEC, total: 25.5, statement: Accredited.}
+  conversions: [{name: AMA PRA Category 1 Credits, ratio: 1}]
+  claim_deadline: 2025-11-30T23:59:59
+days:
+  - {date: 2025-05-24, cap: 6}
+slots:
+  - {id: am, date: 2025-05-24, start: 08:30, end: 10:00, max: 0.3}
+sessions:
+  - {id: A, slot: am, title: First, start: 08:30, end: 09:00, credits: 0.1}
+  - {id: B, slot: am, title: Second, start: 09:00, end: 09:30, credits: 0.2}
+  - {id: C, slot: am, title: Third, start: 09:30, end: 10:00, accredited: false}
+"""
+
+
+def test_yaml_scalars_stay_text_until_the_builder_converts_them() -> None:
+    """Unquoted `08:30` is not the sexagesimal integer 510 and `0.1` is not a float."""
+    document = read_document(YAML_PROGRAMME)
+    slot, first = document["slots"][0], document["sessions"][0]
+    assert (slot["start"], slot["max"], first["credits"]) == ("08:30", "0.3", "0.1")
+    assert document["sessions"][2]["accredited"] == "false"
+
+
+def test_amounts_are_exact_decimals_and_times_are_local_times() -> None:
+    programme = build_programme(read_document(YAML_PROGRAMME)).programme
+    slot, a, b, c = (programme.slot("am"), *(programme.session(i) for i in "ABC"))
+    assert slot is not None and a is not None and b is not None and c is not None
+    assert (type(slot.max), slot.max) == (Decimal, Decimal("0.3"))
+    assert (type(a.credits), a.credits, b.credits) == (Decimal, Decimal("0.1"), Decimal("0.2"))
+    assert a.credits + b.credits == slot.max  # 0.1 + 0.2 == 0.3, unlike binary floats
+    assert c.credits == Decimal("0.3") and c.accredited is False
+    assert slot.start == datetime(2025, 5, 24, 6, 30, tzinfo=UTC)
+    assert programme.event.accreditation.total == Decimal("25.5")
+    assert programme.days[0].cap == Decimal(6)
+    assert programme.event.conversions[0].ratio == Fraction(1)
+
+
+def test_json_numbers_are_read_as_exact_decimals() -> None:
+    document = parse_json_document(
+        dumps(read_document(YAML_PROGRAMME)).replace('"0.1"', "0.1").replace('"0.3"', "0.3")
+    )
+    assert document["sessions"][0]["credits"] == Decimal("0.1")
+    assert type(document["slots"][0]["max"]) is Decimal
+    programme = build_programme(document).programme
+    session = programme.session("A")
+    assert session is not None and session.credits == Decimal("0.1")
+
+
+def test_an_integer_amount_is_exact_and_a_float_one_is_refused(
+    make_document: DocumentFactory,
+) -> None:
+    document = make_document()
+    document["days"][0]["cap"] = 3
+    document["event"]["accreditation"]["total"] = Decimal("25.5")
+    programme = build_programme(document).programme
+    assert programme.days[0].cap == Decimal(3)
+    document["slots"][0]["max"] = 1.5
+    document["slots"][1]["max"] = True
+    assert problems(document) == {
+        ("slots[0].max", "invalid_number"),
+        ("slots[1].max", "invalid_number"),
+    }
+
+
+# ----------------------------------------------------------------------------- round trip
+
+
+def _round_trip(programme: Programme) -> None:
+    document = programme_document(programme)
+    assert build_programme(document).programme == programme
+    assert build_programme(parse_json_document(dumps(document))).programme == programme
+    assert programme_document(build_programme(document).programme) == document
+
+
+def test_the_sample_reads_back_from_its_own_document(eshg: Programme) -> None:
+    _round_trip(eshg)
+
+
+@pytest.mark.parametrize(
+    "deadline",
+    ["2025-11-30T23:59:59", "2025-11-30T23:59", "2025-11-30T23:59:59+02:00", "2025-12-01T00:00"],
+)
+def test_a_deadline_reads_back_as_stated(
+    make_programme: Callable[..., Programme], deadline: str
+) -> None:
+    programme = make_programme(claim_deadline=deadline)
+    _round_trip(programme)
+
+
+def test_a_programme_with_seconds_ratios_and_optional_parts_reads_back(
+    make_document: DocumentFactory,
+) -> None:
+    document = make_document(
+        conversions=[{"name": "two thirds", "ratio": "2/3"}, {"name": "half", "ratio": "0.5"}],
+        sessions=[
+            {
+                "id": "A",
+                "slot": "am",
+                "title": " Spaced ",
+                "start": "08:30:30",
+                "credits": "0.75",
+                "room": "Hall A",
+                "recorded": "true",
+            },
+            {"id": "B", "slot": "pm", "title": "No room", "accredited": "false"},
+        ],
+    )
+    del document["event"]["on_demand"]
+    document["event"]["statements"] = ["Claim only the hours spent.", "RCPSC Section 1."]
+    document["event"]["country"] = "Italy"
+    programme = build_programme(document).programme
+    assert programme.event.on_demand is None
+    assert programme.event.conversions[0].ratio == Fraction(2, 3)
+    _round_trip(programme)
+
+
+def test_a_programme_with_clock_changes_reads_back(make_document: DocumentFactory) -> None:
+    document = make_document(
+        timezone="America/New_York",
+        days=[{"date": "2025-11-02", "cap": "3"}],
+        slots=[{"id": "s", "date": "2025-11-02", "start": "00:30", "end": "03:00", "max": "3"}],
+        sessions=[
+            {"id": "A", "slot": "s", "title": "t", "end": "01:30", "credits": "1"},
+            {"id": "B", "slot": "s", "title": "t", "start": "01:30", "credits": "1"},
+        ],
+    )
+    programme = build_programme(document).programme
+    _round_trip(programme)
+    session = programme.session("B")
+    assert session is not None and session.end - session.start == timedelta(hours=2, minutes=30)

@@ -22,6 +22,15 @@ Serial = Annotated[str, Path(max_length=64)]
 CERTIFICATE = "/events/<event_id>/delegates/<delegate_id>/certificate"
 
 
+def _public_base_url() -> str:
+    """The setting, else the stage URL this request came through (the template cannot pass
+    the API's own URL to its functions without a circular dependency)."""
+    if runtime.settings.public_base_url:
+        return runtime.settings.public_base_url
+    context = app.current_event.request_context
+    return f"https://{context.domain_name}/{context.stage}"
+
+
 def _payload(answer: issuing.CertificateAnswer) -> dict[str, Any]:
     return {
         "serial": display(answer.serial),
@@ -52,7 +61,7 @@ def post_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any
         event_id,
         delegate_id,
         now=runtime.now(),
-        base_url=runtime.settings.public_base_url,
+        base_url=_public_base_url(),
         lifetime=runtime.settings.url_lifetime,
     )
     return api.json_response(_payload(answer), 201 if answer.created else 200)

@@ -209,3 +209,17 @@ def test_revoke_is_for_good(ready: Any, expect_problem: Any) -> None:
         "unknown_certificate",
     )
     expect_problem(ready.post(f"/certificates/{serial}/revoke", {}), 422, "invalid_request")
+
+
+def test_links_use_the_stage_url_when_no_public_base_url_is_set(
+    ready: Any, monkeypatch: pytest.MonkeyPatch, stored_items: Any
+) -> None:
+    from cme.jsonio import loads
+    from cme.settings import reset_settings
+
+    monkeypatch.setenv("CME_PUBLIC_BASE_URL", "")
+    reset_settings()
+    serial = ready.post(f"{BASE}/certificate").body["serial"]
+    record = next(i for i in stored_items() if i["kind"]["S"] == "certificate")
+    facts = loads(record["facts"]["S"])
+    assert facts["verify_url"] == f"https://localhost/v1/certificates/{serial}"

@@ -20,8 +20,8 @@ class Settings:
     region: str
     """AWS_REGION (set by Lambda), else AWS_DEFAULT_REGION: always explicit for clients."""
     public_base_url: str
-    """CME_PUBLIC_BASE_URL: where `/certificates/{serial}` is public (custom domain or the
-    stage URL, e.g. https://abc.execute-api.eu-south-1.amazonaws.com/v1)."""
+    """CME_PUBLIC_BASE_URL: where `/certificates/{serial}` is public (a custom domain,
+    e.g. https://cme.example.org/v1). Empty: the stage URL the request came through."""
     url_lifetime: timedelta
     """CME_URL_TTL_SECONDS: how long a presigned certificate URL stays valid (900)."""
     clock_skew: timedelta

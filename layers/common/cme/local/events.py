@@ -20,6 +20,7 @@ def rest_event(
     query: str = "",
     stage: str = "v1",
     source_ip: str = "127.0.0.1",
+    domain_name: str = "localhost",
 ) -> dict[str, Any]:
     headers = dict(headers or {})
     params = parse_qs(query, keep_blank_values=True) if query else {}
@@ -54,6 +55,7 @@ def rest_event(
             "protocol": "HTTP/1.1",
             "accountId": "000000000000",
             "apiId": "local",
+            "domainName": domain_name,
         },
         "body": text,
         "isBase64Encoded": encoded,

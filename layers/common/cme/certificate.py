@@ -42,6 +42,7 @@ import functools
 import re
 import tempfile
 import unicodedata
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -154,14 +155,25 @@ def _coverage(source: _FontSource) -> frozenset[int]:
     return frozenset(_face(source).unicodes)
 
 
-def _cut_font(source: _FontSource, characters: set[int], weight: int | None) -> bytes:
-    """The font reduced to `characters` and the glyphs its layout features reach from
-    them; a variable font pinned to `weight` at normal width."""
+_LAYOUT_TABLES: Final = ("GSUB", "GPOS", "GDEF")
+_UNUSED_TABLES: Final = ("STAT", "gasp", "DSIG", "meta")
+
+
+def _cut_font(
+    source: _FontSource, characters: set[int], weight: int | None, *, layout: bool
+) -> bytes:
+    """The font reduced to `characters` (with the glyphs its layout features reach from
+    them when `layout`, else without layout tables); a variable font pinned to `weight`
+    at normal width."""
     import uharfbuzz as hb
 
     face = _face(source)
     wanted = hb.SubsetInput()
     wanted.sets(hb.SubsetInputSets.UNICODE).update(characters)
+    dropped = _UNUSED_TABLES if layout else _UNUSED_TABLES + _LAYOUT_TABLES
+    wanted.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(
+        {int.from_bytes(tag.encode("ascii"), "big") for tag in dropped}
+    )
     if weight is not None:
         wanted.pin_axis_location(face, "wght", weight)
         wanted.pin_axis_location(face, "wdth", 100)
@@ -169,12 +181,21 @@ def _cut_font(source: _FontSource, characters: set[int], weight: int | None) -> 
     return bytes(hb.subset(face, wanted).blob.data)
 
 
-def _install_fonts(pdf: FPDF, text: str, scratch: Path) -> None:
+@dataclass(frozen=True, slots=True)
+class _SansMetrics:
+    characters: frozenset[int]
+    """What Noto Sans sets in this certificate."""
+    advances: Mapping[str, Mapping[int, float]]
+    """fpdf2 style -> character -> advance width, per 1000 units of em."""
+
+
+def _install_fonts(pdf: FPDF, text: str, scratch: Path) -> _SansMetrics:
     """Add to `pdf` the fonts `text` needs, each cut down to the characters it sets:
     Noto Sans always, a fallback only for characters Noto Sans lacks."""
     from fpdf.fonts import TTFFont
 
     characters = {ord(c) for c in text} | {ord(" ")}
+    advances: dict[str, Mapping[int, float]] = {}
     plan = [(_SANS, characters & _coverage(_SANS))]
     left = characters - plan[0][1]
     for source in _FALLBACKS:
@@ -184,21 +205,28 @@ def _install_fonts(pdf: FPDF, text: str, scratch: Path) -> None:
         if mine:
             plan.append((source, mine))
             left -= mine
+    # Noto Sans keeps its layout tables only for what HarfBuzz must shape (combining
+    # marks); the fallbacks always need theirs (Arabic joining, CJK regional forms).
+    sans_layout = any(unicodedata.combining(chr(c)) for c in plan[0][1])
     for source, mine in plan:
         suffix = Path(source.resource).suffix
+        layout = sans_layout or source is not _SANS
         for style, weight in source.styles:
             path = scratch / f"{source.family}-{weight or 'static'}{suffix}"
-            path.write_bytes(_cut_font(source, mine, weight))
+            path.write_bytes(_cut_font(source, mine, weight, layout=layout))
             pdf.add_font(source.family, style, path)
             font = pdf.fonts[f"{source.family}{style}"]
             if isinstance(font, TTFFont):
                 # HarfBuzz wrote exact bounding boxes; left on, fontTools would unpack
-                # and re-encode every glyph when fpdf2 embeds the font (half the time
-                # of a whole render).
+                # and re-encode every glyph when fpdf2 embeds the font (a quarter of
+                # the time of a whole render).
                 font.ttfont.recalcBBoxes = False
+                if source is _SANS:
+                    advances[style] = font.cw
     if len(plan) > 1:
         # CJK has one weight: emphasis falls back to it rather than to nothing.
         pdf.set_fallback_fonts([source.family for source, _ in plan[1:]], exact_match=False)
+    return _SansMetrics(frozenset(plan[0][1]), advances)
 
 
 # Scripts whose regional glyph forms the CJK font selects by language.
@@ -472,14 +500,21 @@ class _Setter:
     of the certificate together.
     """
 
-    def __init__(self, pdf: FPDF) -> None:
+    def __init__(self, pdf: FPDF, sans: _SansMetrics) -> None:
         self.pdf = pdf
+        self._sans = sans
         self._widths: dict[tuple[str, _Type], float] = {}
+        self._state: tuple[object, ...] = ()
 
     def select(self, text: str, kind: _Type) -> None:
         pdf = self.pdf
-        if _needs_shaping(text):
-            pdf.set_text_shaping(use_shaping_engine=True, language=_language(text))
+        language = _language(text) if _needs_shaping(text) else None
+        state = (language, kind)
+        if state == self._state:
+            return
+        self._state = state
+        if language:
+            pdf.set_text_shaping(use_shaping_engine=True, language=language)
         else:
             pdf.set_text_shaping(use_shaping_engine=False)
         pdf.set_font("sans", kind.style, kind.size)
@@ -490,9 +525,19 @@ class _Setter:
         key = (text, kind)
         found = self._widths.get(key)
         if found is None:
-            self.select(text, kind)
-            found = self._widths[key] = self.pdf.get_string_width(text)
+            found = self._widths[key] = self._measure(text, kind)
         return found
+
+    def _measure(self, text: str, kind: _Type) -> float:
+        """The width fpdf2 gives the text; summed from the font's advances when no
+        fallback font and no shaping is involved (fpdf2 does the same, more slowly)."""
+        sans = self._sans
+        if all(ord(c) in sans.characters for c in text) and not _needs_shaping(text):
+            advances = sans.advances[kind.style]
+            em = sum(advances[ord(c)] for c in text) * kind.size / 1000
+            return (em + kind.spacing * len(text)) * _PT
+        self.select(text, kind)
+        return self.pdf.get_string_width(text)
 
     def lines(self, text: str, kind: _Type, width: float) -> list[str]:
         """`text` broken into lines no wider than `width`: at spaces, and inside a word
@@ -884,8 +929,7 @@ def render_certificate(facts: CertificateFacts) -> bytes:
     pdf.set_creator("cme-credits")
     pdf.set_lang("en")
     with tempfile.TemporaryDirectory(prefix="cme-certificate-") as scratch:
-        _install_fonts(pdf, words.printed(), Path(scratch))
-        setter = _Setter(pdf)
+        setter = _Setter(pdf, _install_fonts(pdf, words.printed(), Path(scratch)))
         pdf.add_page()
         _draw_frame(pdf)
         y = _draw_heading(setter, words)

@@ -34,20 +34,25 @@ from cme.rules.judge import (
 )
 from cme.store import DelegateRecord, Store, WriteRefused, canonical_answers
 
-_built: dict[tuple[str, int], Programme] = {}
+_built: dict[tuple[str, int], tuple[dict[str, Any], Programme]] = {}
 
 
 def load_programme(store: Store, event_id: str) -> Programme:
-    """The event's programme (404 `unknown_event`), built once per stored version."""
+    """The event's programme (404 `unknown_event`), built once per stored version.
+
+    The version number alone does not name a document: another table (a test, a stage, a
+    table created afresh) has its own version 1. The built programme is reused only for
+    the very document it was built from."""
     stored = store.programme(event_id)
     if stored is None:
         raise UnknownEvent(f"no event {event_id}")
     key = (event_id, stored.version)
-    programme = _built.get(key)
-    if programme is None:
-        programme = build_programme(stored.document).programme
-        _built.clear()  # one event per deployment is the norm: keep the latest only
-        _built[key] = programme
+    cached = _built.get(key)
+    if cached is not None and (cached[0] is stored.document or cached[0] == stored.document):
+        return cached[1]
+    programme = build_programme(stored.document).programme
+    _built.clear()  # one event per deployment is the norm: keep the latest only
+    _built[key] = (stored.document, programme)
     return programme
 
 

@@ -1,0 +1,353 @@
+"""Badge scans: `POST /events/{event_id}/scans` and the offline station's batch
+(`POST /events/{event_id}/scans/batch`), through the scan function's handler, on moto."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from cme.settings import reset_settings
+
+SCANS = "/events/eshg2025/scans"
+BATCH = "/events/eshg2025/scans/batch"
+
+
+def scan(scan_id: str, scanned_at: str, delegate_id: str = "D0001", **extra: Any) -> dict[str, Any]:
+    return {
+        "scan_id": scan_id,
+        "delegate_id": delegate_id,
+        "station_id": "cme-desk-1",
+        "scanned_at": scanned_at,
+        **extra,
+    }
+
+
+# --------------------------------------------------------------------------- one scan
+
+
+def test_a_scan_is_stored_for_its_local_conference_day(delegate, eshg):
+    answer = eshg.post(SCANS, scan("9f1c2d0e-0001", "2025-05-24T08:01:00+02:00"))
+
+    assert answer.status == 201
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.body == {"scan_id": "9f1c2d0e-0001", "day": "2025-05-24", "duplicate": False}
+
+
+@pytest.mark.parametrize(
+    ("scanned_at", "day"),
+    [
+        ("2025-05-25T00:30:00+02:00", "2025-05-25"),  # still 24 May in UTC
+        ("2025-05-24T22:30:00Z", "2025-05-25"),  # the same instant stated in UTC
+        ("2025-05-24T17:30:00-05:00", "2025-05-25"),  # and from a station set to Chicago
+        ("2025-05-24T00:00:00+02:00", "2025-05-24"),  # the first instant of a day
+        ("2025-05-27T23:59:59+02:00", "2025-05-27"),  # the last second of the congress
+    ],
+)
+def test_the_day_is_the_local_date_in_the_event_timezone(delegate, eshg, scanned_at, day):
+    answer = eshg.post(SCANS, scan("s-1", scanned_at))
+
+    assert (answer.status, answer.body["day"]) == (201, day)
+
+
+def test_the_same_scan_again_is_a_duplicate(delegate, eshg):
+    first = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+    again = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+
+    assert first.status == 201
+    assert again.status == 200
+    assert again.body == {"scan_id": "s-1", "day": "2025-05-24", "duplicate": True}
+
+
+def test_the_same_instant_with_another_offset_is_the_same_content(delegate, eshg):
+    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+    again = eshg.post(SCANS, scan("s-1", "2025-05-24T06:01:00Z"))
+
+    assert (again.status, again.body["duplicate"]) == (200, True)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"scanned_at": "2025-05-25T08:01:00+02:00"},
+        {"scanned_at": "2025-05-24T08:01:01+02:00"},
+        {"station_id": "cme-desk-2"},
+    ],
+)
+def test_the_same_scan_id_with_other_content_is_id_reused_and_the_first_stays(
+    delegate, eshg, expect_problem, change
+):
+    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+
+    other = eshg.post(SCANS, {**scan("s-1", "2025-05-24T08:01:00+02:00"), **change})
+
+    expect_problem(other, 409, "id_reused")
+    first = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+    assert (first.status, first.body["day"]) == (200, "2025-05-24")
+
+
+def test_a_scan_id_is_unique_per_event_across_delegates(delegate, eshg, expect_problem):
+    eshg.put("/events/eshg2025/delegates/D0002", {"name": "Ana Ruiz", "attendance": "in_person"})
+    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+
+    answer = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00", delegate_id="D0002"))
+
+    expect_problem(answer, 409, "id_reused")
+
+
+def test_the_same_scan_id_at_another_event_is_another_scan(delegate, eshg, programme_document):
+    programme_document["event"]["id"] = "eshg2025b"
+    assert eshg.put("/events/eshg2025b", programme_document).status == 201
+    eshg.put("/events/eshg2025b/delegates/D0001", {"name": "Łukasz Żółć", "attendance": "online"})
+    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+
+    answer = eshg.post("/events/eshg2025b/scans", scan("s-1", "2025-05-24T08:01:00+02:00"))
+
+    assert (answer.status, answer.body["duplicate"]) == (201, False)
+
+
+def test_an_unknown_event_is_404(client, expect_problem):
+    answer = client.post("/events/nope/scans", scan("s-1", "2025-05-24T08:01:00+02:00"))
+
+    expect_problem(answer, 404, "unknown_event")
+
+
+def test_an_unregistered_delegate_is_404(eshg, expect_problem):
+    answer = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00", delegate_id="D9999"))
+
+    expect_problem(answer, 404, "unknown_delegate")
+
+
+@pytest.mark.parametrize(
+    "scanned_at",
+    [
+        "2025-05-23T23:59:59+02:00",  # the evening before
+        "2025-05-23T21:59:59Z",  # the same, in UTC
+        "2025-05-28T00:00:00+02:00",  # the night after
+        "2025-06-01T10:00:00+02:00",  # on demand is no conference day
+    ],
+)
+def test_a_scan_outside_the_conference_days_is_refused(delegate, eshg, expect_problem, scanned_at):
+    answer = eshg.post(SCANS, scan("s-1", scanned_at))
+
+    expect_problem(answer, 422, "not_a_conference_day")
+
+
+def test_a_scan_ahead_of_the_server_clock_by_more_than_the_skew_is_refused(
+    delegate, eshg, clock, expect_problem
+):
+    clock[0] = datetime(2025, 5, 24, 8, 0, tzinfo=UTC)
+
+    inside = eshg.post(SCANS, scan("s-1", "2025-05-24T08:05:00Z"))
+    beyond = eshg.post(SCANS, scan("s-2", "2025-05-24T08:05:01Z"))
+
+    assert inside.status == 201
+    expect_problem(beyond, 422, "scanned_in_future")
+
+
+def test_the_clock_skew_is_a_setting(delegate, eshg, clock, expect_problem, monkeypatch):
+    monkeypatch.setenv("CME_CLOCK_SKEW_SECONDS", "60")
+    reset_settings()
+    clock[0] = datetime(2025, 5, 24, 8, 0, tzinfo=UTC)
+
+    inside = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00Z"))
+    beyond = eshg.post(SCANS, scan("s-2", "2025-05-24T08:01:01Z"))
+
+    assert inside.status == 201
+    expect_problem(beyond, 422, "scanned_in_future")
+
+
+def test_device_time_is_kept_apart_from_server_receive_time(delegate, eshg, stored_items):
+    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+
+    (fact,) = stored_items("DEL#D0001#SCAN#")
+    assert fact["scanned_at"]["S"].startswith("2025-05-24T06:01:00")
+    assert fact["received_at"]["S"].startswith("2025-06-15T12:00:00")  # the frozen clock
+    assert fact["station_id"]["S"] == "cme-desk-1"
+
+
+def test_refused_scans_are_kept_with_their_reason(delegate, eshg, store, clock):
+    clock[0] = datetime(2025, 5, 24, 8, 0, tzinfo=UTC)
+    eshg.post(SCANS, scan("s-future", "2025-05-24T09:00:00Z"))
+    eshg.post(SCANS, scan("s-early", "2025-05-23T08:00:00+02:00"))
+    eshg.post(SCANS, scan("s-stranger", "2025-05-24T08:00:00+02:00", delegate_id="D0404"))
+    eshg.post(SCANS, scan("s-good", "2025-05-24T08:00:00+02:00"))
+
+    refused = {item.scan_id: item for item in store.refused_scans("eshg2025")}
+
+    assert {scan_id: item.code for scan_id, item in refused.items()} == {
+        "s-future": "scanned_in_future",
+        "s-early": "not_a_conference_day",
+        "s-stranger": "unknown_delegate",
+    }
+    assert refused["s-stranger"].delegate_id == "D0404"
+    assert refused["s-early"].scanned_at == datetime(2025, 5, 23, 6, 0, tzinfo=UTC)
+    assert refused["s-early"].received_at == clock[0]
+
+
+# --------------------------------------------------------------------------- batch
+
+
+def test_a_batch_answers_each_scan_in_request_order(delegate, eshg):
+    scans = [
+        scan("b-1", "2025-05-24T08:01:00+02:00"),
+        {"scan_id": "b-2", "delegate_id": "D0001"},  # malformed: judged on its own
+        scan("b-3", "2025-05-25T08:12:00+02:00"),
+        scan("b-1", "2025-05-24T08:01:00+02:00"),  # a repeat inside the batch
+        scan("b-4", "2025-05-23T08:00:00+02:00"),
+        scan("b-5", "2025-05-24T08:00:00+02:00", delegate_id="D0404"),
+        scan("b-3", "2025-05-26T08:00:00+02:00"),  # the id again, other content
+        scan("b-6", "2025-05-24T08:00:00"),  # naive
+    ]
+
+    answer = eshg.post(BATCH, {"scans": scans})
+
+    assert answer.status == 200
+    results = [(r["scan_id"], r["status"], r.get("code")) for r in answer.body["results"]]
+    assert results == [
+        ("b-1", 201, None),
+        ("b-2", 422, "invalid_request"),
+        ("b-3", 201, None),
+        ("b-1", 200, None),
+        ("b-4", 422, "not_a_conference_day"),
+        ("b-5", 404, "unknown_delegate"),
+        ("b-3", 409, "id_reused"),
+        ("b-6", 422, "invalid_request"),
+    ]
+
+
+def test_a_batch_stores_the_good_scans_even_when_others_fail(delegate, eshg, stored_items):
+    scans = [
+        scan("b-1", "2025-05-24T08:01:00+02:00"),
+        "not a scan",
+        scan("b-2", "2025-05-23T08:00:00+02:00"),
+        scan("b-3", "2025-05-26T08:00:00+02:00"),
+    ]
+
+    answer = eshg.post(BATCH, {"scans": scans})
+
+    assert [r["status"] for r in answer.body["results"]] == [201, 422, 422, 201]
+    assert answer.body["results"][1]["code"] == "invalid_request"
+    stored = sorted(item["scan_id"]["S"] for item in stored_items("DEL#D0001#SCAN#"))
+    assert stored == ["b-1", "b-3"]
+
+
+def test_a_batch_scan_already_stored_is_a_duplicate(delegate, eshg):
+    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+
+    answer = eshg.post(BATCH, {"scans": [scan("s-1", "2025-05-24T08:01:00+02:00")]})
+
+    assert [(r["status"], r.get("day")) for r in answer.body["results"]] == [(200, "2025-05-24")]
+
+
+def test_a_batch_of_500_is_taken(delegate, eshg, stored_items):
+    # Mostly scans without a station (judged without a store call): moto copies the whole
+    # table on every transaction, so 500 stored scans would only make the test slow.
+    scans: list[Any] = [{"scan_id": f"b-{i:03d}", "delegate_id": "D0001"} for i in range(500)]
+    for i, day in ((0, 24), (250, 25), (499, 26)):
+        scans[i] = scan(f"b-{i:03d}", f"2025-05-{day}T08:01:00+02:00")
+
+    answer = eshg.post(BATCH, {"scans": scans})
+
+    assert answer.status == 200
+    results = answer.body["results"]
+    assert [r["scan_id"] for r in results] == [f"b-{i:03d}" for i in range(500)]
+    assert [i for i, r in enumerate(results) if r["status"] == 201] == [0, 250, 499]
+    assert {r.get("code") for r in results if r["status"] != 201} == {"invalid_request"}
+    assert len(stored_items("DEL#D0001#SCAN#")) == 3
+
+
+@pytest.mark.parametrize("count", [0, 501])
+def test_a_batch_of_0_or_over_500_scans_is_refused_as_a_whole(
+    delegate, eshg, expect_problem, stored_items, count
+):
+    scans = [scan(f"b-{i:03d}", "2025-05-24T08:01:00+02:00") for i in range(count)]
+
+    answer = eshg.post(BATCH, {"scans": scans})
+
+    problem = expect_problem(answer, 422, "invalid_request")
+    assert any("scans" in error["path"] for error in problem["errors"])
+    assert stored_items("DEL#") == stored_items("DEL#D0001#PROFILE")
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [{"scans": "s-1"}, {"scans": [scan("s-1", "2025-05-24T08:01:00+02:00")], "station": "x"}, {}],
+)
+def test_a_batch_envelope_that_does_not_fit_is_422(delegate, eshg, expect_problem, envelope):
+    expect_problem(eshg.post(BATCH, envelope), 422, "invalid_request")
+
+
+def test_a_batch_for_an_unknown_event_is_404(client, expect_problem):
+    answer = client.post(
+        "/events/nope/scans/batch", {"scans": [scan("s-1", "2025-05-24T08:01:00+02:00")]}
+    )
+
+    expect_problem(answer, 404, "unknown_event")
+
+
+# --------------------------------------------------------------------------- the store is busy
+
+
+class _Busy:
+    """A DynamoDB that throttles the writes naming one key (a botocore before-call hook)."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker.encode()
+        self.refused = 0
+
+    def __call__(self, params: dict[str, Any], **_: Any) -> Any:
+        body = params.get("body") or b""
+        body = body.encode() if isinstance(body, str) else body
+        if self.marker not in body:
+            return None
+        self.refused += 1
+        error = {
+            "Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+        return _HttpStatus(400), error
+
+
+class _HttpStatus:
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+        self.headers: dict[str, str] = {}
+        self.content = b""
+
+
+@pytest.fixture
+def busy_on(store):
+    def install(marker: str) -> _Busy:
+        busy = _Busy(marker)
+        events = store.connection().client.meta.events
+        events.register_first("before-call.dynamodb.TransactWriteItems", busy)
+        return busy
+
+    return install
+
+
+def test_a_throttled_scan_is_503_with_retry_after(delegate, eshg, expect_problem, busy_on):
+    busy = busy_on("SCANID#s-busy")
+
+    answer = eshg.post(SCANS, scan("s-busy", "2025-05-24T08:01:00+02:00"))
+
+    expect_problem(answer, 503, "throttled")
+    assert int(answer.headers["retry-after"]) >= 1
+    assert busy.refused >= 1
+
+
+def test_a_batch_names_the_scans_the_store_could_not_take(
+    delegate, eshg, busy_on, stored_items, store
+):
+    busy_on("SCANID#b-2")
+    scans = [scan(f"b-{i}", "2025-05-24T08:01:00+02:00") for i in (1, 2, 3)]
+
+    answer = eshg.post(BATCH, {"scans": scans})
+
+    results = [(r["scan_id"], r["status"], r.get("code")) for r in answer.body["results"]]
+    assert results == [("b-1", 201, None), ("b-2", 503, "throttled"), ("b-3", 201, None)]
+    stored = sorted(item["scan_id"]["S"] for item in stored_items("DEL#D0001#SCAN#"))
+    assert stored == ["b-1", "b-3"]
+    assert store.refused_scans("eshg2025") == []  # not refused: the station resends it

@@ -15,9 +15,7 @@ import pytest
 VIEWS = "/events/eshg2025/delegates/D0001/views"
 
 
-def view(
-    view_id: str, session_id: str, kind: str, watched_at: str, **extra: Any
-) -> dict[str, Any]:
+def view(view_id: str, session_id: str, kind: str, watched_at: str, **extra: Any) -> dict[str, Any]:
     return {
         "view_id": view_id,
         "session_id": session_id,
@@ -101,9 +99,7 @@ def test_an_on_demand_view_before_the_session_ended_is_refused(
     expect_problem(answer, 422, "view_before_session")
 
 
-def test_a_view_stamped_ahead_of_the_server_clock_is_invalid(
-    delegate, eshg, clock, expect_problem
-):
+def test_a_view_stamped_ahead_of_the_server_clock_is_invalid(delegate, eshg, clock, expect_problem):
     clock[0] = datetime(2025, 5, 24, 7, 0, tzinfo=UTC)
 
     inside = eshg.post(VIEWS, view("v-1", "ES01", "live", "2025-05-24T07:05:00Z"))

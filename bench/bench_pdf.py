@@ -8,9 +8,12 @@ example's days; only the delegate's name changes.
 from __future__ import annotations
 
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -18,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from bench.harness import Row, median_ms
+from bench.harness import Row
 from cme.amounts import convert
 from cme.certificate import (
     CertificateConversion,
@@ -79,26 +82,45 @@ def eshg_facts(name: str) -> CertificateFacts:
     )
 
 
-def _render_size(facts: CertificateFacts) -> int:
-    return len(render_certificate(facts))
+def _medians(run: Callable[[], object], *, repeat: int, warmup: int = 5) -> tuple[float, float]:
+    """Median wall and CPU time of one call, in ms. On a shared machine the wall time
+    includes waiting for a core; the CPU time is what the render itself costs."""
+    for _ in range(warmup):
+        run()
+    wall, cpu = [], []
+    for _ in range(repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        run()
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def _render_size_cpu(facts: CertificateFacts) -> tuple[int, float]:
+    started = time.process_time()
+    size = len(render_certificate(facts))
+    return size, time.process_time() - started
 
 
 _COLD = """
 import time
-start = time.perf_counter()
 from bench.bench_pdf import eshg_facts
+facts = eshg_facts("Łukasz Żółć")  # the sample's facts; cme.certificate without fpdf2
+start = time.perf_counter()
 from cme.certificate import render_certificate
-facts = eshg_facts("Łukasz Żółć")
-imported = time.perf_counter()
+render_certificate(facts)  # imports fpdf2, fontTools, segno, HarfBuzz on the way
+first = time.perf_counter()
 render_certificate(facts)
-done = time.perf_counter()
-print((done - start) * 1000, (imported - start) * 1000)
+second = time.perf_counter()
+print((first - start) * 1000, (second - first) * 1000)
 """
 
 
 def cold_first_render() -> Row:
-    """A fresh interpreter: imports, then the first certificate (a Lambda cold start)."""
+    """A fresh interpreter's first certificate, its imports included (a Lambda cold
+    start, less the interpreter and the handler's own imports)."""
     began = time.perf_counter()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
         [sys.executable, "-c", _COLD],
         cwd=REPOSITORY,
@@ -108,15 +130,17 @@ def cold_first_render() -> Row:
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
     wall = (time.perf_counter() - began) * 1000
-    total_ms, import_ms = (float(x) for x in result.stdout.split())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) * 1000
+    first_ms, second_ms = (float(x) for x in result.stdout.split())
     return Row(
         "pdf",
         "cold first render (fresh process, imports included)",
-        total_ms,
+        first_ms,
         "ms",
         note=(
-            f"imports and facts {import_ms:.0f} ms, first render {total_ms - import_ms:.0f} ms;"
-            f" {wall:.0f} ms with interpreter start"
+            f"the second render {second_ms:.0f} ms; the whole process {wall:.0f} ms wall,"
+            f" {cpu:.0f} ms CPU (interpreter, sample programme, two renders)"
         ),
     )
 
@@ -130,9 +154,11 @@ def congress() -> Row:
     ]
     began = time.perf_counter()
     with ProcessPoolExecutor(max_workers=WORKERS) as pool:
-        sizes = list(pool.map(_render_size, batch, chunksize=10))
+        results = list(pool.map(_render_size_cpu, batch, chunksize=10))
     elapsed = time.perf_counter() - began
     estimate = elapsed * CONGRESS / SAMPLE
+    sizes = [size for size, _ in results]
+    cpu_per_core = sum(cpu for _, cpu in results) / WORKERS * CONGRESS / SAMPLE
     return Row(
         "pdf",
         f"{CONGRESS:,} certificates, {WORKERS} processes",
@@ -140,8 +166,9 @@ def congress() -> Row:
         "s",
         "<= 180 s",
         estimate <= 180,
-        f"estimated from {SAMPLE} rendered in {elapsed:.1f} s (pool start included),"
-        f" {sum(sizes) / len(sizes) / 1024:.0f} KB average",
+        f"estimated from {SAMPLE} rendered in {elapsed:.1f} s (pool start included);"
+        f" render CPU {cpu_per_core:.0f} s per core; {sum(sizes) / len(sizes) / 1024:.0f} KB"
+        " average",
     )
 
 
@@ -149,7 +176,7 @@ def run() -> list[Row]:
     rows: list[Row] = []
     for script, name in NAMES.items():
         facts = eshg_facts(name)
-        median = median_ms(lambda f=facts: render_certificate(f), repeat=REPEAT)
+        median, cpu = _medians(lambda f=facts: render_certificate(f), repeat=REPEAT)
         size_kb = len(render_certificate(facts)) / 1024
         limit, stretch = (60, 30) if script == "Latin" else (400, 150)
         rows.append(
@@ -160,7 +187,7 @@ def run() -> list[Row]:
                 "ms",
                 f"<= {limit} ms (stretch {stretch})",
                 median <= limit,
-                "stretch met" if median <= stretch else "",
+                f"CPU {cpu:.1f} ms" + ("; stretch met" if median <= stretch else ""),
             )
         )
         rows.append(Row("pdf", f"size, {script} name", size_kb, "KB", "<= 60 KB", size_kb <= 60))

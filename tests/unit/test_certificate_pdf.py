@@ -252,6 +252,31 @@ def test_cjk_names_print_and_extract(name: str) -> None:
     assert SERIAL in pypdf_text(pdf)
 
 
+def glyph_image(pdf: bytes, character: str) -> list[int]:
+    """The first `character` on page 1, rasterised to a small grey bitmap."""
+    page = pdfium.PdfDocument(pdf)[0]
+    text = page.get_textpage()
+    left, bottom, right, top = text.get_charbox(text.get_text_range().index(character))
+    scale = 8
+    height = page.get_size()[1]
+    image = page.render(scale=scale).to_pil().convert("L")
+    box = (left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
+    return list(image.crop(tuple(round(v) for v in box)).resize((48, 48)).tobytes())
+
+
+def test_a_name_with_kana_gets_the_japanese_glyph_forms() -> None:
+    # Given 直, whose Japanese and Traditional Chinese forms differ
+    japanese = pdf_for("直 なおこ")  # kana: shaped as Japanese
+    chinese = pdf_for("直")  # Han only: the font's Traditional Chinese default
+
+    # Then the same character is drawn differently
+    differing = sum(
+        abs(a - b) > 128
+        for a, b in zip(glyph_image(japanese, "直"), glyph_image(chinese, "直"), strict=True)
+    )
+    assert differing > 40
+
+
 def test_an_arabic_name_is_shaped_right_to_left_and_extracts_word_for_word() -> None:
     pdf = pdf_for(ARABIC_NAME)
 

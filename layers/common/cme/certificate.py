@@ -1,8 +1,8 @@
 """The certificate: what it states in, PDF bytes out (A4 landscape, fpdf2).
 
-Pure: no clock, no network, nothing kept between calls except the font files opened once
-per process. `render_certificate` draws exactly the facts it is given; the same facts give
-the same bytes (the creation date is `issued_at`, so the file id is stable too).
+Pure: no clock, no network, nothing kept between calls but the font files opened once
+per process. `render_certificate` draws exactly the facts it is given, and the same facts
+give the same bytes (the PDF's creation date is `issued_at`, so its file id is stable).
 
 Fonts
 -----
@@ -11,29 +11,36 @@ from a PyPI package installed into the common layer and is found with
 `importlib.resources`.
 
 * **Noto Sans** (`fontpkg-noto-sans`, variable: wght 100-900, wdth 62.5-100) sets all
-  the text: Latin with every diacritic a European name needs (Łukasz Żółć, Zoë Ångström,
+  text: Latin with every diacritic European names use (Łukasz Żółć, Zoë Ångström,
   Ólafur Þór), Latin Extended Additional (Vietnamese), Greek including polytonic,
-  Cyrillic (with the Extended-A/B blocks), and the marks the certificate prints
-  (® ™ en dash, middle dot). It is pinned to weight 400 for text and 600 for emphasis.
-* **Noto Sans Arabic** (`fontpkg-noto-sans-arabic`, variable) adds the Arabic script:
-  the Arabic block with Persian and Urdu letters, Arabic Supplement and Extended-A.
-  fpdf2 shapes it with HarfBuzz (joining forms, lam-alef, the Allah ligature) and lays
-  it out right to left with its bidi algorithm. Pinned to 400 and 600 like Noto Sans.
+  Cyrillic with its Extended blocks, Devanagari, and the marks the certificate prints
+  (® ™, en dash, middle dot). Pinned to weight 400 for text and 600 for emphasis.
+* **Noto Sans Arabic** (`fontpkg-noto-sans-arabic`, variable, pinned the same way) adds
+  the Arabic script: the Arabic block with the Persian and Urdu letters, Arabic
+  Supplement and Extended-A.
 * **Noto Sans CJK TC Regular** (`cvttf-NotoSansCJK-Regular`, CID-keyed CFF, one weight)
-  adds Han (all of the URO, Extension A, part of B), kana, Hangul syllables and
-  Bopomofo. Its default glyph forms are Traditional Chinese; it carries the other
-  regions' forms behind the OpenType `locl` feature, so text with kana is shaped as
-  Japanese and text with Hangul as Korean. A Japanese name written only in kanji cannot
-  be told from a Chinese one and keeps the Traditional forms. There is no bold: emphasis
-  falls back to the regular weight.
+  adds Han (20,945 of the 20,992 URO ideographs, Extension A, part of B, compatibility
+  ideographs), kana, all 11,172 Hangul syllables and Bopomofo. Its default glyph forms
+  are Traditional Chinese; the other regions' forms sit behind the OpenType `locl`
+  feature, so text with kana is shaped as Japanese and text with Hangul as Korean. A
+  Japanese name written in kanji only cannot be told from a Chinese one and keeps the
+  Traditional forms. It has no bold: emphasis falls back to the regular weight.
 
-Noto Sans is always used; the Arabic and CJK fonts only join a certificate whose text
-has a character Noto Sans lacks and they have (fpdf2 fallback fonts pick them per
-character). Per certificate, each font is cut down with HarfBuzz's subsetter to the
-characters the certificate prints, variable fonts pinned to a static instance. That takes
-a millisecond or two, even for the 16 MB CJK font, which costs fpdf2 some 300 ms to parse
-and subset whole. fpdf2 reads fonts only from files, so the cut-down fonts live in a
-temporary directory for the length of one render.
+None of them covers Hebrew, Thai, Armenian, Georgian or the Indic scripts other than
+Devanagari: such a name prints as empty boxes (fpdf2 logs the missing glyphs); another
+`fontpkg-noto-sans-*` package added to `_FALLBACKS` would cover it.
+
+Noto Sans is always used. The Arabic and CJK fonts join a certificate only when its text
+has a character Noto Sans lacks and they have; fpdf2's fallback fonts then pick them per
+character. Each font is cut down with HarfBuzz's subsetter (hb-subset) to the characters
+the certificate prints, a variable font pinned to static instances: a millisecond or two,
+even for the 16 MB CJK font, which fpdf2 takes ~300 ms to parse and subset whole. fpdf2
+reads fonts only from files, so the cut-down fonts live in a temporary directory for the
+length of one render.
+
+Text that needs it (Arabic joining and right-to-left order, Devanagari, CJK regional
+forms, combining marks) is shaped by HarfBuzz through fpdf2; Latin, Greek and Cyrillic
+are set from the advance widths, without the cost of shaping.
 """
 
 from __future__ import annotations
@@ -205,9 +212,9 @@ def _install_fonts(pdf: FPDF, text: str, scratch: Path) -> _SansMetrics:
         if mine:
             plan.append((source, mine))
             left -= mine
-    # Noto Sans keeps its layout tables only for what HarfBuzz must shape (combining
-    # marks); the fallbacks always need theirs (Arabic joining, CJK regional forms).
-    sans_layout = any(unicodedata.combining(chr(c)) for c in plan[0][1])
+    # Noto Sans keeps its layout tables only when some of its text must be shaped
+    # (combining marks, Devanagari); the fallbacks always need theirs.
+    sans_layout = _needs_shaping("".join(chr(c) for c in plan[0][1]))
     for source, mine in plan:
         suffix = Path(source.resource).suffix
         layout = sans_layout or source is not _SANS
@@ -235,15 +242,14 @@ _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
-_COMPLEX = re.compile(
-    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"  # right-to-left scripts
-    "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\uac00-\ud7af"  # kana, Hangul
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"  # Han
-)
+# Text that reads right without shaping: Latin, Greek, Cyrillic and the punctuation and
+# symbols around them, with no combining mark. Everything else (marks to place, Arabic
+# joining, Indic reordering, CJK regional forms) goes through HarfBuzz.
+_PLAIN = re.compile("[\u0000-\u058f\u1e00-\u2bff\u2c60-\u2c7f\ua640-\ua69f\ua720-\ua7ff]*")
 
 
 def _needs_shaping(text: str) -> bool:
-    return bool(_COMPLEX.search(text)) or any(unicodedata.combining(c) for c in text)
+    return _PLAIN.fullmatch(text) is None or any(unicodedata.combining(c) for c in text)
 
 
 def _language(text: str) -> str:

@@ -435,7 +435,7 @@ def _wording(facts: CertificateFacts) -> _Wording:
         ),
         table_head=("Credits by day", unit),
         days=tuple((_day_label(d.date), for_print(d.credits)) for d in facts.days),
-        table_total=("Total", total),
+        table_total=("Total (capped)" if facts.capped_by_event_total else "Total", total),
         fine_print=tuple(_nfc(s) for s in statements if s.strip()),
         issued=f"Issued {_issued(facts.issued_at)}",
         serial_label="Certificate number",

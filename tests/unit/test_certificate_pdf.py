@@ -11,7 +11,7 @@ import io
 import re
 import unicodedata
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pypdf
@@ -149,6 +149,19 @@ def test_the_same_facts_give_the_same_bytes() -> None:
     facts = certificate_facts()
 
     assert render_certificate(facts) == render_certificate(facts)
+
+
+def test_a_naive_issue_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        render_certificate(certificate_facts(issued_at=datetime(2025, 6, 2, 14, 3)))
+
+
+def test_the_issue_date_is_printed_in_utc() -> None:
+    late = datetime(2025, 6, 3, 0, 30, tzinfo=timezone(timedelta(hours=2)))
+
+    text = pypdf_text(render_certificate(certificate_facts(issued_at=late)))
+
+    assert "2 June 2025, 22:30 UTC" in text
 
 
 def test_it_states_the_event_total_days_serial_issue_date_and_verify_url() -> None:

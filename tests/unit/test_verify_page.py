@@ -168,6 +168,11 @@ def test_the_three_statuses_look_different() -> None:
     assert len(set(pages.values())) == 3
 
 
+def test_a_naive_issue_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        render_verify_page(verification(issued_at=datetime(2025, 6, 2, 14, 3)))
+
+
 def test_an_unknown_status_is_refused() -> None:
     with pytest.raises(ValueError, match="status"):
         render_verify_page(verification(status="pending"))

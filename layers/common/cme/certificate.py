@@ -919,9 +919,12 @@ def _draw_continuation(setter: _Setter, words: _Wording, what: _Continuation) ->
 
 def render_certificate(facts: CertificateFacts) -> bytes:
     """The certificate as PDF bytes: A4 landscape, on one page unless the per-day table
-    or the statements cannot fit on it at a legible size (they then follow on page 2)."""
+    or the statements cannot fit on it at a legible size (they then follow on page 2).
+    Raises ValueError for a naive `issued_at`."""
     from fpdf import FPDF
 
+    if facts.issued_at.utcoffset() is None:
+        raise ValueError("issued_at must be timezone-aware")
     words = _wording(facts)
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
     pdf.set_margins(_LEFT, _TOP, _PAGE_W - _RIGHT)

@@ -166,10 +166,12 @@ def _days_table(v: Verification, unit: str) -> str:
 
 def render_verify_page(v: Verification) -> str:
     """The verification page, a complete HTML document. Raises ValueError for a status
-    the contract does not have."""
+    the contract does not have or a naive `issued_at`."""
     status = _STATUSES.get(v.status)
     if status is None:
         raise ValueError(f"unknown certificate status: {v.status!r}")
+    if v.issued_at.utcoffset() is None:
+        raise ValueError("issued_at must be timezone-aware")
     unit = _unit_label(v.unit)
     total = f"{for_print(v.total)} {unit}"
     issued = format_utc(v.issued_at)

@@ -579,6 +579,7 @@ def test_a_session_is_credited_when_in_the_cart_evaluated_accredited_and_with_ev
         ],
         sessions=[
             {"id": "INDUSTRY", "slot": "s0", "title": "t", "accredited": "false"},
+            {"id": "UNCLAIMED", "slot": "s0", "title": "t", "accredited": "false"},
             {"id": "UNEVALUATED", "slot": "s1", "title": "t"},
             {"id": "UNSEEN", "slot": "s2", "title": "t"},
             {"id": "GOOD", "slot": "s3", "title": "t"},
@@ -595,12 +596,13 @@ def test_a_session_is_credited_when_in_the_cart_evaluated_accredited_and_with_ev
             View(f"v-{sid}", sid, ViewKind.LIVE, late)
             for sid in ("INDUSTRY", "UNEVALUATED", "GOOD", "TWIN")
         ),
-        cart=frozenset(("INDUSTRY", "UNEVALUATED", "UNSEEN", "GOOD", "TWIN")),
+        cart=frozenset(("INDUSTRY", "UNCLAIMED", "UNEVALUATED", "UNSEEN", "GOOD", "TWIN")),
         evaluations={sid: Evaluation(sid, late, {}) for sid in evaluated},
     )
     statement = compute_statement(programme, facts)
     assert statuses(statement) == {
         "INDUSTRY": CartStatus.NOT_ACCREDITED,
+        "UNCLAIMED": CartStatus.NOT_ACCREDITED,  # neither accredited nor evaluated
         "UNEVALUATED": CartStatus.NOT_EVALUATED,
         "UNSEEN": CartStatus.NO_EVIDENCE,
         "GOOD": CartStatus.CREDITED,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from simplejson import JSONDecodeError
 
 from cme import errors
 from cme.jsonio import dumps, loads
@@ -123,7 +125,7 @@ def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(
         enable_validation=True,
         serializer=dumps,
-        json_body_deserializer=loads,
+        json_body_deserializer=_json_body,
     )
 
     def domain_error(error: errors.CmeError) -> Response[Any]:
@@ -160,6 +162,19 @@ def create_app() -> APIGatewayRestResolver:
     app.not_found(not_found)
     app.exception_handler(Exception)(unexpected)
     return app
+
+
+def _json_body(text: str) -> Any:
+    """The body as JSON with exact numbers (`cme.jsonio.loads`). powertools' validation turns
+    only the standard library's JSONDecodeError into a request error; simplejson's is not
+    one, and nesting too deep for the parser is no JSON we can take either: both leave as
+    the standard library's error, so that they answer 400 rather than 500."""
+    try:
+        return loads(text)
+    except JSONDecodeError as error:
+        raise json.JSONDecodeError(error.msg, error.doc, error.pos) from None
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
 def _request_problem(details: Sequence[Any]) -> errors.InvalidRequest:

@@ -19,9 +19,9 @@ import pytest
 
 from cme.errors import CmeError, InvalidProgramme
 from cme.facts import DelegateFacts, Evaluation, Scan, View, ViewKind
-from cme.programme import Programme, build_programme
+from cme.programme import EVIDENCE_POLICIES, Programme, build_programme
 from cme.rules.credits import CartStatus, CreditStatement, compute_statement
-from cme.rules.evidence import DailyScan, evidence_policy
+from cme.rules.evidence import POLICIES, DailyScan, evidence_policy
 from cme.rules.judge import (
     judge_cart_addition,
     judge_cart_removal,
@@ -226,6 +226,7 @@ def test_a_variant_of_the_rules_is_a_policy_setting_not_a_fork(
     programme = build_programme(document).programme
     assert programme.event.policy.evidence == "daily_scan"
     assert isinstance(evidence_policy(programme.event.policy.evidence), DailyScan)
+    assert set(EVIDENCE_POLICIES) == set(POLICIES)  # every policy a programme may name exists
     document["event"]["policy"] = {"evidence": "time_in_room"}
     assert problems(document) == {("event.policy.evidence", "unknown_policy")}
 

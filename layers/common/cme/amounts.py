@@ -42,7 +42,8 @@ def convert(credits: Decimal, ratio: Fraction) -> Decimal:
 
 
 def for_json(value: Decimal) -> Decimal:
-    """The amount as it leaves in JSON: shortest exact form, at least one decimal (`15.0`, `4.25`)."""
+    """The amount as it leaves in JSON: shortest exact form, at least one decimal (`15.0`,
+    `4.25`)."""
     normal = value.normalize()
     exponent = normal.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= 0:

@@ -696,17 +696,13 @@ class _Builder:
 
 
 def _to_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError("binary floating point is not an exact amount")
-    if isinstance(value, Decimal | int):
-        text = str(value)
-    else:
-        text = value
-    return parse_decimal(text)
+    return parse_decimal(str(value) if isinstance(value, Decimal | int) else value)
 
 
 def _to_ratio(value: Any) -> Fraction:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError("binary floating point is not an exact ratio")
     return parse_ratio(str(value))
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from cme.facts import DelegateFacts
-from cme.programme import EVIDENCE_POLICIES, Session
+from cme.programme import Session
 
 
 class EvidencePolicy(Protocol):

@@ -212,7 +212,20 @@ def handle(
     refusal = _body_refusal(event)
     if refusal is not None:
         return _as_proxy_result(problem(refusal))
+    _read_as_json(event)
     return app.resolve(event, context)
+
+
+def _read_as_json(event: dict[str, Any]) -> None:
+    """JSON is the only body this API reads ("JSON in and out"), whatever Content-Type a
+    client states. powertools chooses a parser by Content-Type: it parses forms, fails with
+    an error nothing maps (500) on any other type, and compares case-sensitively, so even
+    `Application/JSON` failed. Read as JSON, a body that is not JSON is a plain 400."""
+    for key, value in (("headers", JSON), ("multiValueHeaders", [JSON])):
+        headers = event.get(key) or {}
+        kept = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        kept["Content-Type"] = value
+        event[key] = kept
 
 
 def _body_refusal(event: dict[str, Any]) -> errors.CmeError | None:

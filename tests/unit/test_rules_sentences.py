@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from cme.audit import audit_facts
 from cme.errors import CmeError, InvalidProgramme
 from cme.facts import DelegateFacts, Evaluation, Scan, View, ViewKind
 from cme.programme import EVIDENCE_POLICIES, Programme, build_programme
@@ -538,8 +539,6 @@ def test_an_evaluation_is_final_and_only_an_identical_retry_is_not_an_error(
 ) -> None:
     """'An evaluation is final: one per delegate and session. A retry with the same instant
     and the same answers is not an error; anything else is already_evaluated.'"""
-    from cme.audit import audit_facts
-
     first = {"session_id": "AM1", "submitted_at": AM_DONE, "answers": {"q1": 5, "q2": "ok"}}
     retries = [
         dict(first),

@@ -9,10 +9,12 @@ from __future__ import annotations
 import functools
 import io
 import re
+import tempfile
 import unicodedata
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pypdf
 import pypdfium2 as pdfium
@@ -143,6 +145,17 @@ def test_it_is_one_a4_landscape_page_with_title_author_and_language() -> None:
     assert "European Human Genetics Conference 2025" in (reader.metadata.title or "")
     assert reader.metadata.author == "European Human Genetics Conference 2025 (ESHG 2025)"
     assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_a_render_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the temporary directory, where the cut-down fonts are written
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    # When certificates are rendered, one of them with every fallback font
+    render_certificate(certificate_facts(delegate_name="محمد 李小龍"))
+
+    # Then nothing is left there
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_same_facts_give_the_same_bytes() -> None:

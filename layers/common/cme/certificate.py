@@ -35,8 +35,8 @@ has a character Noto Sans lacks and they have; fpdf2's fallback fonts then pick 
 character. Each font is cut down with HarfBuzz's subsetter (hb-subset) to the characters
 the certificate prints, a variable font pinned to static instances: a millisecond or two,
 even for the 16 MB CJK font, which fpdf2 takes ~300 ms to parse and subset whole. fpdf2
-reads fonts only from files, so the cut-down fonts live in a temporary directory for the
-length of one render.
+reads fonts only from files, so the cut-down fonts are written to private temporary
+files, removed when the render ends.
 
 Text that needs it (Arabic joining and right-to-left order, Devanagari, CJK regional
 forms, combining marks) is shaped by HarfBuzz through fpdf2; Latin, Greek and Cyrillic
@@ -46,6 +46,7 @@ are set from the advance widths, without the cost of shaping.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import tempfile
 import unicodedata
@@ -196,9 +197,18 @@ class _SansMetrics:
     """fpdf2 style -> character -> advance width, per 1000 units of em."""
 
 
-def _install_fonts(pdf: FPDF, text: str, scratch: Path) -> _SansMetrics:
+def _write_font(data: bytes, suffix: str) -> Path:
+    """`data` in a new private file (mode 0600, a name no one else can have taken)."""
+    handle, name = tempfile.mkstemp(prefix="cme-font-", suffix=suffix)
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+    return Path(name)
+
+
+def _install_fonts(pdf: FPDF, text: str, written: list[Path]) -> _SansMetrics:
     """Add to `pdf` the fonts `text` needs, each cut down to the characters it sets:
-    Noto Sans always, a fallback only for characters Noto Sans lacks."""
+    Noto Sans always, a fallback only for characters Noto Sans lacks. The font files
+    are listed in `written`, for the caller to remove once the PDF is out."""
     from fpdf.fonts import TTFFont
 
     characters = {ord(c) for c in text} | {ord(" ")}
@@ -219,8 +229,8 @@ def _install_fonts(pdf: FPDF, text: str, scratch: Path) -> _SansMetrics:
         suffix = Path(source.resource).suffix
         layout = sans_layout or source is not _SANS
         for style, weight in source.styles:
-            path = scratch / f"{source.family}-{weight or 'static'}{suffix}"
-            path.write_bytes(_cut_font(source, mine, weight, layout=layout))
+            path = _write_font(_cut_font(source, mine, weight, layout=layout), suffix)
+            written.append(path)
             pdf.add_font(source.family, style, path)
             font = pdf.fonts[f"{source.family}{style}"]
             if isinstance(font, TTFFont):
@@ -922,6 +932,7 @@ def render_certificate(facts: CertificateFacts) -> bytes:
     or the statements cannot fit on it at a legible size (they then follow on page 2).
     Raises ValueError for a naive `issued_at`."""
     from fpdf import FPDF
+    from fpdf.fonts import TTFFont
 
     if facts.issued_at.utcoffset() is None:
         raise ValueError("issued_at must be timezone-aware")
@@ -937,8 +948,9 @@ def render_certificate(facts: CertificateFacts) -> bytes:
     pdf.set_keywords([words.serial, "CME", "certificate"])
     pdf.set_creator("cme-credits")
     pdf.set_lang("en")
-    with tempfile.TemporaryDirectory(prefix="cme-certificate-") as scratch:
-        setter = _Setter(pdf, _install_fonts(pdf, words.printed(), Path(scratch)))
+    written: list[Path] = []
+    try:
+        setter = _Setter(pdf, _install_fonts(pdf, words.printed(), written))
         pdf.add_page()
         _draw_frame(pdf)
         y = _draw_heading(setter, words)
@@ -948,3 +960,9 @@ def render_certificate(facts: CertificateFacts) -> bytes:
         if continuation.needed(len(words.fine_print)):
             _draw_continuation(setter, words, continuation)
         return bytes(pdf.output())
+    finally:
+        for font in pdf.fonts.values():
+            if isinstance(font, TTFFont):
+                font.close()
+        for path in written:
+            path.unlink(missing_ok=True)

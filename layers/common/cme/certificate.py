@@ -246,12 +246,6 @@ def _install_fonts(pdf: FPDF, text: str, written: list[Path]) -> _SansMetrics:
     return _SansMetrics(frozenset(plan[0][1]), advances)
 
 
-# Scripts whose regional glyph forms the CJK font selects by language.
-_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-
-
 # Text that reads right without shaping: Latin, Greek, Cyrillic and the punctuation and
 # symbols around them, with no combining mark. Everything else (marks to place, Arabic
 # joining, Indic reordering, CJK regional forms) goes through HarfBuzz.
@@ -260,6 +254,12 @@ _PLAIN = re.compile("[\u0000-\u058f\u1e00-\u2bff\u2c60-\u2c7f\ua640-\ua69f\ua720
 
 def _needs_shaping(text: str) -> bool:
     return _PLAIN.fullmatch(text) is None or any(unicodedata.combining(c) for c in text)
+
+
+# Scripts whose regional glyph forms the CJK font selects by language.
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
 def _language(text: str) -> str:
@@ -472,7 +472,7 @@ _ACCENT: Final = (23, 55, 99)
 _RULE: Final = (196, 203, 212)
 _TINT: Final = (241, 244, 248)
 
-Colour = tuple[int, int, int]
+_Colour = tuple[int, int, int]
 _Align = Literal["L", "C", "R"]
 
 
@@ -481,7 +481,7 @@ class _Type:
     size: float
     """Points."""
     style: str = ""
-    colour: Colour = _INK
+    colour: _Colour = _INK
     leading: float = 1.3
     spacing: float = 0.0
     """Letter spacing, points."""
@@ -713,7 +713,7 @@ def _draw_frame(pdf: FPDF) -> None:
     pdf.rect(11, 11, _PAGE_W - 22, _PAGE_H - 22)
 
 
-def _rule(pdf: FPDF, *, x1: float, x2: float, y: float, colour: Colour, width: float) -> None:
+def _rule(pdf: FPDF, *, x1: float, x2: float, y: float, colour: _Colour, width: float) -> None:
     pdf.set_draw_color(*colour)
     pdf.set_line_width(width)
     pdf.line(x1, y, x2, y)

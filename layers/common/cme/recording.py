@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from cme.errors import CmeError, UnknownDelegate, UnknownEvent
+from cme.errors import CmeError, IdReused, UnknownDelegate, UnknownEvent
 from cme.facts import Evaluation, Scan, View, ViewKind
 from cme.programme import Programme, Session, build_programme
 from cme.rules.credits import CreditStatement, compute_statement
@@ -101,9 +101,11 @@ def record_scan(
         guard = store.scan_guard(event_id, scan_id)
         if guard is None:
             return None
-        is_repeat(
-            (guard.delegate_id, guard.station_id, guard.scanned_at), content, what=f"scan {scan_id}"
-        )
+        stored = (guard.delegate_id, guard.station_id, guard.scanned_at)
+        try:
+            is_repeat(stored, content, what=f"scan {scan_id}")
+        except IdReused as reused:  # refused like any other: the organiser sees it
+            raise refuse(reused) from None
         return ScanRecorded(scan_id, date.fromisoformat(guard.day), duplicate=True)
 
     def refuse(error: CmeError) -> CmeError:

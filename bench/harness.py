@@ -53,7 +53,8 @@ def render(rows: list[Row]) -> str:
     rule = "-+-".join("-" * w for w in widths)
     body = [
         " | ".join(
-            c.rjust(w) if i == 2 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            c.rjust(w) if i == 2 else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
         )
         for row in cells
     ]

@@ -84,7 +84,7 @@ def test_accepted_facts_become_the_delegates_facts(eshg: Programme) -> None:
         pytest.param({"scans": [scan("s", None)]}, "invalid_request"),
         pytest.param({"scans": ["s"]}, "invalid_request"),
         pytest.param(
-            {"views": [view("v", "NOPE", "live", "2025-05-24T09:00Z")]}, "unknown_session"
+            {"views": [view("v", "NOPE", "live", "2025-05-24T09:00:00Z")]}, "unknown_session"
         ),
         pytest.param(
             {"views": [view("v", "S01", "live", "2025-05-24T10:29:59+02:00")]},
@@ -119,9 +119,11 @@ def test_accepted_facts_become_the_delegates_facts(eshg: Programme) -> None:
         pytest.param({"cart": ["NOPE"]}, "unknown_session"),
         pytest.param({"cart": ["CS01"]}, "session_not_accredited"),
         pytest.param({"cart": [{"session_id": "S01"}]}, "invalid_request"),
-        pytest.param({"evaluations": [evaluation("NOPE", "2025-06-01T00:00Z")]}, "unknown_session"),
         pytest.param(
-            {"evaluations": [evaluation("CS01", "2025-06-01T00:00Z")]}, "session_not_accredited"
+            {"evaluations": [evaluation("NOPE", "2025-06-01T00:00:00Z")]}, "unknown_session"
+        ),
+        pytest.param(
+            {"evaluations": [evaluation("CS01", "2025-06-01T00:00:00Z")]}, "session_not_accredited"
         ),
         pytest.param(
             {"evaluations": [evaluation("S01", "2025-05-24T11:59:59+02:00")]},
@@ -131,7 +133,7 @@ def test_accepted_facts_become_the_delegates_facts(eshg: Programme) -> None:
             {"evaluations": [evaluation("S01", "2025-11-30T23:00:00Z")]}, "claim_deadline_passed"
         ),
         pytest.param(
-            {"evaluations": [evaluation("S01", "2025-06-01T00:00Z", answers=["x"])]},
+            {"evaluations": [evaluation("S01", "2025-06-01T00:00:00Z", answers=["x"])]},
             "invalid_request",
         ),
         pytest.param(
@@ -153,9 +155,9 @@ def test_a_refusal_names_the_fact(eshg: Programme) -> None:
     audited = audit(
         eshg,
         scans=[scan("s-28", "2025-05-28T09:00:00+02:00")],
-        views=[view("v-9", "NOPE", "live", "2025-05-24T09:00Z")],
+        views=[view("v-9", "NOPE", "live", "2025-05-24T09:00:00Z")],
         cart=["CS02"],
-        evaluations=[evaluation("CS03", "2025-06-01T00:00Z")],
+        evaluations=[evaluation("CS03", "2025-06-01T00:00:00Z")],
     )
     assert refused(audited) == [
         ("scan", "s-28", "not_a_conference_day"),
@@ -183,7 +185,7 @@ def test_the_clock_skew_is_allowed(eshg: Programme) -> None:
 def test_one_refusal_never_stops_the_good_facts(eshg: Programme) -> None:
     audited = audit(
         eshg,
-        scans=[scan("bad", "2025-05-28T09:00:00+02:00"), scan("good", "2025-05-24T09:00+02:00")],
+        scans=[scan("bad", "2025-05-28T09:00:00+02:00"), scan("good", "2025-05-24T09:00:00+02:00")],
         evaluations=[
             evaluation("S01", "2025-05-24T11:00:00+02:00"),
             evaluation("S02", "2025-05-24T12:00:00+02:00"),

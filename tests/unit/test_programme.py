@@ -280,6 +280,8 @@ ERRORS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
         {("event.conversions[0].ratio", "invalid_number")},
     ),
     ("not_positive", _set("days.0.cap", "0"), {("days[0].cap", "not_positive")}),
+    # A session worth nothing would be "credited" with 0 or lose every tie: not a session.
+    ("not_positive", _set("sessions.0.credits", "0"), {("sessions[0].credits", "not_positive")}),
     (
         "not_positive",
         _set("event.conversions.0.ratio", "0/3"),

@@ -51,7 +51,7 @@ def statuses(statement: CreditStatement) -> dict[str, CartStatus]:
 
 
 @pytest.mark.parametrize(
-    "scanned_at", ["2025-05-25T00:30:00+02:00", "2025-05-24T22:30:00Z", "2025-05-24T18:30-04:00"]
+    "scanned_at", ["2025-05-25T00:30:00+02:00", "2025-05-24T22:30:00Z", "2025-05-24T18:30:00-04:00"]
 )
 def test_a_scan_at_0030_local_counts_for_that_local_day(eshg: Programme, scanned_at: str) -> None:
     """RULES.md Evidence 1: 'A scan at 00:30 local on 25 May counts for 25 May even though

@@ -7,7 +7,6 @@ and it is small, pure-Python-capable and long maintained.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import simplejson

@@ -627,7 +627,7 @@ class _Builder:
             room = self.text(found.get("room"), f"{path}.room") or ""
             start = self.clock(found.get("start"), f"{path}.start")
             end = self.clock(found.get("end"), f"{path}.end")
-            credits = self.amount(found.get("credits"), f"{path}.credits")
+            credits = self.amount(found.get("credits"), f"{path}.credits", positive=True)
             accredited = self.flag(found.get("accredited"), f"{path}.accredited", True)
             recorded = self.flag(found.get("recorded"), f"{path}.recorded", False)
             if session_id is not None:

@@ -4,8 +4,7 @@ OpenAPI. Credits are JSON numbers; timestamps are RFC 3339 with an explicit offs
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -20,8 +19,9 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from cme.timestamps import RFC3339, parse_aware
+
 ID_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-_RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 
 Identifier = Annotated[str, StringConstraints(pattern=ID_REGEX)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -29,24 +29,13 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 def _rfc3339(value: Any) -> datetime:
     """RFC 3339 with an explicit offset, as text; a naive or out-of-range one is refused."""
-    if not isinstance(value, str) or not re.match(_RFC3339, value):
-        raise ValueError("an RFC 3339 timestamp with an explicit UTC offset")
-    text = value.upper()
-    fraction = re.search(r"\.(\d+)", text)
-    if fraction and len(fraction.group(1)) > 6:  # Python keeps microseconds
-        text = text.replace(fraction.group(0), "." + fraction.group(1)[:6])
-    try:
-        parsed = datetime.fromisoformat(text)
-        parsed.astimezone(UTC)  # years 1 and 9999 with an offset leave the calendar
-    except (ValueError, OverflowError) as exc:
-        raise ValueError("a timestamp inside the calendar") from exc
-    return parsed
+    return parse_aware(value)
 
 
 Timestamp = Annotated[
     datetime,
     BeforeValidator(_rfc3339),
-    WithJsonSchema({"type": "string", "format": "date-time", "pattern": _RFC3339}),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339}),
 ]
 Credits = Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})]
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]

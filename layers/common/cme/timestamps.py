@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
+
+RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+"""RFC 3339 date-time with an explicit offset (as the API and FACTS files take them)."""
+_RFC3339 = re.compile(RFC3339)
+_FRACTION = re.compile(r"\.(\d+)")
 
 
 def system_clock() -> datetime:
@@ -13,10 +19,20 @@ def system_clock() -> datetime:
 
 
 def parse_aware(text: str) -> datetime:
-    """An RFC 3339 timestamp with an explicit offset; ValueError for a naive one."""
-    value = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"timestamp without a UTC offset: {text!r}")
+    """An RFC 3339 timestamp with an explicit offset. ValueError for anything else: a naive
+    time, other ISO 8601 forms (week dates, basic format, `+02`), or an instant outside
+    the calendar once in UTC (year 1 or 9999 with an offset)."""
+    if not isinstance(text, str) or not _RFC3339.match(text):
+        raise ValueError("expected an RFC 3339 timestamp with an explicit UTC offset")
+    normal = text.upper()
+    fraction = _FRACTION.search(normal)
+    if fraction and len(fraction.group(1)) > 6:  # Python keeps microseconds
+        normal = normal.replace(fraction.group(0), "." + fraction.group(1)[:6])
+    try:
+        value = datetime.fromisoformat(normal)
+        value.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError("expected a timestamp inside the calendar") from exc
     return value
 
 

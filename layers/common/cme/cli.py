@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="cme-credits: CME credits at medical congresses, with verifiable certificates.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    __import__("cme.organiser_cli").organiser_cli.add_commands(commands)
 
     statement = commands.add_parser(
         "statement",

@@ -1,0 +1,89 @@
+"""`make demo` end to end: `python -m cme.local.demo --out DIR` starts its own stack,
+replays ESHG 2025 and leaves PDFs and verify pages in DIR; the worked example ends at 15.0."""
+
+from __future__ import annotations
+
+import csv
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    folder = tmp_path_factory.mktemp("demo") / "out"
+    ran = subprocess.run(
+        [sys.executable, "-m", "cme.local.demo", "--out", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return ran, folder
+
+
+def test_the_demo_succeeds(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    ran, _ = demo
+
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    assert "unexpected" not in ran.stderr
+
+
+def test_the_worked_example_ends_at_15(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, folder = demo
+
+    with (folder / "eshg2025-report.csv").open(encoding="utf-8", newline="") as report:
+        rows = {row["delegate_id"]: row for row in csv.DictReader(report)}
+
+    d0001 = rows["D0001"]
+    assert d0001["name"] == "Łukasz Żółć"
+    assert d0001["total"] == "15.0"
+    assert [d0001[day] for day in ("2025-05-24", "2025-05-25", "2025-05-26", "2025-05-27")] == [
+        "7.5",
+        "4.5",
+        "3.0",
+        "0.0",
+    ]
+    assert d0001["certificate_status"] == "valid"
+    assert len(rows) == 40
+
+
+def test_certificates_and_verify_pages_lie_side_by_side(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, folder = demo
+    with (folder / "eshg2025-report.csv").open(encoding="utf-8", newline="") as report:
+        rows = {row["delegate_id"]: row for row in csv.DictReader(report)}
+    certified = {d for d, row in rows.items() if row["certificate_serial"]}
+
+    pdfs = {p.stem for p in folder.glob("*.pdf")}
+    pages = {p.stem for p in folder.glob("*.html")}
+
+    assert pdfs == pages == certified
+    assert len(certified) >= 30
+    assert {"D0030", "D0032"}.isdisjoint(pdfs)  # nothing to certify: skipped, not failed
+    for delegate_id in certified:
+        assert (folder / f"{delegate_id}.pdf").read_bytes().startswith(b"%PDF-")
+        page = (folder / f"{delegate_id}.html").read_text(encoding="utf-8")
+        assert rows[delegate_id]["certificate_serial"] in page
+    assert "Łukasz Żółć" in (folder / "D0001.html").read_text(encoding="utf-8")
+
+
+def test_the_stack_was_stopped(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    ran, folder = demo
+    log = (folder / "cme-serve.log").read_text(encoding="utf-8")
+    url = log.split()[2]
+    port = int(url.split(":")[2].split("/")[0])
+
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    assert "the local stack is stopped" in ran.stdout

@@ -157,6 +157,23 @@ def test_load_programme_creates_then_replaces(cme: Any, stack: Stack, tmp_path: 
     assert len(stored["sessions"]) == len(load_programme_file(ESHG).programme.sessions)
 
 
+def test_warnings_are_printed_and_the_programme_is_stored(
+    cme: Any, stack: Stack, tmp_path: Path
+) -> None:
+    # Given the published slip: "23:59 CEST" on 30 November, when Milan is on CET
+    path = programme_file(
+        tmp_path,
+        "cli-warn",
+        event=lambda event: {**event, "claim_deadline": "2025-11-30T23:59:59+02:00"},
+    )
+
+    ran = cme("load-programme", str(path), *stack.api)
+
+    assert ran.status == 0
+    assert ran.out.startswith("created cli-warn")
+    assert ran.err.startswith("warning: event.claim_deadline: offset_mismatch: ")
+
+
 def test_the_yaml_file_itself_loads(cme: Any, stack: Stack) -> None:
     ran = cme("load-programme", str(ESHG), "--check")
 

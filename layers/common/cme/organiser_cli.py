@@ -594,19 +594,10 @@ def issue_all(
 ) -> list[IssueOutcome]:
     """Every delegate of the report, `workers` at a time, with a progress bar on a terminal
     (`progress=None`: only when stderr is one). Outcomes come back by delegate id."""
-    from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
-
     outcomes: list[IssueOutcome] = []
     with (
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="issue") as pool,
-        tqdm(
-            total=len(report.delegates),
-            desc="certificates",
-            unit="delegate",
-            file=sys.stderr,
-            disable=None if progress is None else not progress,
-            dynamic_ncols=True,
-        ) as bar,
+        _progress_bar(len(report.delegates), progress) as bar,
     ):
         futures = [
             pool.submit(issue_one, client, report.event_id, row, folder) for row in report.delegates
@@ -620,6 +611,33 @@ def issue_all(
                 future.cancel()
             raise
     return sorted(outcomes, key=lambda o: o.delegate_id)
+
+
+def _progress_bar(total: int, show: bool | None) -> Any:
+    """tqdm on stderr (the `cli` extra); without it, the work goes on without a bar."""
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        return _NoBar()
+    return tqdm(
+        total=total,
+        desc="certificates",
+        unit="delegate",
+        file=sys.stderr,
+        disable=None if show is None else not show,
+        dynamic_ncols=True,
+    )
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        return None
 
 
 @_api_command

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -112,6 +113,12 @@ def get_report(
     )
 
 
+def _text_cell(text: str) -> str:
+    """A name as a spreadsheet cell that is never a formula (CSV injection: a leading
+    =, +, -, @ or control character would be evaluated by Excel or LibreOffice)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _report_csv(event_id: str, page: organising.ReportPage, limit: int) -> Response[Any]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -130,7 +137,7 @@ def _report_csv(event_id: str, page: organising.ReportPage, limit: int) -> Respo
         writer.writerow(
             [
                 row.delegate_id,
-                row.name,
+                _text_cell(row.name),
                 row.attendance,
                 for_print(row.total),
                 *(for_print(row.days[d]) for d in page.days),
@@ -140,9 +147,10 @@ def _report_csv(event_id: str, page: organising.ReportPage, limit: int) -> Respo
         )
     headers = {}
     if page.next_cursor:
-        headers["Link"] = (
-            f'</v1/events/{event_id}/report?limit={limit}&cursor={page.next_cursor}>; rel="next"'
-        )
+        # The path as the client called it (stage or custom-domain base path included).
+        called = app.current_event.request_context.path or f"/events/{event_id}/report"
+        query = urlencode({"limit": limit, "cursor": page.next_cursor})
+        headers["Link"] = f'<{called}?{query}>; rel="next"'
     return Response(
         status_code=200,
         content_type="text/csv; charset=utf-8",

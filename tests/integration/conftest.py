@@ -80,7 +80,7 @@ class Client:
         payload = raw if raw is not None else (None if body is None else json.dumps(body))
         event = rest_event(method, path, body=payload, headers=headers or {}, query=query)
         module = load_function(owner_of(path))
-        result = module.lambda_handler(event, _Context())
+        result = module.lambda_handler(event, LambdaContext())
         text = result.get("body") or ""
         headers_out = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
         for key, values in (result.get("multiValueHeaders") or {}).items():
@@ -102,7 +102,7 @@ class Client:
         return self.call("DELETE", path, **kw)
 
 
-class _Context:
+class LambdaContext:
     function_name = "local"
     memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:eu-west-1:000000000000:function:local"
@@ -224,3 +224,39 @@ def stored_items(aws: dict[str, Any]) -> Any:
         return [item for item in found if item["sk"]["S"].startswith(prefix)]
 
     return items
+
+
+@pytest.fixture(scope="module")
+def parsed_once() -> Iterator[None]:
+    """Parse infra/template.yaml and the ESHG programme once per module rather than once per
+    test (pure YAML, about half of what the `aws` and `eshg` fixtures cost). Opt in with
+    `pytestmark = pytest.mark.usefixtures("parsed_once")`; a file that changes on disk is
+    read again."""
+    import copy
+    import functools
+
+    from cme import programme
+    from cme.local import resources
+
+    read_template, load_programme_file = resources.read_template, programme.load_programme_file
+
+    @functools.cache
+    def parsed(reader: Any, path: Path | None, stamp: tuple[int, int]) -> Any:
+        return reader(path)
+
+    def stamp(path: Path) -> tuple[int, int]:
+        stat = path.stat()
+        return stat.st_mtime_ns, stat.st_size
+
+    def cached_template(path: Path | None = None) -> dict[str, Any]:
+        where = path or ROOT / "infra" / "template.yaml"
+        return copy.deepcopy(parsed(read_template, path, stamp(where)))
+
+    def cached_programme(path: str | Path) -> Any:
+        return parsed(load_programme_file, Path(path), stamp(Path(path)))  # immutable
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(resources, "read_template", cached_template)
+    patch.setattr(programme, "load_programme_file", cached_programme)
+    yield
+    patch.undo()

@@ -80,6 +80,17 @@ class SerialisedApp:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
+                _forget_dynamodb_instances()
+
+
+def _forget_dynamodb_instances() -> None:
+    """moto records every model instance it creates (for its dashboard), and its
+    TransactWriteItems deep-copies the whole table each time: without this, a local stack
+    keeps every copy and grows by a table per write. Only the records go; data stays."""
+    from moto.core.model_instances import model_data
+
+    for model in model_data.get("dynamodb", {}).values():
+        model.instances_tracked = []  # type: ignore[attr-defined]
 
 
 class EmbeddedMoto:

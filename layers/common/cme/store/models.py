@@ -52,6 +52,8 @@ def bind(settings: Settings) -> None:
     if getattr(meta, "_bound", None) == wanted:
         return
     meta.table_name, meta.region, meta.host = wanted
+    # A stand-in (moto) on a busy laptop answers slower than DynamoDB: let it.
+    meta.read_timeout_seconds = 30 if settings.endpoint_url else 5
     meta._bound = wanted
     model: Any
     for model in (Item, *_all_subclasses(Item)):

@@ -5,6 +5,7 @@ condition failed, and the caller (domain logic) decides what that means."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -168,7 +169,13 @@ class Store:
         """All or nothing. `WriteRefused` names the labels whose conditions failed."""
 
         def run() -> None:
-            with TransactWrite(connection=self.connection()) as transaction:
+            # The token makes botocore's own re-sends of this call (after a timeout) harmless:
+            # DynamoDB answers a repeat of an applied transaction with success instead of
+            # failing its conditions, which would read as someone else's earlier write.
+            token = uuid.uuid4().hex
+            with TransactWrite(
+                connection=self.connection(), client_request_token=token
+            ) as transaction:
                 for write in writes:
                     write.apply(transaction)
 

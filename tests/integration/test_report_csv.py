@@ -1,0 +1,41 @@
+"""The CSV report as a spreadsheet meets it: its next link follows the path the client
+called (any stage or base path), and no name is ever a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from cme.local.events import rest_event
+from cme.local.functions import load_function
+from tests.integration.conftest import LambdaContext
+
+
+def test_the_next_link_keeps_the_stage_the_client_called(eshg: Any) -> None:
+    for number in range(3):
+        body = {"name": f"Delegate {number}", "attendance": "online"}
+        assert eshg.put(f"/events/eshg2025/delegates/P{number}", body).status == 201
+    event = rest_event(
+        "GET",
+        "/events/eshg2025/report",
+        query="limit=2",
+        headers={"accept": "text/csv"},
+        stage="prod",
+    )
+    result = load_function("organiser").lambda_handler(event, LambdaContext())
+    link = result["multiValueHeaders"]["Link"][0]
+    assert link.startswith("</prod/events/eshg2025/report?limit=2&cursor=")
+    assert link.endswith('>; rel="next"')
+
+
+def test_a_name_is_never_a_spreadsheet_formula(eshg: Any) -> None:
+    names = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "Anna-Lena"]
+    for number, name in enumerate(names):
+        body = {"name": name, "attendance": "in_person"}
+        assert eshg.put(f"/events/eshg2025/delegates/F{number}", body).status == 201
+    answer = eshg.get("/events/eshg2025/report", headers={"accept": "text/csv"})
+    cells = [row[1] for row in csv.reader(io.StringIO(answer.text))][1:]
+    assert cells == ["'" + n for n in names[:4]] + ["Anna-Lena"]
+    # JSON keeps the names exactly as registered
+    assert [d["name"] for d in eshg.get("/events/eshg2025/report").body["delegates"]] == names

@@ -1,0 +1,360 @@
+"""Schemathesis against a running `cme serve`, from the service's own /v1/openapi.json.
+
+A loaded ESHG-shaped programme, registered delegates with facts and an issued certificate
+are in place first, and a share of the generated requests use their real ids (schemathesis
+dictionaries bound to the path and body parameters), so requests get past the 404s and
+reach the rules. Every response must: not be a 5xx; have a documented status, media type
+and body schema; and, when it is an error, be a problem+json with a contract code.
+
+`FUZZ_EXAMPLES` (default 2000) is the fuzzing budget, spread over the operations; the run
+must send at least that many requests. `FUZZ_SEED` changes the fixed seed.
+`make fuzz` runs it with FUZZ_EXAMPLES=20000.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events
+
+from tests.e2e.fuzz_support import (
+    LoggedServer,
+    header,
+    problem_faults,
+    start_logged_server,
+    stop_logged_server,
+)
+from tests.e2e.served import API_KEY, Http, eshg_document
+
+pytestmark = pytest.mark.e2e
+log = logging.getLogger(__name__)
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
+SEED = int(os.environ.get("FUZZ_SEED", "20250524"))
+WORKERS = int(os.environ.get("FUZZ_WORKERS", "4"))
+EVENT = "eshg-fuzz"
+DELEGATES = ("F-READY", "F-ONLINE", "F-NEW")
+
+# Instants around the congress (Europe/Rome), so that generated facts meet the rules:
+# conference days, slot times, the on-demand window, the claim deadline, the far future.
+INSTANTS = (
+    "2025-05-23T23:59:59+02:00",
+    "2025-05-24T00:30:00+02:00",
+    "2025-05-24T08:01:00+02:00",
+    "2025-05-24T09:00:00+02:00",
+    "2025-05-24T12:05:00+02:00",
+    "2025-05-25T14:40:00+02:00",
+    "2025-05-26T09:00:00Z",
+    "2025-05-27T23:30:00+02:00",
+    "2025-06-10T19:30:00+02:00",
+    "2025-11-30T23:59:59+01:00",
+    "2025-12-01T00:00:00+01:00",
+    "2099-01-01T00:00:00Z",
+)
+
+
+# --------------------------------------------------------------------------- the service
+
+
+@pytest.fixture(scope="module")
+def fuzz_server() -> Iterator[LoggedServer]:
+    """A server of this module's own: the fuzzer's load and whatever it makes the service
+    log stay away from the shared one."""
+    server = start_logged_server()
+    try:
+        yield server
+    finally:
+        stop_logged_server(server)
+
+
+@dataclass(frozen=True)
+class Targets:
+    event_id: str
+    delegates: tuple[str, ...]
+    sessions: tuple[str, ...]
+    serial: str
+
+
+def _ok(reply: Any, *statuses: int) -> Any:
+    assert reply.status in statuses, (reply.status, reply.data[:300])
+    return reply.body
+
+
+@pytest.fixture(scope="module")
+def targets(fuzz_server: LoggedServer) -> Targets:
+    """The programme, three delegates (one with a certificate) and their facts."""
+    http = fuzz_server.http
+    document = eshg_document(EVENT)
+    _ok(http.put(f"/events/{EVENT}", document), 201)
+    base = f"/events/{EVENT}/delegates"
+    _ok(http.put(f"{base}/F-READY", {"name": "Ана Јовановић", "attendance": "in_person"}), 201)
+    _ok(http.put(f"{base}/F-ONLINE", {"name": "Kim Ngọc", "attendance": "online"}), 201)
+    _ok(http.put(f"{base}/F-NEW", {"name": "Nobody Yet", "attendance": "online"}), 201)
+    scan = {
+        "scan_id": "fz-seed-scan",
+        "delegate_id": "F-READY",
+        "station_id": "cme-desk-1",
+        "scanned_at": "2025-05-24T08:01:00+02:00",
+    }
+    _ok(http.post(f"/events/{EVENT}/scans", scan), 201)
+    for session, at in [("S01", "2025-05-24T12:05:00+02:00"), ("S03", "2025-05-24T14:40:00+02:00")]:
+        evaluation = {"submitted_at": at, "answers": {"relevance": 5}}
+        _ok(http.put(f"{base}/F-READY/evaluations/{session}", evaluation), 201)
+    view = {
+        "view_id": "fz-seed-view",
+        "session_id": "PL03",
+        "kind": "on_demand",
+        "watched_at": "2025-06-10T19:30:00+02:00",
+    }
+    _ok(http.post(f"{base}/F-ONLINE/views", view), 201)
+    _ok(http.put(f"{base}/F-ONLINE/cart/PL03"), 201)
+    serial = _ok(http.post(f"{base}/F-READY/certificate"), 201)["serial"]
+    return Targets(EVENT, DELEGATES, tuple(s["id"] for s in document["sessions"]), serial)
+
+
+# --------------------------------------------------------------------------- schemathesis
+
+
+@schemathesis.check
+def problem_with_contract_code(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every error is application/problem+json with a code from the contract's table."""
+    if response.status_code < 400:
+        return None
+    headers = {k: ", ".join(v) for k, v in response.headers.items()}
+    faults = problem_faults(response.status_code, headers, response.content or b"")
+    if faults:
+        raise AssertionError("not the contract's problem document: " + "; ".join(faults))
+    return None
+
+
+def fuzz_config(base_url: str, targets: Targets, operations: int) -> SchemathesisConfig:
+    def bound(dictionary: str, probability: float) -> dict[str, Any]:
+        return {"dictionary": dictionary, "probability": probability}
+
+    serial = targets.serial
+    return SchemathesisConfig.from_dict(
+        {
+            "seed": SEED,
+            "base-url": base_url,
+            "auth": {"openapi": {"apiKey": {"api_key": API_KEY}}},
+            "workers": WORKERS,
+            "continue-on-failure": True,
+            "dictionaries": {
+                "events": {"values": [targets.event_id]},
+                "delegates": {"values": list(targets.delegates)},
+                "sessions": {"values": list(targets.sessions)},
+                "serials": {"values": [serial, serial.lower(), serial.replace("-", "")]},
+                "instants": {"values": list(INSTANTS)},
+                "fact_ids": {"values": ["fz-1", "fz-2", "fz-3"]},
+            },
+            "parameters": {
+                "path.event_id": bound("events", 0.9),
+                "path.delegate_id": bound("delegates", 0.7),
+                "path.session_id": bound("sessions", 0.7),
+                "path.serial": bound("serials", 0.5),
+                "body.delegate_id": bound("delegates", 0.7),
+                "body.session_id": bound("sessions", 0.7),
+                "body.scanned_at": bound("instants", 0.7),
+                "body.watched_at": bound("instants", 0.7),
+                "body.submitted_at": bound("instants", 0.7),
+                "body.scan_id": bound("fact_ids", 0.5),
+                "body.view_id": bound("fact_ids", 0.5),
+            },
+            "generation": {
+                "max-examples": max(1, math.ceil(EXAMPLES / operations)),
+                "database": "none",
+                "no-shrink": True,
+                "deterministic": True,
+            },
+            "phases": {
+                "stateful": {"enabled": False},
+                # Generation must not depend on the answers (nor on their order across
+                # workers): the same requests on every run.
+                "fuzzing": {
+                    "extra-data-sources": {"responses": False},
+                    "error-feedback": {"enabled": False},
+                },
+                # TRACE is left out: cme serve answers it 501 (test_hostile.py, a known bug).
+                "coverage": {
+                    "unexpected-methods": ["GET", "PUT", "POST", "DELETE", "OPTIONS", "PATCH"],
+                    "extra-data-sources": {"responses": False},
+                },
+            },
+            "checks": {
+                # A schema-valid request may still break a rule (422 not_a_conference_day,
+                # invalid_programme, ...): refusals are judged by problem_with_contract_code.
+                "positive_data_acceptance": {"enabled": False},
+                "response_schema_conformance": {"validate-formats": True},
+            },
+        }
+    )
+
+
+@dataclass
+class Finding:
+    operation: str
+    check: str
+    message: str
+    request: str
+    status: int | None
+    content_type: str
+    body: str
+    with_key: bool
+
+    def __str__(self) -> str:
+        return (
+            f"{self.operation} [{self.check}] {' / '.join(self.message.splitlines()[:4])}\n"
+            f"  {self.request}\n  -> {self.status} {self.content_type} {self.body}"
+        )
+
+
+@dataclass
+class FuzzRun:
+    requests: int = 0
+    seconds: float = 0.0
+    statuses: Counter[int] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)
+    operations: Counter[str] = field(default_factory=Counter)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _finding(label: str, check: str, message: str, interaction: Any) -> Finding:
+    request, response = interaction.request, interaction.response
+    sent = f"{request.method} {request.uri} {(request.body or b'')[:200]!r}"
+    with_key = bool(header({k: ", ".join(v) for k, v in request.headers.items()}, "x-api-key"))
+    if response is None:
+        return Finding(label, check, message, sent, None, "", "", with_key)
+    headers = {k: ", ".join(v) for k, v in response.headers.items()}
+    return Finding(
+        label,
+        check,
+        message,
+        sent,
+        response.status_code,
+        header(headers, "content-type"),
+        (response.content or b"")[:300].decode("utf-8", "replace"),
+        with_key,
+    )
+
+
+def run_fuzz(base_url: str, targets: Targets) -> FuzzRun:
+    document = json.loads(Http(base_url).get("/openapi.json", key=None).data)
+    operations = sum(len(methods) for methods in document["paths"].values())
+    schema = schemathesis.openapi.from_dict(
+        document, config=fuzz_config(base_url, targets, operations)
+    )
+    run = FuzzRun()
+    started = time.monotonic()
+    for event in schemathesis.engine.from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            recorder = event.recorder
+            for interaction in recorder.interactions.values():
+                run.requests += 1
+                run.operations[recorder.label] += 1
+                if interaction.response is not None:
+                    response = interaction.response
+                    run.statuses[response.status_code] += 1
+                    if response.status_code >= 400:
+                        try:
+                            run.codes[str(json.loads(response.content).get("code"))] += 1
+                        except (ValueError, AttributeError):
+                            run.codes["<not a problem document>"] += 1
+            for case_id, checks in recorder.checks.items():
+                for check in checks:
+                    if check.failure_info is None:
+                        continue
+                    interaction = recorder.interactions.get(case_id)
+                    if interaction is None:
+                        continue
+                    message = str(check.failure_info.failure)
+                    run.findings.append(_finding(recorder.label, check.name, message, interaction))
+        elif isinstance(event, events.NonFatalError):
+            run.errors.append(f"{event.label}: {event.info.format()}")
+        elif isinstance(event, events.FatalError):
+            run.errors.append(f"fatal: {event.exception!r}")
+    run.seconds = time.monotonic() - started
+    return run
+
+
+# --------------------------------------------------------------------------- known bugs
+
+
+def by_contract(finding: Finding) -> bool:
+    """Findings where the contract asks for what schemathesis does not expect."""
+    # Another method on a public path, without a key: the key is needed for anything but
+    # the public GET, and "403 first" (CONTRACT.md, Conventions) comes before 405.
+    return (
+        finding.check == "unsupported_method"
+        and finding.status == 403
+        and not finding.with_key
+        and '"unauthorized"' in finding.body
+    )
+
+
+def known_bug(finding: Finding) -> str | None:
+    """Findings that a strict-xfail test of their own pins down (below, test_hostile.py)."""
+    if finding.check == "content_type_conformance" and finding.status == 204:
+        # cme serve gives the 204 of DELETE .../cart/{session_id} the problem+json type;
+        # and the document describes a JSON body for that 204 (a documentation gap).
+        return "test_no_content_answer_has_no_problem_content_type"
+    return None
+
+
+# --------------------------------------------------------------------------- the test
+
+
+def test_generated_requests_are_answered_by_the_contract(
+    fuzz_server: LoggedServer, targets: Targets, record_property: Any
+) -> None:
+    run = run_fuzz(fuzz_server.base_url, targets)
+    known = Counter(name for f in run.findings if (name := known_bug(f)))
+    unexpected = [f for f in run.findings if known_bug(f) is None and not by_contract(f)]
+
+    summary = (
+        f"{run.requests} requests in {run.seconds:.0f}s; "
+        f"statuses {dict(sorted(run.statuses.items()))}; "
+        f"codes {dict(run.codes.most_common())}; known bugs seen {dict(known)}"
+    )
+    log.info("fuzz: %s", summary)
+    record_property("fuzz", summary)
+    assert not run.errors, "\n".join(run.errors[:20])
+    assert not unexpected, f"{len(unexpected)} findings:\n" + "\n".join(
+        str(f) for f in unexpected[:25]
+    )
+    assert fuzz_server.alive()
+    assert run.requests >= EXAMPLES, summary
+    assert sum(n for status, n in run.statuses.items() if status >= 500) == sum(
+        1 for f in run.findings if f.status is not None and f.status >= 500
+    ), "every 5xx is a finding"
+    # The real ids made requests reach the rules, not only the 404s and the schema.
+    reached = run.statuses[200] + run.statuses[201] + run.statuses[204] + run.statuses[409]
+    assert reached >= run.requests // 10, summary
+    rules = {"not_a_conference_day", "already_evaluated", "id_reused", "evaluation_not_open"}
+    assert rules & set(run.codes), summary
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (cme serve): a function answer without headers (the 204 of DELETE "
+    ".../cart/{session_id}) leaves the gateway with its default for its own errors, "
+    "Content-Type: application/problem+json, on an answer that is no problem and has no body",
+)
+def test_no_content_answer_has_no_problem_content_type(
+    fuzz_server: LoggedServer, targets: Targets
+) -> None:
+    reply = fuzz_server.http.delete(f"/events/{EVENT}/delegates/F-NEW/cart/S02")
+    assert reply.status == 204
+    assert reply.data == b""
+    assert not header(reply.headers, "content-type").startswith("application/problem+json")

@@ -11,8 +11,11 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 EVENT = "/events/eshg2025"
 D0001 = f"{EVENT}/delegates/D0001"
+STRANGER = f"{EVENT}/delegates/D0404"
 
 
 def scan(scan_id: str, scanned_at: str, delegate_id: str = "D0001") -> dict[str, Any]:
@@ -43,46 +46,42 @@ def replace_session(client: Any, document: dict[str, Any], session_id: str, **ch
 # --------------------------------------------------------------------------- the 404s
 
 
+# Every route with an event, delegate or session id; the session, where there is one, is XX99.
 ROUTES = [
-    ("POST", "/events/{e}/delegates/{d}/views", view("{s}", "on_demand", "2025-06-10T19:30:00Z")),
-    ("PUT", "/events/{e}/delegates/{d}/cart/{s}", None),
-    ("DELETE", "/events/{e}/delegates/{d}/cart/{s}", None),
-    ("PUT", "/events/{e}/delegates/{d}/evaluations/{s}", evaluation("2025-06-10T19:30:00Z")),
+    ("POST", "/events/{e}/scans", scan("s-1", "2025-05-24T08:01:00+02:00", "{d}")),
+    ("POST", "/events/{e}/delegates/{d}/views", view("XX99", "on_demand", "2025-06-10T19:30:00Z")),
+    ("PUT", "/events/{e}/delegates/{d}/cart/XX99", None),
+    ("DELETE", "/events/{e}/delegates/{d}/cart/XX99", None),
+    ("PUT", "/events/{e}/delegates/{d}/evaluations/XX99", evaluation("2025-06-10T19:30:00Z")),
     ("GET", "/events/{e}/delegates/{d}/cart", None),
     ("GET", "/events/{e}/delegates/{d}/credits", None),
 ]
 
 
-@pytest.mark.parametrize(
-    ("unknown", "code"),
-    [
-        (("nope", "D0404", "XX99"), "unknown_event"),
-        (("eshg2025", "D0404", "XX99"), "unknown_delegate"),
-        (("eshg2025", "D0001", "XX99"), "unknown_session"),
-    ],
-)
 def test_unknown_event_before_unknown_delegate_before_unknown_session(
-    delegate, eshg, expect_problem, unknown, code
+    delegate, eshg, expect_problem, subtests
 ):
-    event_id, delegate_id, session_id = unknown
-    for method, template, body in ROUTES:
-        if code == "unknown_session" and "{s}" not in template:
-            continue  # a route without a session: nothing unknown left
-        path = template.format(e=event_id, d=delegate_id, s=session_id)
-        payload = {**body, "session_id": session_id} if body and "session_id" in body else body
-        expect_problem(eshg.call(method, path, payload), 404, code)
-
-
-def test_a_scan_names_the_unknown_event_before_the_unknown_delegate(client, expect_problem):
-    answer = client.post("/events/nope/scans", scan("s-1", "2025-05-24T08:01:00+02:00", "D0404"))
-
-    expect_problem(answer, 404, "unknown_event")
+    for event_id, delegate_id, code in [
+        ("nope", "D0404", "unknown_event"),
+        ("eshg2025", "D0404", "unknown_delegate"),
+        ("eshg2025", "D0001", "unknown_session"),
+    ]:
+        for method, template, body in ROUTES:
+            if code == "unknown_session" and "XX99" not in f"{template}{body}":
+                continue  # a route without a session: nothing unknown is left
+            path = template.format(e=event_id, d=delegate_id)
+            payload = body and {
+                k: v if k != "delegate_id" else delegate_id for k, v in body.items()
+            }
+            with subtests.test(method=method, path=path):
+                expect_problem(eshg.call(method, path, payload), 404, code)
 
 
 def test_the_request_shape_comes_before_the_404s(client, expect_problem):
     bad_scan = {**scan("s-1", "2025-05-24T08:01:00"), "delegate_id": "D0404"}
     expect_problem(client.post("/events/nope/scans", bad_scan), 422, "invalid_request")
     expect_problem(client.post("/events/nope/scans", raw="[]"), 400, "invalid_request")
+    expect_problem(client.post("/events/nope/scans/batch", {"scans": []}), 422, "invalid_request")
     expect_problem(
         client.put("/events/nope/delegates/D0404/evaluations/XX99", {"answers": {}}),
         422,
@@ -91,30 +90,20 @@ def test_the_request_shape_comes_before_the_404s(client, expect_problem):
     expect_problem(client.get("/events/nope/report", query="limit=0"), 422, "invalid_request")
 
 
-STRANGER = f"{EVENT}/delegates/D0404"
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
+def test_an_unknown_delegate_comes_before_the_rules(eshg, clock, expect_problem, subtests):
+    clock[0] = datetime(2025, 5, 24, 8, 0, tzinfo=UTC)
+    for method, path, body in [
         ("POST", f"{EVENT}/scans", scan("s-1", "2025-05-23T08:01:00+02:00", "D0404")),
+        ("POST", f"{EVENT}/scans", scan("s-2", "2025-05-24T09:00:00Z", "D0404")),  # future
         ("POST", f"{STRANGER}/views", view("ES04", "on_demand", "2025-05-20T10:00:00Z")),
+        ("POST", f"{STRANGER}/views", view("ES01", "live", "2025-05-24T12:00:00+02:00")),
         ("PUT", f"{STRANGER}/cart/CS01", None),
         ("PUT", f"{STRANGER}/evaluations/CS01", evaluation("2025-05-24T08:00:00Z")),
         ("PUT", f"{STRANGER}/evaluations/ES01", evaluation("2025-05-24T07:00:00Z")),
         ("PUT", f"{STRANGER}/evaluations/ES01", evaluation("2025-07-24T07:00:00Z")),
-    ],
-)
-def test_an_unknown_delegate_comes_before_the_rules(eshg, expect_problem, method, path, body):
-    expect_problem(eshg.call(method, path, body), 404, "unknown_delegate")
-
-
-def test_an_unknown_delegate_comes_before_a_scan_from_the_future(eshg, clock, expect_problem):
-    clock[0] = datetime(2025, 5, 24, 8, 0, tzinfo=UTC)
-
-    answer = eshg.post(f"{EVENT}/scans", scan("s-1", "2025-05-24T09:00:00Z", "D0404"))
-
-    expect_problem(answer, 404, "unknown_delegate")
+    ]:
+        with subtests.test(method=method, path=path, body=body):
+            expect_problem(eshg.call(method, path, body), 404, "unknown_delegate")
 
 
 # --------------------------------------------------------------------------- the idempotent 200
@@ -220,21 +209,17 @@ def test_scanned_in_future_comes_before_not_a_conference_day(delegate, eshg, clo
     expect_problem(answer, 422, "scanned_in_future")
 
 
-@pytest.mark.parametrize(
-    "when",
-    [
+def test_a_session_not_accredited_comes_before_the_times(
+    delegate, eshg, clock, expect_problem, subtests
+):
+    for submitted_at, now in [
         ("2025-05-24T10:05:00+02:00", datetime(2025, 5, 24, 9, tzinfo=UTC)),  # before its end
         ("2025-12-01T10:00:00+01:00", datetime(2025, 12, 1, 10, tzinfo=UTC)),  # after deadline
-    ],
-)
-def test_a_session_not_accredited_comes_before_the_times(
-    delegate, eshg, clock, expect_problem, when
-):
-    submitted_at, clock[0] = when
-
-    answer = eshg.put(f"{D0001}/evaluations/CS01", evaluation(submitted_at))
-
-    expect_problem(answer, 422, "session_not_accredited")
+    ]:
+        with subtests.test(submitted_at=submitted_at):
+            clock[0] = now
+            answer = eshg.put(f"{D0001}/evaluations/CS01", evaluation(submitted_at))
+            expect_problem(answer, 422, "session_not_accredited")
 
 
 # --------------------------------------------------------------------------- refused scans

@@ -10,6 +10,8 @@ import pytest
 
 from cme.settings import reset_settings
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 SCANS = "/events/eshg2025/scans"
 BATCH = "/events/eshg2025/scans/batch"
 
@@ -27,73 +29,62 @@ def scan(scan_id: str, scanned_at: str, delegate_id: str = "D0001", **extra: Any
 # --------------------------------------------------------------------------- one scan
 
 
-def test_a_scan_is_stored_for_its_local_conference_day(delegate, eshg):
+def test_a_scan_is_stored_for_its_local_conference_day(delegate, eshg, stored_items):
     answer = eshg.post(SCANS, scan("9f1c2d0e-0001", "2025-05-24T08:01:00+02:00"))
 
     assert answer.status == 201
     assert answer.headers["content-type"] == "application/json"
     assert answer.body == {"scan_id": "9f1c2d0e-0001", "day": "2025-05-24", "duplicate": False}
+    # The device's time is kept apart from the server's receive time.
+    (fact,) = stored_items("DEL#D0001#SCAN#")
+    assert fact["scanned_at"]["S"].startswith("2025-05-24T06:01:00")
+    assert fact["received_at"]["S"].startswith("2025-06-15T12:00:00")  # the frozen clock
+    assert fact["station_id"]["S"] == "cme-desk-1"
 
 
-@pytest.mark.parametrize(
-    ("scanned_at", "day"),
-    [
-        ("2025-05-25T00:30:00+02:00", "2025-05-25"),  # still 24 May in UTC
-        ("2025-05-24T22:30:00Z", "2025-05-25"),  # the same instant stated in UTC
-        ("2025-05-24T17:30:00-05:00", "2025-05-25"),  # and from a station set to Chicago
-        ("2025-05-24T00:00:00+02:00", "2025-05-24"),  # the first instant of a day
-        ("2025-05-27T23:59:59+02:00", "2025-05-27"),  # the last second of the congress
-    ],
-)
-def test_the_day_is_the_local_date_in_the_event_timezone(delegate, eshg, scanned_at, day):
-    answer = eshg.post(SCANS, scan("s-1", scanned_at))
-
-    assert (answer.status, answer.body["day"]) == (201, day)
-
-
-def test_the_same_scan_again_is_a_duplicate(delegate, eshg):
-    first = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
-    again = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
-
-    assert first.status == 201
-    assert again.status == 200
-    assert again.body == {"scan_id": "s-1", "day": "2025-05-24", "duplicate": True}
+def test_the_day_is_the_local_date_in_the_event_timezone(delegate, eshg, subtests):
+    for n, (scanned_at, day) in enumerate(
+        [
+            ("2025-05-25T00:30:00+02:00", "2025-05-25"),  # still 24 May in UTC
+            ("2025-05-24T22:30:00Z", "2025-05-25"),  # the same instant stated in UTC
+            ("2025-05-24T17:30:00-05:00", "2025-05-25"),  # and from a station set to Chicago
+            ("2025-05-24T00:00:00+02:00", "2025-05-24"),  # the first instant of a day
+            ("2025-05-27T23:59:59+02:00", "2025-05-27"),  # the last second of the congress
+        ]
+    ):
+        with subtests.test(scanned_at=scanned_at):
+            answer = eshg.post(SCANS, scan(f"s-{n}", scanned_at))
+            assert (answer.status, answer.body["day"]) == (201, day)
 
 
-def test_the_same_instant_with_another_offset_is_the_same_content(delegate, eshg):
-    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
-    again = eshg.post(SCANS, scan("s-1", "2025-05-24T06:01:00Z"))
+def test_the_same_scan_again_is_a_duplicate(delegate, eshg, subtests):
+    assert eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00")).status == 201
 
-    assert (again.status, again.body["duplicate"]) == (200, True)
+    for scanned_at in ["2025-05-24T08:01:00+02:00", "2025-05-24T06:01:00Z"]:  # the same instant
+        with subtests.test(scanned_at=scanned_at):
+            again = eshg.post(SCANS, scan("s-1", scanned_at))
+            assert again.status == 200
+            assert again.body == {"scan_id": "s-1", "day": "2025-05-24", "duplicate": True}
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"scanned_at": "2025-05-25T08:01:00+02:00"},
-        {"scanned_at": "2025-05-24T08:01:01+02:00"},
-        {"station_id": "cme-desk-2"},
-    ],
-)
 def test_the_same_scan_id_with_other_content_is_id_reused_and_the_first_stays(
-    delegate, eshg, expect_problem, change
+    delegate, eshg, expect_problem, subtests
 ):
-    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
-
-    other = eshg.post(SCANS, {**scan("s-1", "2025-05-24T08:01:00+02:00"), **change})
-
-    expect_problem(other, 409, "id_reused")
-    first = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
-    assert (first.status, first.body["day"]) == (200, "2025-05-24")
-
-
-def test_a_scan_id_is_unique_per_event_across_delegates(delegate, eshg, expect_problem):
     eshg.put("/events/eshg2025/delegates/D0002", {"name": "Ana Ruiz", "attendance": "in_person"})
     eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
 
-    answer = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00", delegate_id="D0002"))
+    for change in [
+        {"scanned_at": "2025-05-25T08:01:00+02:00"},
+        {"scanned_at": "2025-05-24T08:01:01+02:00"},
+        {"station_id": "cme-desk-2"},
+        {"delegate_id": "D0002"},  # a scan_id is unique per event, across delegates
+    ]:
+        with subtests.test(change=change):
+            other = eshg.post(SCANS, {**scan("s-1", "2025-05-24T08:01:00+02:00"), **change})
+            expect_problem(other, 409, "id_reused")
 
-    expect_problem(answer, 409, "id_reused")
+    first = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
+    assert (first.status, first.body["day"]) == (200, "2025-05-24")
 
 
 def test_the_same_scan_id_at_another_event_is_another_scan(delegate, eshg, programme_document):
@@ -107,31 +98,29 @@ def test_the_same_scan_id_at_another_event_is_another_scan(delegate, eshg, progr
     assert (answer.status, answer.body["duplicate"]) == (201, False)
 
 
-def test_an_unknown_event_is_404(client, expect_problem):
-    answer = client.post("/events/nope/scans", scan("s-1", "2025-05-24T08:01:00+02:00"))
+def test_an_unknown_event_or_delegate_is_404(eshg, expect_problem):
+    unknown_event = eshg.post("/events/nope/scans", scan("s-1", "2025-05-24T08:01:00+02:00"))
+    unknown_delegate = eshg.post(SCANS, scan("s-2", "2025-05-24T08:01:00+02:00", "D9999"))
 
-    expect_problem(answer, 404, "unknown_event")
-
-
-def test_an_unregistered_delegate_is_404(eshg, expect_problem):
-    answer = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00", delegate_id="D9999"))
-
-    expect_problem(answer, 404, "unknown_delegate")
+    expect_problem(unknown_event, 404, "unknown_event")
+    expect_problem(unknown_delegate, 404, "unknown_delegate")
 
 
-@pytest.mark.parametrize(
-    "scanned_at",
-    [
-        "2025-05-23T23:59:59+02:00",  # the evening before
-        "2025-05-23T21:59:59Z",  # the same, in UTC
-        "2025-05-28T00:00:00+02:00",  # the night after
-        "2025-06-01T10:00:00+02:00",  # on demand is no conference day
-    ],
-)
-def test_a_scan_outside_the_conference_days_is_refused(delegate, eshg, expect_problem, scanned_at):
-    answer = eshg.post(SCANS, scan("s-1", scanned_at))
-
-    expect_problem(answer, 422, "not_a_conference_day")
+def test_a_scan_outside_the_conference_days_is_refused(
+    delegate, eshg, expect_problem, subtests, stored_items
+):
+    for n, scanned_at in enumerate(
+        [
+            "2025-05-23T23:59:59+02:00",  # the evening before
+            "2025-05-23T21:59:59Z",  # the same, in UTC
+            "2025-05-28T00:00:00+02:00",  # the night after
+            "2025-06-01T10:00:00+02:00",  # on demand is no conference day
+        ]
+    ):
+        with subtests.test(scanned_at=scanned_at):
+            answer = eshg.post(SCANS, scan(f"s-{n}", scanned_at))
+            expect_problem(answer, 422, "not_a_conference_day")
+    assert stored_items("DEL#D0001#SCAN#") == []
 
 
 def test_a_scan_ahead_of_the_server_clock_by_more_than_the_skew_is_refused(
@@ -158,15 +147,6 @@ def test_the_clock_skew_is_a_setting(delegate, eshg, clock, expect_problem, monk
     expect_problem(beyond, 422, "scanned_in_future")
 
 
-def test_device_time_is_kept_apart_from_server_receive_time(delegate, eshg, stored_items):
-    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
-
-    (fact,) = stored_items("DEL#D0001#SCAN#")
-    assert fact["scanned_at"]["S"].startswith("2025-05-24T06:01:00")
-    assert fact["received_at"]["S"].startswith("2025-06-15T12:00:00")  # the frozen clock
-    assert fact["station_id"]["S"] == "cme-desk-1"
-
-
 def test_refused_scans_are_kept_with_their_reason(delegate, eshg, store, clock):
     clock[0] = datetime(2025, 5, 24, 8, 0, tzinfo=UTC)
     eshg.post(SCANS, scan("s-future", "2025-05-24T09:00:00Z"))
@@ -189,7 +169,10 @@ def test_refused_scans_are_kept_with_their_reason(delegate, eshg, store, clock):
 # --------------------------------------------------------------------------- batch
 
 
-def test_a_batch_answers_each_scan_in_request_order(delegate, eshg):
+def test_a_batch_answers_each_scan_in_request_order_and_stores_the_good_ones(
+    delegate, eshg, stored_items
+):
+    eshg.post(SCANS, scan("s-0", "2025-05-27T08:01:00+02:00"))
     scans = [
         scan("b-1", "2025-05-24T08:01:00+02:00"),
         {"scan_id": "b-2", "delegate_id": "D0001"},  # malformed: judged on its own
@@ -199,6 +182,9 @@ def test_a_batch_answers_each_scan_in_request_order(delegate, eshg):
         scan("b-5", "2025-05-24T08:00:00+02:00", delegate_id="D0404"),
         scan("b-3", "2025-05-26T08:00:00+02:00"),  # the id again, other content
         scan("b-6", "2025-05-24T08:00:00"),  # naive
+        "not a scan",
+        {"scan_id": 7},
+        scan("s-0", "2025-05-27T08:01:00+02:00"),  # stored before the batch
     ]
 
     answer = eshg.post(BATCH, {"scans": scans})
@@ -214,31 +200,18 @@ def test_a_batch_answers_each_scan_in_request_order(delegate, eshg):
         ("b-5", 404, "unknown_delegate"),
         ("b-3", 409, "id_reused"),
         ("b-6", 422, "invalid_request"),
+        (None, 422, "invalid_request"),
+        (None, 422, "invalid_request"),
+        ("s-0", 200, None),
     ]
-
-
-def test_a_batch_stores_the_good_scans_even_when_others_fail(delegate, eshg, stored_items):
-    scans = [
-        scan("b-1", "2025-05-24T08:01:00+02:00"),
-        "not a scan",
-        scan("b-2", "2025-05-23T08:00:00+02:00"),
-        scan("b-3", "2025-05-26T08:00:00+02:00"),
+    assert [r.get("day") for r in answer.body["results"]][:4] == [
+        "2025-05-24",
+        None,
+        "2025-05-25",
+        "2025-05-24",
     ]
-
-    answer = eshg.post(BATCH, {"scans": scans})
-
-    assert [r["status"] for r in answer.body["results"]] == [201, 422, 422, 201]
-    assert answer.body["results"][1]["code"] == "invalid_request"
     stored = sorted(item["scan_id"]["S"] for item in stored_items("DEL#D0001#SCAN#"))
-    assert stored == ["b-1", "b-3"]
-
-
-def test_a_batch_scan_already_stored_is_a_duplicate(delegate, eshg):
-    eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
-
-    answer = eshg.post(BATCH, {"scans": [scan("s-1", "2025-05-24T08:01:00+02:00")]})
-
-    assert [(r["status"], r.get("day")) for r in answer.body["results"]] == [(200, "2025-05-24")]
+    assert stored == ["b-1", "b-3", "s-0"]
 
 
 def test_a_batch_of_500_is_taken(delegate, eshg, stored_items):
@@ -258,25 +231,19 @@ def test_a_batch_of_500_is_taken(delegate, eshg, stored_items):
     assert len(stored_items("DEL#D0001#SCAN#")) == 3
 
 
-@pytest.mark.parametrize("count", [0, 501])
-def test_a_batch_of_0_or_over_500_scans_is_refused_as_a_whole(
-    delegate, eshg, expect_problem, stored_items, count
+def test_a_batch_of_0_or_over_500_scans_or_another_envelope_is_refused_as_a_whole(
+    delegate, eshg, expect_problem, subtests, stored_items
 ):
-    scans = [scan(f"b-{i:03d}", "2025-05-24T08:01:00+02:00") for i in range(count)]
-
-    answer = eshg.post(BATCH, {"scans": scans})
-
-    problem = expect_problem(answer, 422, "invalid_request")
-    assert any("scans" in error["path"] for error in problem["errors"])
-    assert stored_items("DEL#") == stored_items("DEL#D0001#PROFILE")
-
-
-@pytest.mark.parametrize(
-    "envelope",
-    [{"scans": "s-1"}, {"scans": [scan("s-1", "2025-05-24T08:01:00+02:00")], "station": "x"}, {}],
-)
-def test_a_batch_envelope_that_does_not_fit_is_422(delegate, eshg, expect_problem, envelope):
-    expect_problem(eshg.post(BATCH, envelope), 422, "invalid_request")
+    one = scan("s-1", "2025-05-24T08:01:00+02:00")
+    for count in (0, 501):
+        with subtests.test(count=count):
+            scans = [scan(f"b-{i:03d}", "2025-05-24T08:01:00+02:00") for i in range(count)]
+            problem = expect_problem(eshg.post(BATCH, {"scans": scans}), 422, "invalid_request")
+            assert [error["path"] for error in problem["errors"]] == ["body.scans"]
+    for envelope in [{"scans": "s-1"}, {"scans": [one], "station": "x"}, {}, {"scans": None}]:
+        with subtests.test(envelope=envelope):
+            expect_problem(eshg.post(BATCH, envelope), 422, "invalid_request")
+    assert stored_items("DEL#D0001#SCAN#") == []
 
 
 def test_a_batch_for_an_unknown_event_is_404(client, expect_problem):

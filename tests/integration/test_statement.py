@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 WORKED_EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "worked-example-facts.json"
 D0001 = "/events/eshg2025/delegates/D0001"
 
@@ -236,17 +238,6 @@ def test_every_cart_status_and_the_missing_evaluations(delegate, eshg, programme
     assert statement["total"] == 1.5
 
 
-def test_a_cart_without_credit_is_not_ready_for_a_certificate(delegate, eshg):
-    eshg.put(
-        f"{D0001}/evaluations/ES01", {"submitted_at": "2025-05-24T10:05:00+02:00", "answers": {}}
-    )
-
-    statement = eshg.get(f"{D0001}/credits").body
-
-    assert statement["missing_evaluations"] == []
-    assert (statement["total"], statement["certificate_ready"]) == (0.0, False)
-
-
 def test_a_statement_with_nothing_recorded_lists_every_day_with_zero(delegate, eshg):
     answer = eshg.get(f"{D0001}/credits")
 
@@ -260,12 +251,23 @@ def test_a_statement_with_nothing_recorded_lists_every_day_with_zero(delegate, e
     assert '"total":0.0' in answer.text
 
 
-def test_an_unregistered_delegate_is_404(eshg, expect_problem):
-    expect_problem(eshg.get("/events/eshg2025/delegates/D0404/credits"), 404, "unknown_delegate")
+def test_a_cart_without_credit_is_not_ready_for_a_certificate(delegate, eshg):
+    eshg.put(
+        f"{D0001}/evaluations/ES01", {"submitted_at": "2025-05-24T10:05:00+02:00", "answers": {}}
+    )
+
+    statement = eshg.get(f"{D0001}/credits").body
+
+    assert statement["missing_evaluations"] == []
+    assert (statement["total"], statement["certificate_ready"]) == (0.0, False)
 
 
-def test_an_unknown_event_is_404(client, expect_problem):
-    expect_problem(client.get("/events/nope/delegates/D0001/credits"), 404, "unknown_event")
+def test_an_unknown_event_or_delegate_is_404(eshg, expect_problem):
+    unknown_delegate = eshg.get("/events/eshg2025/delegates/D0404/credits")
+    unknown_event = eshg.get("/events/nope/delegates/D0001/credits")
+
+    expect_problem(unknown_delegate, 404, "unknown_delegate")
+    expect_problem(unknown_event, 404, "unknown_event")
 
 
 # --------------------------------------------------------------------------- exact amounts
@@ -370,24 +372,21 @@ def test_the_event_total_caps_the_sum_of_the_days(client):
     assert statement["capped_by_event_total"] is True
 
 
-@pytest.mark.parametrize("session_ids", [("A", "C"), ("B",)])
-def test_sequential_sessions_add_up_only_for_what_was_credited(client, session_ids):
+def test_sequential_sessions_add_up_only_for_what_was_credited(client, subtests):
     client.put("/events/tenths", tenths_programme())
-    base = "/events/tenths/delegates/T2"
-    client.put(base, {"name": "T Two", "attendance": "online"})
-    for n, session_id in enumerate(session_ids):
-        view = {
-            "view_id": f"v-{n}",
-            "session_id": session_id,
-            "kind": "live",
-            "watched_at": {"A": "2025-05-24T08:01:00+02:00", "B": "2025-05-24T08:21:00+02:00",
-                           "C": "2025-05-24T08:41:00+02:00"}[session_id],
-        }  # fmt: skip
-        assert client.post(f"{base}/views", view).status == 201
-        body = {"submitted_at": "2025-05-24T09:05:00+02:00", "answers": {}}
-        client.put(f"{base}/evaluations/{session_id}", body)
-
-    answer = client.get(f"{base}/credits")
-
-    expected = {("A", "C"): "0.2", ("B",): "0.1"}[session_ids]
-    assert f'"total":{expected},' in answer.text
+    begins = {"A": "08:01", "B": "08:21", "C": "08:41"}
+    for delegate_id, session_ids, total in [("T2", ("A", "C"), "0.2"), ("T3", ("B",), "0.1")]:
+        with subtests.test(sessions=session_ids):
+            base = f"/events/tenths/delegates/{delegate_id}"
+            client.put(base, {"name": f"Delegate {delegate_id}", "attendance": "online"})
+            for session_id in session_ids:
+                view = {
+                    "view_id": f"{delegate_id}-{session_id}",
+                    "session_id": session_id,
+                    "kind": "live",
+                    "watched_at": f"2025-05-24T{begins[session_id]}:00+02:00",
+                }
+                assert client.post(f"{base}/views", view).status == 201
+                body = {"submitted_at": "2025-05-24T09:05:00+02:00", "answers": {}}
+                assert client.put(f"{base}/evaluations/{session_id}", body).status == 201
+            assert f'"total":{total},' in client.get(f"{base}/credits").text

@@ -4,6 +4,7 @@ OpenAPI. Credits are JSON numbers; timestamps are RFC 3339 with an explicit offs
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -17,6 +18,7 @@ from pydantic import (
     StrictStr,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
 )
 
 from cme.timestamps import RFC3339, parse_aware
@@ -83,9 +85,23 @@ AnswerKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 AnswerText = Annotated[StrictStr, StringConstraints(max_length=10_000)]
 
 
+ANSWERS_MAX_BYTES = 200_000
+"""An evaluation is stored as one DynamoDB item, 400 KB at most with everything else it
+holds: its answers, as UTF-8 JSON, may take this much. (200 answers of 10,000 characters
+each pass the per-answer limits but could never be stored.)"""
+
+
 class EvaluationIn(_In):
     submitted_at: Timestamp = Field(description="The platform's time of submission.")
     answers: dict[AnswerKey, AnswerText | StrictInt] = Field(max_length=200)
+
+    @field_validator("answers")
+    @classmethod
+    def _storable(cls, answers: dict[str, str | int]) -> dict[str, str | int]:
+        size = len(json.dumps(answers, ensure_ascii=False).encode("utf-8"))
+        if size > ANSWERS_MAX_BYTES:
+            raise ValueError(f"the answers take {size} bytes; at most {ANSWERS_MAX_BYTES}")
+        return answers
 
 
 class DelegateIn(_In):

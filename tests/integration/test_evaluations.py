@@ -145,6 +145,20 @@ def test_answers_are_strings_or_integers(delegate, eshg, expect_problem, subtest
             assert all(error["path"].startswith("body.answers") for error in problem["errors"])
 
 
+def test_answers_too_large_to_store_are_422_not_500(delegate, eshg, expect_problem):
+    # 200 answers of 10,000 characters fit the schema's item limits, but one evaluation is
+    # one DynamoDB item (400 KB): 45 such answers, a 450 KB body, cannot be stored.
+    large = {f"q{i:03d}": "x" * 10_000 for i in range(45)}
+    fitting = {f"q{i:03d}": "x" * 10_000 for i in range(10)}
+
+    too_large = eshg.put(f"{EVALUATIONS}/ES01", evaluation("2025-05-24T10:05:00+02:00", large))
+    stored = eshg.put(f"{EVALUATIONS}/ES02", evaluation("2025-05-24T10:05:00+02:00", fitting))
+
+    problem = expect_problem(too_large, 422, "invalid_request")
+    assert [error["path"] for error in problem["errors"]] == ["body.answers"]
+    assert stored.status == 201
+
+
 def test_unknown_sessions_delegates_and_events_are_404(delegate, eshg, expect_problem, subtests):
     for path, code in [
         (f"{EVALUATIONS}/XX99", "unknown_session"),

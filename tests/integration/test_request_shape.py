@@ -189,7 +189,6 @@ def test_ids_in_the_body_must_match_the_pattern(delegate, eshg, expect_problem, 
         for path, body, field in [
             (SCANS, SCAN, "scan_id"),
             (SCANS, SCAN, "delegate_id"),
-            (SCANS, SCAN, "station_id"),
             (VIEWS, VIEW, "view_id"),
             (VIEWS, VIEW, "session_id"),
         ]:

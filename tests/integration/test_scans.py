@@ -286,13 +286,20 @@ class _HttpStatus:
 
 @pytest.fixture
 def busy_on(store):
+    """Install a `_Busy` on the store's DynamoDB client; the client outlives the test (it is
+    cached with the models), so the hook is removed afterwards."""
+    installed: list[_Busy] = []
+    events = store.connection().client.meta.events
+
     def install(marker: str) -> _Busy:
-        busy = _Busy(marker)
-        events = store.connection().client.meta.events
+        busy = _Busy(marker + '"')  # the whole key, not a prefix of a longer one
         events.register_first("before-call.dynamodb.TransactWriteItems", busy)
+        installed.append(busy)
         return busy
 
-    return install
+    yield install
+    for busy in installed:
+        events.unregister("before-call.dynamodb.TransactWriteItems", busy)
 
 
 def test_a_throttled_scan_is_503_with_retry_after(delegate, eshg, expect_problem, busy_on):

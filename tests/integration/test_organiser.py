@@ -89,14 +89,6 @@ def test_an_unknown_event_is_404_on_every_organiser_route(client, expect_problem
             expect_problem(client.call(method, path, body), 404, "unknown_event")
 
 
-def test_the_event_id_must_equal_the_path(client, expect_problem, programme_document):
-    answer = client.put("/events/other", programme_document)
-
-    problem = expect_problem(answer, 422, "invalid_programme")
-    assert [e["path"] for e in problem["errors"]] == ["event.id"]
-    expect_problem(client.get("/events/other"), 404, "unknown_event")
-
-
 def test_warnings_come_with_201_and_200(client, programme_document):
     programme_document["event"]["claim_deadline"] = "2025-11-30T23:59:59+02:00"  # CEST in Nov
     created = client.put(EVENT, programme_document)
@@ -137,16 +129,21 @@ def test_every_problem_of_a_programme_is_named_at_once(client, expect_problem, p
     expect_problem(client.get(EVENT), 404, "unknown_event")
 
 
-def test_an_unknown_timezone_or_a_document_that_is_no_programme_is_invalid(
+def test_a_wrong_event_id_an_unknown_timezone_or_no_programme_at_all_is_invalid(
     client, expect_problem, programme_document
 ):
+    elsewhere = expect_problem(
+        client.put("/events/other", programme_document), 422, "invalid_programme"
+    )
     programme_document["event"]["timezone"] = "Europe/Milan"
-
     zone = expect_problem(client.put(EVENT, programme_document), 422, "invalid_programme")
     other = expect_problem(client.put(EVENT, {"event": 1}), 422, "invalid_programme")
 
+    assert [e["path"] for e in elsewhere["errors"]] == ["event.id"]
     assert ("unknown_timezone", "event.timezone") in errors_of(zone)
     assert {code for code, _ in errors_of(other)} >= {"invalid_type", "missing"}
+    expect_problem(client.get("/events/other"), 404, "unknown_event")
+    expect_problem(client.get(EVENT), 404, "unknown_event")
 
 
 @pytest.mark.xfail(
@@ -247,14 +244,6 @@ def test_removing_a_day_that_only_a_scan_refers_to_is_invalid(
     assert [code for code, _ in errors_of(problem)] == ["referenced_day_removed"]
 
 
-def test_the_timezone_is_locked_once_facts_exist(facts, expect_problem, programme_document):
-    programme_document["event"]["timezone"] = "Europe/Paris"
-
-    problem = expect_problem(facts.put(EVENT, programme_document), 422, "invalid_programme")
-
-    assert errors_of(problem) == [("timezone_locked", "event.timezone")]
-
-
 def test_the_timezone_may_change_before_any_fact(delegate, eshg, programme_document):
     programme_document["event"]["timezone"] = "Europe/Paris"
 
@@ -264,17 +253,21 @@ def test_the_timezone_may_change_before_any_fact(delegate, eshg, programme_docum
     assert eshg.get(EVENT).body["event"]["timezone"] == "Europe/Paris"
 
 
-def test_every_reference_is_named_at_once(facts, expect_problem, programme_document):
+def test_the_timezone_is_locked_once_facts_exist_and_every_reference_is_named_at_once(
+    facts, expect_problem, programme_document
+):
+    programme_document["event"]["timezone"] = "Europe/Paris"
+    zone_only = expect_problem(facts.put(EVENT, programme_document), 422, "invalid_programme")
     document = without(programme_document, sessions=["S12", "C23"])
-    document["event"]["timezone"] = "Europe/Paris"
+    everything = expect_problem(facts.put(EVENT, document), 422, "invalid_programme")
 
-    problem = expect_problem(facts.put(EVENT, document), 422, "invalid_programme")
-
-    assert sorted(code for code, _ in errors_of(problem)) == [
+    assert errors_of(zone_only) == [("timezone_locked", "event.timezone")]
+    assert sorted(code for code, _ in errors_of(everything)) == [
         "referenced_session_removed",
         "referenced_session_removed",
         "timezone_locked",
     ]
+    assert facts.get(EVENT).body["event"]["timezone"] == "Europe/Rome"
 
 
 def test_a_corrected_time_or_credit_of_a_referenced_session_is_allowed(facts, programme_document):

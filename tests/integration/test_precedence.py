@@ -195,31 +195,25 @@ def test_already_evaluated_comes_before_the_rules(
 # --------------------------------------------------------------------------- then the rules
 
 
-def test_not_recorded_comes_before_outside_the_on_demand_window(delegate, eshg, expect_problem):
+def test_properties_of_the_session_come_before_times(delegate, eshg, clock, expect_problem):
+    # not_recorded before outside_on_demand_window (and before view_before_session)
     for watched_at in ["2025-05-26T12:00:00+02:00", "2025-05-24T09:00:00+02:00"]:
         answer = eshg.post(f"{D0001}/views", view("ES04", "on_demand", watched_at))
         expect_problem(answer, 422, "not_recorded")
 
-
-def test_scanned_in_future_comes_before_not_a_conference_day(delegate, eshg, clock, expect_problem):
-    clock[0] = datetime(2025, 5, 23, 12, 0, tzinfo=UTC)
-
-    answer = eshg.post(f"{EVENT}/scans", scan("s-1", "2025-05-23T20:00:00+02:00"))
-
-    expect_problem(answer, 422, "scanned_in_future")
-
-
-def test_a_session_not_accredited_comes_before_the_times(
-    delegate, eshg, clock, expect_problem, subtests
-):
+    # session_not_accredited before evaluation_not_open and claim_deadline_passed
     for submitted_at, now in [
         ("2025-05-24T10:05:00+02:00", datetime(2025, 5, 24, 9, tzinfo=UTC)),  # before its end
         ("2025-12-01T10:00:00+01:00", datetime(2025, 12, 1, 10, tzinfo=UTC)),  # after deadline
     ]:
-        with subtests.test(submitted_at=submitted_at):
-            clock[0] = now
-            answer = eshg.put(f"{D0001}/evaluations/CS01", evaluation(submitted_at))
-            expect_problem(answer, 422, "session_not_accredited")
+        clock[0] = now
+        answer = eshg.put(f"{D0001}/evaluations/CS01", evaluation(submitted_at))
+        expect_problem(answer, 422, "session_not_accredited")
+
+    # scanned_in_future before not_a_conference_day
+    clock[0] = datetime(2025, 5, 23, 12, 0, tzinfo=UTC)
+    answer = eshg.post(f"{EVENT}/scans", scan("s-1", "2025-05-23T20:00:00+02:00"))
+    expect_problem(answer, 422, "scanned_in_future")
 
 
 # --------------------------------------------------------------------------- refused scans

@@ -88,7 +88,9 @@ def test_utf8_text_is_taken(eshg):
     assert (answer.status, answer.body["name"]) == (201, "Łukasz Żółć 李小龍")
 
 
-def test_the_body_is_read_as_json_whatever_the_stated_content_type(delegate, eshg, subtests):
+def test_the_body_is_read_as_json_whatever_the_stated_content_type(
+    delegate, eshg, expect_problem, subtests
+):
     for n, content_type in enumerate(
         ["application/json", "application/json; charset=utf-8", "Application/JSON", "text/plain"]
     ):
@@ -96,16 +98,13 @@ def test_the_body_is_read_as_json_whatever_the_stated_content_type(delegate, esh
             raw = json.dumps({**SCAN, "scan_id": f"s-{n}"})
             answer = eshg.post(SCANS, raw=raw, headers={"Content-Type": content_type})
             assert answer.status == 201
-
-
-def test_a_form_body_is_not_json(delegate, eshg, expect_problem):
-    answer = eshg.post(
-        SCANS,
-        raw="scan_id=s-1&delegate_id=D0001&station_id=x&scanned_at=2025-05-24T08:01:00Z",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
-
-    expect_problem(answer, 400, "invalid_request")
+    with subtests.test(content_type="application/x-www-form-urlencoded"):
+        answer = eshg.post(
+            SCANS,
+            raw="scan_id=s-9&delegate_id=D0001&station_id=x&scanned_at=2025-05-24T08:01:00Z",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        expect_problem(answer, 400, "invalid_request")  # not JSON
 
 
 # --------------------------------------------------------------------------- 422 schema
@@ -133,17 +132,14 @@ def test_a_body_that_does_not_fit_the_schema_names_the_field(
             answer = eshg.call(method, path, {**body, **change})
             problem = expect_problem(answer, 422, "invalid_request")
             assert [e["path"] for e in problem["errors"]] == [f"body.{field}"]
-
-
-def test_every_missing_field_is_named(delegate, eshg, expect_problem):
-    problem = expect_problem(eshg.post(SCANS, {}), 422, "invalid_request")
-
-    assert sorted(e["path"] for e in problem["errors"]) == [
-        "body.delegate_id",
-        "body.scan_id",
-        "body.scanned_at",
-        "body.station_id",
-    ]
+    with subtests.test("every missing field is named"):
+        problem = expect_problem(eshg.post(SCANS, {}), 422, "invalid_request")
+        assert sorted(e["path"] for e in problem["errors"]) == [
+            "body.delegate_id",
+            "body.scan_id",
+            "body.scanned_at",
+            "body.station_id",
+        ]
 
 
 def test_an_extra_field_is_422(delegate, eshg, expect_problem, subtests):

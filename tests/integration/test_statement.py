@@ -121,42 +121,34 @@ def test_a_late_offline_batch_turns_no_evidence_into_credited(delegate, eshg):
     assert after["total"] == 1.5
 
 
-def test_evidence_and_evaluation_come_in_either_order(delegate, eshg):
-    eshg.put(
-        f"{D0001}/evaluations/PL01", {"submitted_at": "2025-05-24T16:40:00+02:00", "answers": {}}
-    )
-    scan = {
-        "scan_id": "s-1",
-        "delegate_id": "D0001",
-        "station_id": "cme-desk-1",
-        "scanned_at": "2025-05-24T17:00:00+02:00",
-    }
-    eshg.post("/events/eshg2025/scans", scan)
-
-    statement = eshg.get(f"{D0001}/credits").body
-
-    assert cart_statuses(statement) == {"PL01": "credited"}
-    assert statement["total"] == 1.5
-
-
-def test_a_scan_after_local_midnight_counts_for_the_next_day(delegate, eshg):
-    scan = {
-        "scan_id": "s-1",
-        "delegate_id": "D0001",
-        "station_id": "cme-desk-1",
-        "scanned_at": "2025-05-24T22:30:00Z",  # 00:30 on 25 May in Milan
-    }
-    eshg.post("/events/eshg2025/scans", scan)
-    for session_id, at in (
-        ("ES01", "2025-05-24T10:05:00+02:00"),
-        ("S05", "2025-05-25T10:05:00+02:00"),
-    ):
+def test_evidence_counts_by_local_day_and_in_either_order(delegate, eshg):
+    for scan_id, scanned_at in [
+        ("s-1", "2025-05-24T17:00:00+02:00"),  # after the 16:40 evaluation below
+        ("s-2", "2025-05-25T22:30:00Z"),  # 00:30 on 26 May in Milan
+    ]:
+        body = {
+            "scan_id": scan_id,
+            "delegate_id": "D0001",
+            "station_id": "cme-desk-1",
+            "scanned_at": scanned_at,
+        }
+        assert eshg.post("/events/eshg2025/scans", body).status == 201
+    for session_id, at in [
+        ("PL01", "2025-05-24T16:40:00+02:00"),
+        ("S05", "2025-05-25T10:05:00+02:00"),  # 25 May: no scan in Milan's day
+        ("S10", "2025-05-26T10:05:00+02:00"),
+    ]:
         eshg.put(f"{D0001}/evaluations/{session_id}", {"submitted_at": at, "answers": {}})
 
     statement = eshg.get(f"{D0001}/credits").body
 
-    assert cart_statuses(statement) == {"ES01": "no_evidence", "S05": "credited"}
-    assert day_credits(statement)["2025-05-25"] == 1.5
+    assert cart_statuses(statement) == {"PL01": "credited", "S05": "no_evidence", "S10": "credited"}
+    assert day_credits(statement) == {
+        "2025-05-24": 1.5,
+        "2025-05-25": 0.0,
+        "2025-05-26": 1.5,
+        "2025-05-27": 0.0,
+    }
 
 
 def test_a_live_view_is_evidence_for_an_online_delegate(eshg):
@@ -238,24 +230,20 @@ def test_every_cart_status_and_the_missing_evaluations(delegate, eshg, programme
     assert statement["total"] == 1.5
 
 
-def test_a_statement_with_nothing_recorded_lists_every_day_with_zero(delegate, eshg):
-    answer = eshg.get(f"{D0001}/credits")
+def test_a_statement_lists_every_day_and_needs_credit_for_a_certificate(delegate, eshg):
+    empty = eshg.get(f"{D0001}/credits")
 
-    assert answer.status == 200
-    assert day_credits(answer.body) == dict.fromkeys(
+    assert empty.status == 200
+    assert day_credits(empty.body) == dict.fromkeys(
         ["2025-05-24", "2025-05-25", "2025-05-26", "2025-05-27"], 0.0
     )
-    assert [len(day["slots"]) for day in answer.body["days"]] == [5, 5, 4, 3]
-    assert answer.body["cart"] == []
-    assert answer.body["certificate_ready"] is False
-    assert '"total":0.0' in answer.text
+    assert [len(day["slots"]) for day in empty.body["days"]] == [5, 5, 4, 3]
+    assert empty.body["cart"] == []
+    assert empty.body["certificate_ready"] is False
+    assert '"total":0.0' in empty.text
 
-
-def test_a_cart_without_credit_is_not_ready_for_a_certificate(delegate, eshg):
-    eshg.put(
-        f"{D0001}/evaluations/ES01", {"submitted_at": "2025-05-24T10:05:00+02:00", "answers": {}}
-    )
-
+    evaluation = {"submitted_at": "2025-05-24T10:05:00+02:00", "answers": {}}
+    eshg.put(f"{D0001}/evaluations/ES01", evaluation)  # evaluated, but no evidence
     statement = eshg.get(f"{D0001}/credits").body
 
     assert statement["missing_evaluations"] == []
@@ -327,7 +315,13 @@ def tenths_delegate(client: Any) -> str:
 
 
 def test_amounts_are_exact_json_numbers(client):
-    assert client.put("/events/tenths", tenths_programme()).status == 201
+    conversions = [
+        {"name": "AMA PRA Category 1 Credits", "ratio": "1"},
+        {"name": "Thirds", "ratio": "1/3"},
+        {"name": "Sevenths", "ratio": "1/7"},
+        {"name": "Quarters", "ratio": "0.25"},
+    ]
+    assert client.put("/events/tenths", tenths_programme(conversions=conversions)).status == 201
     base = tenths_delegate(client)
 
     answer = client.get(f"{base}/credits")
@@ -339,20 +333,8 @@ def test_amounts_are_exact_json_numbers(client):
     assert '"credits":0.0,' in answer.text  # the second day
     assert "0.30000000000000004" not in answer.text
     assert '"0.3"' not in answer.text  # numbers, not strings
-
-
-def test_conversions_are_exact_or_rounded_half_even_to_two_decimals(client):
-    conversions = [
-        {"name": "Thirds", "ratio": "1/3"},
-        {"name": "Sevenths", "ratio": "1/7"},
-        {"name": "Quarters", "ratio": "0.25"},
-    ]
-    client.put("/events/tenths", tenths_programme(conversions=conversions))
-    base = tenths_delegate(client)
-
-    answer = client.get(f"{base}/credits")
-
     assert answer.body["conversions"] == [
+        {"name": "AMA PRA Category 1 Credits", "credits": 0.3},
         {"name": "Thirds", "credits": 0.1},
         {"name": "Sevenths", "credits": 0.04},  # 0.0428571... rounds half-even
         {"name": "Quarters", "credits": 0.075},  # terminates: exact

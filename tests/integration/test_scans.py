@@ -83,6 +83,10 @@ def test_the_same_scan_id_with_other_content_is_id_reused_and_the_first_stays(
             other = eshg.post(SCANS, {**scan("s-1", "2025-05-24T08:01:00+02:00"), **change})
             expect_problem(other, 409, "id_reused")
 
+    with subtests.test("an unknown delegate comes first"):
+        stranger = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00", "D0404"))
+        expect_problem(stranger, 404, "unknown_delegate")
+
     first = eshg.post(SCANS, scan("s-1", "2025-05-24T08:01:00+02:00"))
     assert (first.status, first.body["day"]) == (200, "2025-05-24")
 

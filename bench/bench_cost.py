@@ -1,0 +1,507 @@
+"""What a congress costs in AWS, at list prices: an ESHG-sized one (3,500 delegates) and an
+ESC-sized one (33,500), per delegate and in all, and apart the fixed monthly costs over the
+claim window (May to November).
+
+Every number comes from something measured in this run or stated here:
+
+- the call mix per delegate: `bench.support.DelegateMix`, played by 3,500 generated
+  delegates (the same the report bench reads); an ESC delegate is taken to do the same;
+- per request: the AWS calls, DynamoDB capacity units (from the real items' sizes, two
+  units per started KB and action of a transaction) and the handler's own CPU time that
+  `bench_aws` measured; Lambda's billed duration is that CPU time scaled to the function's
+  CPU share (`support.cpu_factor`, memory sizes from `infra/template.yaml`) plus each AWS
+  call at `LATENCY_MS`; a cold start (`COLD_SHARE` of the requests) adds the measured
+  cold import, billed since Lambda bills the init phase (August 2025);
+- storage: the generated delegates' items as DynamoDB bills them (plus 100 bytes an item),
+  PDFs at the size `bench_aws` stored;
+- prices: `PRICES`, AWS list prices in eu-west-1 (Ireland) as published in 2025, free
+  tiers left out. Check them on the pricing pages before budgeting.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from bench.harness import Row
+from bench.support import MIX, cpu_factor, function_settings, item_size, sample_congress
+
+REGION = "eu-west-1"
+PRICE_DATE = "2025 list prices"
+PRICES = {
+    "api_gateway_rest_request": 3.50e-6,  # REST API, first 333 million requests a month
+    "lambda_request": 0.20e-6,
+    "lambda_arm64_gb_s": 0.0000133334,
+    "dynamodb_wru": 0.7068e-6,  # on demand, after the 1 November 2024 halving (was 1.4135)
+    "dynamodb_rru": 0.1415e-6,
+    "dynamodb_gb_month": 0.283,
+    "dynamodb_pitr_gb_month": 0.2262,
+    "s3_put": 0.005e-3,
+    "s3_get": 0.0004e-3,
+    "s3_gb_month": 0.023,
+    "logs_ingested_gb": 0.57,
+    "logs_stored_gb_month": 0.03,
+    "xray_trace": 5.00e-6,
+    "alarm_metric_month": 0.10,
+}
+LATENCY_MS = {
+    "TransactWriteItems": 10.0,
+    "PutItem": 6.0,
+    "GetItem": 4.0,
+    "BatchGetItem": 6.0,
+    "Query": 8.0,
+    "PutObject": 30.0,
+    "GetObject": 15.0,
+}
+"""Assumed round trips from a Lambda function in the same region."""
+COLD_SHARE = 0.05
+"""Assumed share of requests that meet a new container (traffic in bursts during the
+congress, sparse in the on-demand months)."""
+RUNTIME_MS = 2.0
+"""Assumed per invocation beyond the handler's own work (runtime, logger context)."""
+LOG_BYTES = 330 + 3 * 26
+"""Lambda's START, END and REPORT lines of one invocation, and CloudWatch's 26 bytes an
+event (the functions log nothing else on success)."""
+TRACED_SHARE = 1.0
+"""API Gateway's X-Ray tracing samples the first request of each second and 5% of the
+rest: nearly every request of a congress's traffic (under one a second on average)."""
+CLAIM_MONTHS = 7
+REPORT_PULLS = 30
+"""Times the organiser pulls the whole report over the window."""
+CONGRESSES = {"ESHG-sized": 3_500, "ESC-sized": 33_500}
+TARGET = 0.001
+
+OPERATIONS = {
+    # the generator's name -> bench_aws's operation
+    "delegate put": "delegate put (new)",
+    "scan": "scan, warm",
+    "scan (batch)": "batch of 500 scans",
+    "view": "view (live)",
+    "cart put": "cart put",
+    "cart delete": "cart delete",
+    "cart get": "cart get",
+    "evaluation": "evaluation",
+    "statement": "statement, warm",
+    "certificate issue": "certificate issue",
+    "certificate get": "certificate get",
+    "verification": "verification (public)",
+}
+
+
+@dataclass
+class Costs:
+    """Dollars by line, for one delegate."""
+
+    lines: Counter[str]
+
+    @property
+    def total(self) -> float:
+        return sum(self.lines.values())
+
+
+@dataclass(frozen=True)
+class PerRequest:
+    """One API request of an operation, as billed."""
+
+    operation: str
+    function: str
+    memory_mb: int
+    billed_ms: int
+    requests: float
+    """API requests per operation (a batch of 500 scans is one request for 500)."""
+    write_units: float
+    read_units: float
+    s3_puts: int
+    s3_bytes: int
+
+    def cost(self) -> Counter[str]:
+        gb_s = self.memory_mb / 1024 * self.billed_ms / 1000
+        lines: Counter[str] = Counter()
+        lines["API Gateway requests"] = self.requests * PRICES["api_gateway_rest_request"]
+        lines["Lambda requests"] = self.requests * PRICES["lambda_request"]
+        lines["Lambda duration"] = self.requests * gb_s * PRICES["lambda_arm64_gb_s"]
+        lines["DynamoDB writes"] = self.write_units * PRICES["dynamodb_wru"]
+        lines["DynamoDB reads"] = self.read_units * PRICES["dynamodb_rru"]
+        lines["S3 requests"] = self.s3_puts * PRICES["s3_put"]
+        lines["CloudWatch Logs ingestion"] = (
+            self.requests * LOG_BYTES / 1e9 * PRICES["logs_ingested_gb"]
+        )
+        lines["X-Ray traces (API Gateway)"] = self.requests * TRACED_SHARE * PRICES["xray_trace"]
+        return lines
+
+
+def _per_request(profile: dict[str, Any], memory: dict[str, int]) -> dict[str, PerRequest]:
+    found = {}
+    for name, operation in OPERATIONS.items():
+        measured = profile[operation]
+        usage = measured.usage
+        per = 500 if operation.startswith("batch") else 1
+        mb = memory[measured.function]
+        waiting = sum(LATENCY_MS.get(op.split(":")[1], 5.0) * n for op, n in usage.calls.items())
+        own = measured.client_ms * cpu_factor(mb)
+        found[name] = PerRequest(
+            operation,
+            measured.function,
+            mb,
+            math.ceil(own + waiting + RUNTIME_MS),
+            1 / per,
+            usage.write_units / per,
+            usage.read_units / per,
+            usage.count("PutObject"),
+            usage.bytes_stored,
+        )
+    return found
+
+
+def _variable_costs(
+    mix: dict[str, float], per_request: dict[str, PerRequest], cold_ms: dict[str, float]
+) -> Costs:
+    lines: Counter[str] = Counter()
+    for name, count in mix.items():
+        request = per_request[name]
+        for line, dollars in request.cost().items():
+            lines[line] += count * dollars
+        init_ms = cold_ms[request.function] * cpu_factor(request.memory_mb)
+        init_gb_s = request.memory_mb / 1024 * init_ms / 1000
+        lines["Lambda cold starts (init)"] += (
+            count * request.requests * COLD_SHARE * init_gb_s * PRICES["lambda_arm64_gb_s"]
+        )
+    downloads = mix["certificate issue"] + mix["certificate get"]
+    lines["S3 requests"] += downloads * PRICES["s3_get"]
+    return Costs(lines)
+
+
+def _report_cost(profile: dict[str, Any], memory: dict[str, int]) -> Counter[str]:
+    """The organiser's report pulls, per delegate (from the 200-delegate page)."""
+    measured = profile["report page (200 delegates)"]
+    mb = memory["organiser"]
+    per_delegate_ms = measured.client_ms * cpu_factor(mb) / 200
+    pages = measured.usage.count("Query") / 200
+    per_pull = Counter(
+        {
+            "Lambda duration": mb
+            / 1024
+            * (per_delegate_ms + pages * 50)
+            / 1000
+            * PRICES["lambda_arm64_gb_s"],
+            "DynamoDB reads": measured.usage.read_units / 200 * PRICES["dynamodb_rru"],
+        }
+    )
+    return Counter({k: v * REPORT_PULLS for k, v in per_pull.items()})
+
+
+def _storage(delegates: list[Any], pdf_bytes: float) -> tuple[float, float]:
+    """Bytes a delegate keeps in DynamoDB (with 100 bytes an item) and in S3."""
+    table = sum(item_size(i.serialize()) + 100 for d in delegates for i in d.items)
+    issued = sum(d.calls["certificate issue"] for d in delegates)
+    return table / len(delegates), issued * pdf_bytes / len(delegates)
+
+
+def _alarm_metrics() -> int:
+    from cme.local.resources import read_template
+
+    count = 0
+    for resource in read_template()["Resources"].values():
+        if resource.get("Type") == "AWS::CloudWatch::Alarm":
+            props = resource["Properties"]
+            metrics = [m for m in props.get("Metrics", []) if "MetricStat" in m]
+            count += len(metrics) or 1
+    return count
+
+
+def run() -> list[Row]:
+    from bench.bench_aws import operation_profile
+    from bench.bench_cold import cold_imports
+
+    profile, _ = operation_profile()
+    settings = function_settings()
+    memory = {name: s.memory_mb for name, s in settings.items()}
+    cold_ms = {name: result[0] for name, result in cold_imports().items()}
+    _, delegates = sample_congress()
+    totals: Counter[str] = Counter()
+    for delegate in delegates:
+        totals.update(delegate.calls)
+    mix = {name: totals[name] / len(delegates) for name in OPERATIONS}
+    per_request = _per_request(profile, memory)
+    costs = _variable_costs(mix, per_request, cold_ms)
+    costs.lines.update(_report_cost(profile, memory))
+    pdf_bytes = profile["certificate issue"].usage.bytes_stored
+    table_bytes, s3_bytes = _storage(delegates, pdf_bytes)
+    months_kept = CLAIM_MONTHS
+    costs.lines["DynamoDB storage (claim window)"] = (
+        table_bytes / 1e9 * PRICES["dynamodb_gb_month"] * months_kept
+    )
+    costs.lines["S3 storage (claim window)"] = s3_bytes / 1e9 * PRICES["s3_gb_month"] * months_kept
+
+    rows = _assumption_rows()
+    rows += _mix_rows(mix, per_request)
+    rows += _line_rows(costs)
+    rows += _total_rows(costs, mix, per_request)
+    rows += _fixed_rows(table_bytes, s3_bytes)
+    return rows
+
+
+def _assumption_rows() -> list[Row]:
+    p = PRICES
+    latencies = ", ".join(f"{op} {ms:g}" for op, ms in LATENCY_MS.items())
+    return [
+        Row(
+            "cost",
+            f"price: API Gateway REST ({REGION}, {PRICE_DATE})",
+            p["api_gateway_rest_request"] * 1e6,
+            "$/1M requests",
+            note="free tiers left out everywhere; data transfer out under the 100 GB free",
+        ),
+        Row(
+            "cost",
+            "price: Lambda arm64",
+            p["lambda_arm64_gb_s"] * 1e6,
+            "$/1M GB-s",
+            note=f"requests {p['lambda_request'] * 1e6:.2f} $/1M; init billed since Aug 2025",
+        ),
+        Row(
+            "cost",
+            "price: DynamoDB on demand, writes",
+            p["dynamodb_wru"] * 1e6,
+            "$/1M WRU",
+            note=(
+                f"reads {p['dynamodb_rru'] * 1e6:.4f} $/1M RRU, storage"
+                f" {p['dynamodb_gb_month']} and PITR {p['dynamodb_pitr_gb_month']} $/GB-month"
+            ),
+        ),
+        Row(
+            "cost",
+            "price: S3 Standard, PUT",
+            p["s3_put"] * 1e6,
+            "$/1M requests",
+            note=f"GET {p['s3_get'] * 1e6:.2f} $/1M, storage {p['s3_gb_month']} $/GB-month",
+        ),
+        Row(
+            "cost",
+            "price: CloudWatch Logs ingestion",
+            p["logs_ingested_gb"],
+            "$/GB",
+            note=(
+                f"X-Ray {p['xray_trace'] * 1e6:.2f} $/1M traces; alarms"
+                f" {p['alarm_metric_month']:.2f} $/metric-month"
+            ),
+        ),
+        Row(
+            "cost",
+            "assumed: requests meeting a cold container",
+            COLD_SHARE * 100,
+            "%",
+            note=(
+                f"AWS round trips, ms: {latencies}; {RUNTIME_MS:g} ms runtime a request;"
+                f" {LOG_BYTES} log bytes a request; {TRACED_SHARE:.0%} of requests traced;"
+                f" report pulled whole {REPORT_PULLS} times"
+            ),
+        ),
+        Row(
+            "cost",
+            "assumed: delegates attending in person",
+            MIX.in_person * 100,
+            "%",
+            note=(
+                f"they come {MIX.day_attended * 4:g} of 4 days and evaluate"
+                f" {MIX.slot_evaluated:.0%} of slots; online ones watch"
+                f" {MIX.live_slot_watched:.0%} of slots live; {MIX.on_demand_evaluations:g}"
+                f" recordings each; {MIX.cart_first:.0%} claimed before evaluating;"
+                f" {MIX.reissued:.0%} reissued; {MIX.batch_share:.0%} of scans by batch"
+            ),
+        ),
+    ]
+
+
+def _mix_rows(mix: dict[str, float], per_request: dict[str, PerRequest]) -> list[Row]:
+    rows = []
+    for name, count in mix.items():
+        request = per_request[name]
+        cost = request.cost()
+        per_call = sum(cost.values()) / request.requests if request.requests else 0
+        share = "" if request.requests == 1 else f" (1 request per {1 / request.requests:.0f})"
+        rows.append(
+            Row(
+                "cost",
+                f"mix: {name} per delegate",
+                count,
+                "requests",
+                note=(
+                    f"{per_call * 1e6:.2f} µ$ a request{share}: {request.function}"
+                    f" {request.memory_mb} MB billed {request.billed_ms} ms,"
+                    f" {request.write_units * 1 / request.requests:g} WRU,"
+                    f" {request.read_units / request.requests:g} RRU"
+                ),
+            )
+        )
+    return rows
+
+
+def _line_rows(costs: Costs) -> list[Row]:
+    rows = []
+    for line, dollars in costs.lines.most_common():
+        rows.append(
+            Row(
+                "cost",
+                f"per delegate: {line}",
+                dollars * 1000,
+                "$/1k delegates",
+                note=f"{dollars / costs.total:.0%} of the variable cost",
+            )
+        )
+    return rows
+
+
+HALVING = {
+    "API Gateway requests": (
+        "fewer requests (statements and cart reads are polled: cache them in the platform,"
+        " or return the statement with each evaluation), or an HTTP API at about a third"
+        " of the price, which has no API keys: the key check would move to a cached"
+        " Lambda authorizer"
+    ),
+    "X-Ray traces (API Gateway)": (
+        "a sampling rule at 5% with no per-second reservoir (or tracing off outside"
+        " incidents) removes nearly all of it"
+    ),
+    "DynamoDB writes": (
+        "writes without transactions (a transaction bills two units per action, and each"
+        " fact is three actions: profile check, id guard, fact)"
+    ),
+    "Lambda duration": "more memory for the same CPU-bound work, or less CPU per request",
+}
+
+
+HTTP_API_REQUEST = 1.11e-6
+"""An HTTP API request in eu-west-1 (first 300 million a month)."""
+
+
+def _levers(
+    costs: Costs, mix: dict[str, float], per_request: dict[str, PerRequest]
+) -> list[tuple[str, float]]:
+    """What each lever saves a delegate, the largest first."""
+    polled = sum(
+        sum(per_request[name].cost().values()) * mix[name] / 2 for name in ("statement", "cart get")
+    )
+    api = costs.lines["API Gateway requests"]
+    levers = [
+        (
+            "X-Ray sampled at 5% with no per-second reservoir",
+            costs.lines["X-Ray traces (API Gateway)"] * 0.95,
+        ),
+        (
+            "an HTTP API instead of REST (no API keys there: a cached Lambda authorizer"
+            " checks the key)",
+            api * (1 - HTTP_API_REQUEST / PRICES["api_gateway_rest_request"]),
+        ),
+        ("statements and carts read half as often by the platform", polled),
+    ]
+    return sorted(levers, key=lambda lever: -lever[1])
+
+
+def _halving(
+    costs: Costs, mix: dict[str, float], per_request: dict[str, PerRequest]
+) -> tuple[float, str]:
+    """The fewest levers, largest first, that halve the variable cost."""
+    left, used = costs.total, []
+    for name, saves in _levers(costs, mix, per_request):
+        if left <= costs.total / 2:
+            break
+        left -= saves
+        used.append(f"{name} ({-saves / costs.total:.0%})")
+    return left, "; ".join(used) + f": {left / costs.total:.0%} of it is left"
+
+
+def _total_rows(
+    costs: Costs, mix: dict[str, float], per_request: dict[str, PerRequest]
+) -> list[Row]:
+    per_delegate = costs.total
+    requests = sum(mix.values()) - mix["scan (batch)"] * (1 - 1 / 500)
+    dominant, dominant_dollars = costs.lines.most_common(1)[0]
+    rows = [
+        Row(
+            "cost",
+            "variable cost per delegate",
+            per_delegate * 1000,
+            "$/1k delegates",
+            f"<= {TARGET * 1000:g} ($ {TARGET} a delegate)",
+            per_delegate <= TARGET,
+            (
+                f"{requests:.0f} API requests a delegate; {REGION}, {PRICE_DATE}, no free"
+                f" tier; {MIX.in_person:.0%} in person"
+            ),
+        )
+    ]
+    for congress, delegates in CONGRESSES.items():
+        rows.append(
+            Row(
+                "cost",
+                f"variable cost, {congress} congress ({delegates:,} delegates)",
+                per_delegate * delegates,
+                "$",
+                note=(
+                    f"{requests * delegates / 1e6:.2f} million API requests"
+                    + ("; the same mix a delegate as ESHG" if delegates > 3_500 else "")
+                ),
+            )
+        )
+    rows.append(
+        Row(
+            "cost",
+            f"dominant line: {dominant}",
+            dominant_dollars / per_delegate * 100,
+            "% of variable",
+            note=f"halve this line: {HALVING.get(dominant, 'see the lines above')}",
+        )
+    )
+    left, how = _halving(costs, mix, per_request)
+    rows.append(
+        Row(
+            "cost",
+            "variable cost per delegate, halved",
+            left * 1000,
+            "$/1k delegates",
+            note=how,
+        )
+    )
+    return rows
+
+
+def _fixed_rows(table_bytes: float, s3_bytes: float) -> list[Row]:
+    settings = function_settings()
+    alarms = _alarm_metrics() * PRICES["alarm_metric_month"]
+    rows = [
+        Row(
+            "cost",
+            "fixed: CloudWatch alarms",
+            alarms,
+            "$/month",
+            note=(
+                f"{_alarm_metrics()} alarm metrics in the template; API keys and the usage"
+                f" plan cost nothing; {len(settings)} functions, idle costs nothing"
+            ),
+        )
+    ]
+    for congress, delegates in CONGRESSES.items():
+        pitr = table_bytes * delegates / 1e9 * PRICES["dynamodb_pitr_gb_month"]
+        storage = (
+            table_bytes * delegates / 1e9 * PRICES["dynamodb_gb_month"]
+            + s3_bytes * delegates / 1e9 * PRICES["s3_gb_month"]
+        )
+        window = (alarms + pitr) * CLAIM_MONTHS
+        rows.append(
+            Row(
+                "cost",
+                f"fixed over May-November, {congress}",
+                window,
+                "$",
+                note=(
+                    f"alarms {alarms:.2f} + PITR {pitr:.3f} $/month x {CLAIM_MONTHS};"
+                    f" table {table_bytes * delegates / 1e6:.0f} MB, PDFs"
+                    f" {s3_bytes * delegates / 1e6:.0f} MB (storage {storage:.3f} $/month,"
+                    " counted per delegate above)"
+                ),
+            )
+        )
+    return rows

@@ -150,10 +150,7 @@ def run() -> list[Row]:
             "bare boto3 handler (import boto3, client made lazily)",
             bare_ms,
             "ms",
-            note=(
-                f"CPU ms, median of {ROUNDS} fresh interpreters; interpreter start not"
-                " included"
-            ),
+            note=f"CPU ms, median of {ROUNDS} fresh interpreters, interpreter start left out",
         )
     ]
     for name in FUNCTIONS:

@@ -1,12 +1,14 @@
 """AWS faults: DynamoDB throttling, server errors, lost connections and lost responses, and
 S3 failures while issuing, through the real handlers on moto.
 
-The faults sit where AWS would be: in front of moto's request handler, at botocore's
-`before-send` step. botocore parses the fault's HTTP answer and retries it as it would
-against AWS, pynamodb wraps it, and the store's own retries run; only botocore's back-off
-sleeps are recorded instead of slept. After every fault the table is read back: a write
-that answered 503 left nothing behind, and what is stored is whole (no scan guard without
-its fact, no evaluation without its cart entry, no certificate record without its PDF).
+The faults sit where AWS would be: around moto's request handler, itself a hook on
+botocore's `before-send` event, so a faulted request never reaches moto (or, for a lost
+answer, reaches it and the answer is dropped). botocore parses the fault's HTTP answer and
+retries it as it would against AWS, pynamodb wraps it, and the store's own retries run;
+only botocore's back-off sleeps are recorded instead of slept. After every fault the table
+is read back: a write that answered 503 left nothing behind, and what is stored is whole
+(no scan guard without its fact, no evaluation without its cart entry, no certificate
+record without its PDF).
 """
 
 from __future__ import annotations

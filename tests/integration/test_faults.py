@@ -527,16 +527,6 @@ def test_a_lost_answer_to_a_scan_stores_it_once_and_says_so(
 
 
 @pytest.mark.parametrize("reason", ["ThrottlingError", "ProvisionedThroughputExceeded"])
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: DynamoDB cancels a transaction whose item was throttled with "
-        "TransactionCanceledException and a cancellation reason ThrottlingError / "
-        "ProvisionedThroughputExceeded; Store._transient only knows TransactionConflict, "
-        "and Store.transact re-raises the TransactWriteError, so the API answers 500 "
-        "internal_error instead of 503 throttled"
-    ),
-)
 @pytest.mark.usefixtures("delegate")
 def test_a_transaction_cancelled_for_throttling_is_a_503(
     eshg: Any, faults: AwsFaults, stored: Stored, reason: str
@@ -554,7 +544,7 @@ def test_a_transaction_cancelled_for_throttling_is_a_503(
 def test_a_transaction_cancelled_for_throttling_leaves_nothing_written(
     eshg: Any, faults: AwsFaults, stored: Stored
 ) -> None:
-    """Whatever its status (see the xfail above), a cancelled transaction is all or
+    """Whatever its status, a cancelled transaction is all or
     nothing, and a resend is stored."""
     before = stored.items()
     faults.fail(cancelled("ThrottlingError"), operations=frozenset({"TransactWriteItems"}))

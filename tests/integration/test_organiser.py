@@ -146,12 +146,6 @@ def test_a_wrong_event_id_an_unknown_timezone_or_no_programme_at_all_is_invalid(
     expect_problem(client.get(EVENT), 404, "unknown_event")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (store): Store.save_programme writes the whole canonical document as one "
-    "DynamoDB item; a valid programme over 400 KB (under the 1 MB body limit) fails with "
-    "ValidationException 'Item size has exceeded the maximum allowed size' -> 500",
-)
 def test_a_large_programme_under_1_mb_is_stored(client, programme_document):
     # A big congress: 900 more parallel sessions with long titles, about 700 KB of JSON.
     first = programme_document["sessions"][0]

@@ -15,7 +15,7 @@ from cme.programme import ID_PATTERN, Programme, build_programme, programme_docu
 from cme.recording import load_programme
 from cme.rules.credits import compute_statement
 from cme.serials import display
-from cme.store import References, Store, StoredProgramme, WriteRefused
+from cme.store import DocumentTooLarge, References, Store, StoredProgramme, WriteRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,11 @@ def put_programme(store: Store, event_id: str, document: Any, *, now: datetime) 
             )
         except WriteRefused:
             continue  # another replacement landed in between: judge against it
+        except DocumentTooLarge as exc:
+            raise InvalidProgramme(
+                [Problem("", "too_large", f"the programme is too large to store ({exc})")],
+                loaded.warnings,
+            ) from exc
         return ProgrammeSaved(current is None, saved.version, loaded.warnings)
     raise InvalidProgramme(
         [Problem("", "concurrent_update", "the programme changed meanwhile; send it again")]

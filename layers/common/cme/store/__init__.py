@@ -2,6 +2,7 @@
 
 from cme.store.repository import (
     DelegateRecord,
+    DocumentTooLarge,
     References,
     Store,
     StoredProgramme,
@@ -11,6 +12,7 @@ from cme.store.repository import (
 
 __all__ = [
     "DelegateRecord",
+    "DocumentTooLarge",
     "References",
     "Store",
     "StoredProgramme",

@@ -7,6 +7,7 @@ from typing import Any
 
 from pynamodb.attributes import (
     Attribute,
+    BinaryAttribute,
     DiscriminatorAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -70,8 +71,9 @@ def _all_subclasses(cls: type) -> list[type]:
 
 
 class ProgrammeItem(Item, discriminator="programme"):
-    document = UnicodeAttribute()
-    """The canonical programme document as JSON text (amounts exact)."""
+    document = BinaryAttribute(legacy_encoding=False)
+    """The canonical programme document as zlib-compressed JSON (amounts exact): a
+    programme may be up to 1 MB as JSON, an item at most 400 KB."""
     version = NumberAttribute()
     updated_at = UTCDateTimeAttribute()
 

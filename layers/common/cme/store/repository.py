@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -55,6 +56,14 @@ TRANSIENT_CODES = frozenset(
         "TransactionInProgressException",
     }
 )
+
+
+MAX_DOCUMENT_BYTES = 380_000
+"""A stored programme stays under DynamoDB's 400 KB item limit, with room for its keys."""
+
+
+class DocumentTooLarge(Exception):
+    """The programme does not fit one item even compressed."""
 
 
 class WriteRefused(Exception):
@@ -108,13 +117,28 @@ class Write:
     apply: Callable[[TransactWrite], None]
 
 
-def _transient(error: BaseException) -> bool:
-    if isinstance(error, TransactWriteError):
-        reasons = error.cancellation_reasons or []
-        return any(r is not None and r.code == "TransactionConflict" for r in reasons) or (
-            error.cause_response_code in TRANSIENT_CODES
-        )
-    return isinstance(error, PynamoDBException) and error.cause_response_code in TRANSIENT_CODES
+TRANSIENT_REASONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+)
+"""Why DynamoDB cancels a transaction that may well pass when sent again."""
+
+
+def _cancelled_transiently(error: BaseException) -> bool:
+    """A transaction cancelled by contention or throttling. botocore does not retry these
+    (a cancellation is an answer, not a failure), so the store does, a little."""
+    if not isinstance(error, TransactWriteError):
+        return False
+    reasons = error.cancellation_reasons or []
+    return any(r is not None and r.code in TRANSIENT_REASONS for r in reasons)
+
+
+def _unavailable(error: PynamoDBException) -> bool:
+    """The store could not answer now (after botocore's own retries): a 503 for the caller."""
+    return (
+        _cancelled_transiently(error)
+        or error.cause_response_code in TRANSIENT_CODES
+        or _is_connection_failure(error)
+    )
 
 
 class Store:
@@ -148,11 +172,12 @@ class Store:
         return self._connection
 
     def _calling[T](self, call: Callable[[], T]) -> T:
-        """Run a store call: transient DynamoDB failures retry a little, then surface as
-        `Throttled` (HTTP 503 with Retry-After) so the caller retries safely later."""
+        """Run a store call. Throttling and server errors are retried by botocore itself
+        (standard mode); a transaction cancelled by contention is retried here; what still
+        fails surfaces as `Throttled` (HTTP 503 with Retry-After): the caller retries later."""
         try:
             for attempt in Retrying(
-                retry=retry_if_exception(_transient),
+                retry=retry_if_exception(_cancelled_transiently),
                 stop=stop_after_attempt(3),
                 wait=wait_random_exponential(multiplier=0.02, max=0.2),
                 reraise=True,
@@ -160,7 +185,7 @@ class Store:
                 with attempt:
                     return call()
         except PynamoDBException as error:
-            if _transient(error) or _is_connection_failure(error):
+            if _unavailable(error):
                 raise Throttled("the store is busy; retry shortly", retry_after=1) from error
             raise
         raise AssertionError("unreachable")  # pragma: no cover
@@ -203,7 +228,9 @@ class Store:
         item = self._calling(lambda: _get(ProgrammeItem, keys.event_key(event_id), keys.PROGRAMME))
         if item is None:
             return None
-        stored = StoredProgramme(event_id, loads(item.document), int(item.version), item.updated_at)
+        stored = StoredProgramme(
+            event_id, loads(zlib.decompress(item.document)), int(item.version), item.updated_at
+        )
         self._programmes[event_id] = (now + self.config.programme_cache.total_seconds(), stored)
         return stored
 
@@ -218,10 +245,13 @@ class Store:
         """Create (`replaces=None`) or replace the programme at version `replaces`;
         `WriteRefused({"programme"})` when someone else wrote in between."""
         version = 1 if replaces is None else replaces + 1
+        compressed = zlib.compress(dumps(document).encode(), 6)
+        if len(compressed) > MAX_DOCUMENT_BYTES:
+            raise DocumentTooLarge(f"{len(compressed)} bytes compressed")
         item = ProgrammeItem(
             pk=keys.event_key(event_id),
             sk=keys.PROGRAMME,
-            document=dumps(document),
+            document=compressed,
             version=version,
             updated_at=now,
         )
@@ -632,9 +662,16 @@ class Store:
     def _query(self, hash_key: str, condition: Condition) -> Iterator[Item]:
         """Items of a partition in sort-key order, page by page as iteration needs them
         (each page a Query call; transient failures surface as `Throttled`)."""
-        results = self._calling(lambda: Item.query(hash_key, condition))
-        iterator = iter(results)
-        while (item := self._calling(lambda: next(iterator, None))) is not None:
+        iterator = iter(Item.query(hash_key, condition))
+        while True:
+            try:
+                # The common case costs nothing extra: only a failed page goes through the
+                # retrying, error-mapping path (and asks for that page again).
+                item = next(iterator, None)
+            except PynamoDBException:
+                item = self._calling(lambda: next(iterator, None))
+            if item is None:
+                return
             yield item
 
 

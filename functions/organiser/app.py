@@ -92,7 +92,13 @@ def get_report(
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[Any]:
-    page = organising.report_page(runtime.store(), event_id, limit=limit, cursor=cursor)
+    page = organising.report_page(
+        runtime.store(),
+        event_id,
+        limit=limit,
+        cursor=cursor,
+        budget=runtime.settings.report_budget,
+    )
     accept = app.current_event.headers.get("accept", "") or ""
     if "text/csv" in accept:
         return _report_csv(event_id, page, limit)

@@ -39,3 +39,28 @@ def test_a_name_is_never_a_spreadsheet_formula(eshg: Any) -> None:
     assert cells == ["'" + n for n in names[:4]] + ["Anna-Lena"]
     # JSON keeps the names exactly as registered
     assert [d["name"] for d in eshg.get("/events/eshg2025/report").body["delegates"]] == names
+
+
+def test_a_page_ends_early_when_its_time_budget_is_spent(eshg: Any, store: Any) -> None:
+    from datetime import timedelta
+
+    from cme import organising
+
+    for number in range(5):
+        body = {"name": f"Delegate {number}", "attendance": "online"}
+        assert eshg.put(f"/events/eshg2025/delegates/T{number}", body).status == 201
+    ticks = iter(range(100))  # every look at the clock is one second later
+    page = organising.report_page(
+        store,
+        "eshg2025",
+        limit=5000,
+        cursor=None,
+        budget=timedelta(seconds=2.5),
+        monotonic=lambda: float(next(ticks)),
+    )
+    # the budget ends at 2.5; the clock reads 1, 2, 3 after each delegate
+    assert [row.delegate_id for row in page.rows] == ["T0", "T1", "T2"]
+    assert page.next_cursor is not None
+    rest = organising.report_page(store, "eshg2025", limit=5000, cursor=page.next_cursor)
+    assert [row.delegate_id for row in rest.rows] == ["T3", "T4"]
+    assert rest.next_cursor is None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -139,12 +141,25 @@ class ReportPage:
     next_cursor: str | None
 
 
-def report_page(store: Store, event_id: str, *, limit: int, cursor: str | None) -> ReportPage:
+def report_page(
+    store: Store,
+    event_id: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    budget: timedelta | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> ReportPage:
     """A page of delegates with their credits, computed from the stored facts now (never a
-    stale summary), paged through the event's partition without a table scan."""
+    stale summary), paged through the event's partition without a table scan. A page may
+    hold fewer than `limit` delegates when reading them would outlast `budget` (API
+    Gateway gives up after 29 s): `next_cursor` then continues where it stopped."""
     programme = load_programme(store, event_id)
     after = decode_cursor(cursor) if cursor else None
-    records, last = store.delegate_records(event_id, after=after, limit=limit)
+    ends = monotonic() + budget.total_seconds() if budget is not None else float("inf")
+    records, last = store.delegate_records(
+        event_id, after=after, limit=limit, enough=lambda: monotonic() >= ends
+    )
     rows = []
     for record in records:
         statement = compute_statement(programme, record.facts)

@@ -30,6 +30,9 @@ class Settings:
     """CME_PROGRAMME_CACHE_SECONDS: how long a container reuses a programme it read (60)."""
     max_body_bytes: int
     """CME_MAX_BODY_BYTES: larger request bodies are refused with 413 (1 MB)."""
+    report_budget: timedelta
+    """CME_REPORT_BUDGET_SECONDS: how long one report page may read before it ends early
+    with a cursor (20; API Gateway answers 504 after 29 s)."""
     endpoint_url: str | None
     """AWS_ENDPOINT_URL: an AWS stand-in (moto.server for `cme serve`); None in AWS."""
 
@@ -51,6 +54,7 @@ def settings() -> Settings:
         clock_skew=_seconds("CME_CLOCK_SKEW_SECONDS", 300),
         programme_cache=_seconds("CME_PROGRAMME_CACHE_SECONDS", 60),
         max_body_bytes=int(os.environ.get("CME_MAX_BODY_BYTES", str(1024 * 1024))),
+        report_budget=_seconds("CME_REPORT_BUDGET_SECONDS", 20),
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
     )
 

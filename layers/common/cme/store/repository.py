@@ -312,11 +312,17 @@ class Store:
         return _record(delegate_id, items)
 
     def delegate_records(
-        self, event_id: str, *, after: str | None, limit: int
+        self,
+        event_id: str,
+        *,
+        after: str | None,
+        limit: int,
+        enough: Callable[[], bool] = lambda: False,
     ) -> tuple[list[DelegateRecord], str | None]:
         """A page of the event's delegates in id order, from the one after `after`; returns
         the records and the id to continue from (None at the end). Reads only as many
-        DynamoDB pages as the delegates asked for need."""
+        DynamoDB pages as the delegates asked for need, and ends the page early, at a
+        delegate boundary, once `enough()` says so (a time budget)."""
         start = keys.delegate_prefix(after) + "\uffff" if after else keys.DELEGATES_FROM
         records: list[DelegateRecord] = []
         current: str | None = None
@@ -327,7 +333,7 @@ class Store:
             if owner != current:
                 if current is not None and (record := _record(current, batch)) is not None:
                     records.append(record)
-                    if len(records) == limit:
+                    if len(records) == limit or enough():
                         return records, current
                 current, batch = owner, []
             batch.append(item)

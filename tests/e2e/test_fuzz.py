@@ -6,9 +6,11 @@ dictionaries bound to the path and body parameters), so requests get past the 40
 reach the rules. Every response must: not be a 5xx; have a documented status, media type
 and body schema; and, when it is an error, be a problem+json with a contract code.
 
-`FUZZ_EXAMPLES` (default 2000) is the fuzzing budget, spread over the operations; the run
-must send at least that many requests. `FUZZ_SEED` changes the fixed seed.
-`make fuzz` runs it with FUZZ_EXAMPLES=20000.
+`FUZZ_EXAMPLES` (default 2000) is the fuzzing budget, spread over the operations that take
+input; the run must send at least that many requests (the coverage phase adds its own).
+The seed is fixed (`FUZZ_SEED` changes it) and generation never depends on the answers, so
+every run sends the same requests; `FUZZ_WORKERS` (default 4) run operations side by side.
+`make fuzz` runs it with FUZZ_EXAMPLES=20000 (about 13 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -228,6 +230,10 @@ class FuzzRun:
     operations: Counter[str] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    gaps: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """Schema-valid requests refused as not fitting the schema: (operation, field, error
+    code) -> one request. The document admits what the service does not: a gap to report,
+    not a failure (a rule may refuse a schema-valid request too, but never this way)."""
 
 
 def _finding(label: str, check: str, message: str, interaction: Any) -> Finding:
@@ -251,7 +257,14 @@ def _finding(label: str, check: str, message: str, interaction: Any) -> Finding:
 
 def run_fuzz(base_url: str, targets: Targets) -> FuzzRun:
     document = json.loads(Http(base_url).get("/openapi.json", key=None).data)
-    operations = sum(len(methods) for methods in document["paths"].values())
+    # Hypothesis runs out of inputs at once for an operation that takes none (GET
+    # /openapi.json): the budget goes to the operations with parameters or a body.
+    operations = sum(
+        1
+        for methods in document["paths"].values()
+        for operation in methods.values()
+        if operation.get("parameters") or operation.get("requestBody")
+    )
     schema = schemathesis.openapi.from_dict(
         document, config=fuzz_config(base_url, targets, operations)
     )
@@ -259,33 +272,62 @@ def run_fuzz(base_url: str, targets: Targets) -> FuzzRun:
     started = time.monotonic()
     for event in schemathesis.engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
-            recorder = event.recorder
-            for interaction in recorder.interactions.values():
-                run.requests += 1
-                run.operations[recorder.label] += 1
-                if interaction.response is not None:
-                    response = interaction.response
-                    run.statuses[response.status_code] += 1
-                    if response.status_code >= 400:
-                        try:
-                            run.codes[str(json.loads(response.content).get("code"))] += 1
-                        except (ValueError, AttributeError):
-                            run.codes["<not a problem document>"] += 1
-            for case_id, checks in recorder.checks.items():
-                for check in checks:
-                    if check.failure_info is None:
-                        continue
-                    interaction = recorder.interactions.get(case_id)
-                    if interaction is None:
-                        continue
-                    message = str(check.failure_info.failure)
-                    run.findings.append(_finding(recorder.label, check.name, message, interaction))
+            take(run, event.recorder)
         elif isinstance(event, events.NonFatalError):
             run.errors.append(f"{event.label}: {event.info.format()}")
         elif isinstance(event, events.FatalError):
             run.errors.append(f"fatal: {event.exception!r}")
     run.seconds = time.monotonic() - started
     return run
+
+
+def take(run: FuzzRun, recorder: Any) -> None:
+    """Count one scenario's requests and answers, and keep its findings and gaps."""
+    label = recorder.label
+    for case_id, interaction in recorder.interactions.items():
+        run.requests += 1
+        run.operations[label] += 1
+        response = interaction.response
+        if response is None:
+            continue
+        run.statuses[response.status_code] += 1
+        if response.status_code >= 400:
+            run.codes[_code(response.content)] += 1
+        node = recorder.cases.get(case_id)
+        if node is not None and _all_positive(node.value):
+            _note_gaps(run, label, interaction)
+    for case_id, checks in recorder.checks.items():
+        interaction = recorder.interactions.get(case_id)
+        for check in checks:
+            if check.failure_info is not None and interaction is not None:
+                message = str(check.failure_info.failure)
+                run.findings.append(_finding(label, check.name, message, interaction))
+
+
+def _code(content: bytes | None) -> str:
+    try:
+        problem = json.loads(content or b"")
+    except ValueError:
+        return "<not JSON>"
+    return str(problem.get("code")) if isinstance(problem, dict) else "<not an object>"
+
+
+def _all_positive(case: Any) -> bool:
+    meta = case.meta
+    return meta is not None and all(not c.mode.is_negative for c in meta.components.values())
+
+
+def _note_gaps(run: FuzzRun, label: str, interaction: Any) -> None:
+    response = interaction.response
+    if response.status_code != 422 or _code(response.content) != "invalid_request":
+        return
+    request = interaction.request
+    sent = f"{request.method} {request.uri} {(request.body or b'')[:300]!r}"
+    for error in json.loads(response.content).get("errors") or [{}]:
+        if error.get("code") == "in_future":
+            continue  # the contract's rule: more than the skew ahead is invalid_request
+        key = (label, str(error.get("path", "?")), str(error.get("code", "?")))
+        run.gaps.setdefault(key, sent)
 
 
 # --------------------------------------------------------------------------- known bugs
@@ -328,16 +370,17 @@ def test_generated_requests_are_answered_by_the_contract(
         f"codes {dict(run.codes.most_common())}; known bugs seen {dict(known)}"
     )
     log.info("fuzz: %s", summary)
+    for (operation, where, code), sent in sorted(run.gaps.items()):
+        log.info("schema admits, service refuses: %s %s %s: %s", operation, where, code, sent)
     record_property("fuzz", summary)
+    record_property("schema_gaps", sorted(run.gaps))
     assert not run.errors, "\n".join(run.errors[:20])
     assert not unexpected, f"{len(unexpected)} findings:\n" + "\n".join(
         str(f) for f in unexpected[:25]
     )
     assert fuzz_server.alive()
     assert run.requests >= EXAMPLES, summary
-    assert sum(n for status, n in run.statuses.items() if status >= 500) == sum(
-        1 for f in run.findings if f.status is not None and f.status >= 500
-    ), "every 5xx is a finding"
+    assert [status for status in run.statuses if status >= 500] == [], summary
     # The real ids made requests reach the rules, not only the 404s and the schema.
     reached = run.statuses[200] + run.statuses[201] + run.statuses[204] + run.statuses[409]
     assert reached >= run.requests // 10, summary
@@ -358,3 +401,23 @@ def test_no_content_answer_has_no_problem_content_type(
     assert reply.status == 204
     assert reply.data == b""
     assert not header(reply.headers, "content-type").startswith("application/problem+json")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a path id is never percent-decoded (cme serve passes the raw path, and "
+    "neither cme.api.handle nor powertools decodes it), so a valid id with ':' sent as "
+    "%3A (as cme.client.resource sends it) is refused 422 string_pattern_mismatch",
+)
+def test_a_percent_encoded_id_names_the_same_resource(
+    fuzz_server: LoggedServer, targets: Targets
+) -> None:
+    http = fuzz_server.http
+    registration = {"name": "Colon Person", "attendance": "online"}
+    assert http.put(f"/events/{EVENT}/delegates/eshg:F-1", registration).status == 201
+    plain = http.get(f"/events/{EVENT}/delegates/eshg:F-1/credits")
+    assert plain.status == 200
+    encoded = http.get(f"/events/{EVENT}/delegates/eshg%3AF-1/credits")
+    assert (encoded.status, encoded.body) == (200, plain.body)
+    letters = http.get("/events/%65shg-fuzz/delegates/eshg:F%2D1/credits")
+    assert (letters.status, letters.body) == (200, plain.body)

@@ -535,8 +535,9 @@ HOSTILE_IDS = {
     "encoded-dot-dot": ("%2e%2e", {(422, "invalid_request"), (404, "not_found")}),
     "nul": ("%00", {(422, "invalid_request")}),
     "id-then-nul": ("S01%00", {(422, "invalid_request")}),
-    "encoded-slash": ("a%2Fb", {(422, "invalid_request")}),
-    "traversal": ("..%2F..%2Fetc%2Fpasswd", {(422, "invalid_request")}),
+    # Read as sent (cme serve today) or decoded first: refused either way
+    "encoded-slash": ("a%2Fb", {(422, "invalid_request"), (404, "not_found")}),
+    "traversal": ("..%2F..%2Fetc%2Fpasswd", {(422, "invalid_request"), (404, "not_found")}),
     "unicode": ("%C3%A9v%C3%A9nement", {(422, "invalid_request")}),
     "right-to-left-override": ("S01%E2%80%AE", {(422, "invalid_request")}),
     "space": ("S%2001", {(422, "invalid_request")}),
@@ -567,23 +568,30 @@ def test_hostile_path_ids_are_refused(
     assert problem_faults(reply.status, reply.headers, reply.data) == []
 
 
+UNKNOWN = (404, "unknown_certificate")
+NO_ROUTE = (404, "not_found")
+
+
 @pytest.mark.parametrize(
-    ("text", "status", "code"),
+    ("text", "answers"),
     [
-        ("x" * 1000, 422, "invalid_request"),
-        ("%2F", 404, "unknown_certificate"),
-        ("..%2F..%2Fetc%2Fpasswd", 404, "unknown_certificate"),
-        ("%00", 404, "unknown_certificate"),
-        ("0000-0000-0000-0000-000%00", 404, "unknown_certificate"),
-        ("%C3%A9" * 10, 404, "unknown_certificate"),
+        ("x" * 1000, {(422, "invalid_request")}),
+        ("%2F", {UNKNOWN, NO_ROUTE}),
+        ("..%2F..%2Fetc%2Fpasswd", {UNKNOWN, NO_ROUTE}),
+        ("%00", {UNKNOWN}),
+        ("0000-0000-0000-0000-000%00", {UNKNOWN}),
+        ("%C3%A9" * 10, {UNKNOWN}),
     ],
 )
 def test_hostile_serials_are_refused(
-    http: Http, nothing_stored: None, text: str, status: int, code: str
+    http: Http, nothing_stored: None, text: str, answers: set[tuple[int, str]]
 ) -> None:
-    assert_problem(http.get(f"/certificates/{text}", key=None), status, code)
-    revoke = http.post(f"/certificates/{text}/revoke", {"reason": "hostile"})
-    assert_problem(revoke, status, code)
+    for reply in (
+        http.get(f"/certificates/{text}", key=None),
+        http.post(f"/certificates/{text}/revoke", {"reason": "hostile"}),
+    ):
+        assert (reply.status, reply.code) in answers, (reply.status, reply.data[:300])
+        assert problem_faults(reply.status, reply.headers, reply.data) == []
 
 
 # --------------------------------------------------------------------------- HTTP itself

@@ -44,6 +44,32 @@ def lambda_handler(event, context):
     return {"statusCode": 200, "body": "{}"}
 '''
 
+FLOOR_HANDLER = '''"""The least a validated powertools REST handler imports."""
+from typing import Annotated
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel
+
+logger = Logger()
+app = APIGatewayRestResolver(enable_validation=True)
+
+
+class Body_(BaseModel):
+    value: str
+
+
+@app.post("/x")
+def post(body: Annotated[Body_, Body()]) -> dict:
+    return {"client": boto3.__name__}
+
+
+def lambda_handler(event, context):
+    return app.resolve(event, context)
+'''
+
 _IMPORT = """
 import importlib.util, sys, time
 path = sys.argv[1]
@@ -112,19 +138,25 @@ def _one_import_costs(path: Path) -> Counter[str]:
 @functools.cache
 def cold_imports() -> dict[str, tuple[float, float, list[float]]]:
     """Per function: median import ms, median ratio to the bare handler, the ratios."""
-    with tempfile.TemporaryDirectory(prefix="cme-bench-bare-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="cme-bench-bare-") as scratch,
+        tempfile.TemporaryDirectory(prefix="cme-bench-floor-") as floor_dir,
+    ):
         bare = Path(scratch) / "app.py"
         bare.write_text(BARE_HANDLER, encoding="utf-8")
+        floor = Path(floor_dir) / "app.py"
+        floor.write_text(FLOOR_HANDLER, encoding="utf-8")
         subjects = {name: REPOSITORY / "functions" / name / "app.py" for name in FUNCTIONS}
+        subjects["floor"] = floor
         for path in [bare, *subjects.values()]:
             _import_ms(path)  # bytecode written, files in the page cache: as in Lambda
-        times: dict[str, list[float]] = {name: [] for name in ["bare", *FUNCTIONS]}
+        times: dict[str, list[float]] = {name: [] for name in ["bare", *subjects]}
         for _ in range(ROUNDS):
             times["bare"].append(_import_ms(bare))
             for name, path in subjects.items():
                 times[name].append(_import_ms(path))
         results = {"bare": (median(times["bare"]), 1.0, [1.0] * ROUNDS)}
-        for name in FUNCTIONS:
+        for name in subjects:
             ratios = [f / b for f, b in zip(times[name], times["bare"], strict=True)]
             results[name] = (median(times[name]), median(ratios), ratios)
         return results
@@ -144,6 +176,7 @@ def run() -> list[Row]:
         bare.write_text(BARE_HANDLER, encoding="utf-8")
         baseline = _import_costs(bare)
     bare_ms = results["bare"][0]
+    floor_ms, floor_ratio, _ = results["floor"]
     rows = [
         Row(
             "cold import",
@@ -151,7 +184,14 @@ def run() -> list[Row]:
             bare_ms,
             "ms",
             note=f"CPU ms, median of {ROUNDS} fresh interpreters, interpreter start left out",
-        )
+        ),
+        Row(
+            "cold import",
+            "floor: a validated powertools handler (resolver, pydantic, Logger, boto3)",
+            floor_ratio,
+            "x",
+            note=f"{floor_ms:.0f} ms: what any function built on the resolver pays",
+        ),
     ]
     for name in FUNCTIONS:
         import_ms, ratio, ratios = results[name]
@@ -164,7 +204,8 @@ def run() -> list[Row]:
                 f"<= {TARGET} (stretch {STRETCH})",
                 ratio <= TARGET,
                 (
-                    f"{import_ms:.0f} ms vs {bare_ms:.0f} ms, ratios {min(ratios):.2f}-"
+                    f"{import_ms:.0f} ms vs {bare_ms:.0f} ms ({import_ms - floor_ms:+.0f} ms over "
+                    f"the floor), ratios {min(ratios):.2f}-"
                     f"{max(ratios):.2f}; import time beyond the bare handler's, ms:"
                     f" {_top_costs(name, baseline)}"
                 ),

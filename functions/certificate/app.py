@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cme import api, issuing
 from cme.amounts import for_json
-from cme.schemas import ID_REGEX, CertificateOut, RevokeIn, VerificationOut
+from cme.schemas import ID_REGEX, RevokeIn
 from cme.serials import display
 from cme.store.files import CertificateFiles
 
@@ -46,13 +46,12 @@ def _payload(answer: issuing.CertificateAnswer) -> dict[str, Any]:
 @app.post(
     CERTIFICATE,
     summary="Issue the delegate's certificate (the same one again when nothing changed)",
-    responses={
-        201: {"description": "Issued", "content": {"application/json": {"model": CertificateOut}}},
-        200: {
-            "description": "Unchanged: the latest certificate, with a fresh link",
-            "content": {"application/json": {"model": CertificateOut}},
-        },
-    },
+    responses=api.answers(
+        {
+            201: ("Issued", "CertificateOut"),
+            200: ("Unchanged: the latest certificate, with a fresh link", "CertificateOut"),
+        }
+    ),
 )
 def post_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     answer = issuing.issue_certificate(
@@ -70,12 +69,7 @@ def post_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any
 @app.get(
     CERTIFICATE,
     summary="The delegate's latest certificate, with a fresh download link",
-    responses={
-        200: {
-            "description": "The latest certificate",
-            "content": {"application/json": {"model": CertificateOut}},
-        }
-    },
+    responses=api.answers({200: ("The latest certificate", "CertificateOut")}),
 )
 def get_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     answer = issuing.latest_certificate(
@@ -92,15 +86,15 @@ def get_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]
 @app.get(
     "/certificates/<serial>",
     summary="Verify a certificate (public): JSON, or a page for a browser",
-    responses={
-        200: {
-            "description": "What the certificate states and its status",
-            "content": {
-                "application/json": {"model": VerificationOut},
-                "text/html": {"schema": {"type": "string"}},
-            },
+    responses=api.answers(
+        {
+            200: (
+                "What the certificate states and its status",
+                "VerificationOut",
+                {"text/html": {"schema": {"type": "string"}}},
+            )
         }
-    },
+    ),
 )
 def verify_certificate(serial: Serial) -> Response[Any]:
     from cme.verify_page import render_verify_page, verification_as_json
@@ -127,9 +121,7 @@ def _wants_html(accept: str) -> bool:
 @app.post(
     "/certificates/<serial>/revoke",
     summary="Revoke a certificate for good (organisers)",
-    responses={
-        200: {"description": "Revoked", "content": {"application/json": {"model": VerificationOut}}}
-    },
+    responses=api.answers({200: ("Revoked", "VerificationOut")}),
 )
 def revoke_certificate(serial: Serial, revocation: Annotated[RevokeIn, Body()]) -> Response[Any]:
     from cme.verify_page import verification_as_json

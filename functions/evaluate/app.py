@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cme import api, recording
-from cme.schemas import ID_REGEX, CartChangeOut, CartOut, EvaluationIn, EvaluationOut, StatementOut
+from cme.schemas import ID_REGEX, EvaluationIn
 
 app = api.create_app()
 runtime = api.runtime
@@ -21,13 +21,9 @@ CART = "/events/<event_id>/delegates/<delegate_id>/cart"
 @app.put(
     CART + "/<session_id>",
     summary="Add a session to the delegate's CME cart",
-    responses={
-        201: {"description": "Added", "content": {"application/json": {"model": CartChangeOut}}},
-        200: {
-            "description": "Already in the cart",
-            "content": {"application/json": {"model": CartChangeOut}},
-        },
-    },
+    responses=api.answers(
+        {201: ("Added", "CartChangeOut"), 200: ("Already in the cart", "CartChangeOut")}
+    ),
 )
 def put_cart_item(
     event_id: EventId, delegate_id: DelegateId, session_id: SessionId
@@ -41,7 +37,7 @@ def put_cart_item(
 @app.delete(
     CART + "/<session_id>",
     summary="Remove a session from the cart (an evaluated one stays)",
-    responses={204: {"description": "Not in the cart (any more)"}},
+    responses=api.answers({204: ("Not in the cart (any more)", None)}),
 )
 def delete_cart_item(
     event_id: EventId, delegate_id: DelegateId, session_id: SessionId
@@ -53,9 +49,7 @@ def delete_cart_item(
 @app.get(
     CART,
     summary="The delegate's cart with where each evaluation stands",
-    responses={
-        200: {"description": "The cart", "content": {"application/json": {"model": CartOut}}}
-    },
+    responses=api.answers({200: ("The cart", "CartOut")}),
 )
 def get_cart(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     lines = recording.cart(runtime.store(), event_id, delegate_id, now=runtime.now())
@@ -76,13 +70,12 @@ def get_cart(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
 @app.put(
     "/events/<event_id>/delegates/<delegate_id>/evaluations/<session_id>",
     summary="Submit the delegate's evaluation of a session (final; the session joins the cart)",
-    responses={
-        201: {"description": "Stored", "content": {"application/json": {"model": EvaluationOut}}},
-        200: {
-            "description": "A retry with the same instant and answers",
-            "content": {"application/json": {"model": EvaluationOut}},
-        },
-    },
+    responses=api.answers(
+        {
+            201: ("Stored", "EvaluationOut"),
+            200: ("A retry with the same instant and answers", "EvaluationOut"),
+        }
+    ),
 )
 def put_evaluation(
     event_id: EventId,
@@ -111,12 +104,7 @@ def put_evaluation(
 @app.get(
     "/events/<event_id>/delegates/<delegate_id>/credits",
     summary="The delegate's credit statement",
-    responses={
-        200: {
-            "description": "The statement",
-            "content": {"application/json": {"model": StatementOut}},
-        }
-    },
+    responses=api.answers({200: ("The statement", "StatementOut")}),
 )
 def get_credits(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     statement = recording.statement(runtime.store(), event_id, delegate_id)

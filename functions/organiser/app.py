@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from cme import api, organising
 from cme.amounts import for_json, for_print
 from cme.facts import Attendance, Delegate
-from cme.schemas import ID_REGEX, DelegateIn, DelegateOut, EventSavedOut, ReportOut
+from cme.schemas import ID_REGEX, DelegateIn
 
 app = api.create_app()
 runtime = api.runtime
@@ -25,10 +25,7 @@ DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
 @app.put(
     "/events/<event_id>",
     summary="Create or replace the event's programme",
-    responses={
-        201: {"description": "Created", "content": {"application/json": {"model": EventSavedOut}}},
-        200: {"description": "Replaced", "content": {"application/json": {"model": EventSavedOut}}},
-    },
+    responses=api.answers({201: ("Created", "EventSavedOut"), 200: ("Replaced", "EventSavedOut")}),
 )
 def put_event(event_id: EventId, document: Annotated[dict[str, Any], Body()]) -> Response[Any]:
     saved = organising.put_programme(runtime.store(), event_id, document, now=runtime.now())
@@ -48,10 +45,7 @@ def get_event(event_id: EventId) -> Response[Any]:
 @app.put(
     "/events/<event_id>/delegates/<delegate_id>",
     summary="Register or update a delegate",
-    responses={
-        201: {"description": "Registered", "content": {"application/json": {"model": DelegateOut}}},
-        200: {"description": "Updated", "content": {"application/json": {"model": DelegateOut}}},
-    },
+    responses=api.answers({201: ("Registered", "DelegateOut"), 200: ("Updated", "DelegateOut")}),
 )
 def put_delegate(
     event_id: EventId, delegate_id: DelegateId, delegate: Annotated[DelegateIn, Body()]
@@ -77,15 +71,9 @@ def put_delegate(
 @app.get(
     "/events/<event_id>/report",
     summary="Every delegate's credits and latest certificate, in pages (JSON or CSV)",
-    responses={
-        200: {
-            "description": "A page of the report",
-            "content": {
-                "application/json": {"model": ReportOut},
-                "text/csv": {"schema": {"type": "string"}},
-            },
-        }
-    },
+    responses=api.answers(
+        {200: ("A page of the report", "ReportOut", {"text/csv": {"schema": {"type": "string"}}})}
+    ),
 )
 def get_report(
     event_id: EventId,

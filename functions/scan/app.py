@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from cme import api, recording
 from cme.errors import CmeError
 from cme.facts import ViewKind
-from cme.schemas import ID_REGEX, BatchOut, ScanBatchIn, ScanIn, ScanOut, ViewIn, ViewOut
+from cme.schemas import ID_REGEX, ScanBatchIn, ScanIn, ViewIn
 
 app = api.create_app()
 runtime = api.runtime
@@ -37,13 +37,9 @@ def _record(event_id: str, scan: ScanIn) -> recording.ScanRecorded:
 @app.post(
     "/events/<event_id>/scans",
     summary="Record a badge scan at a CME station",
-    responses={
-        201: {"description": "Stored", "content": {"application/json": {"model": ScanOut}}},
-        200: {
-            "description": "A retry of a stored scan",
-            "content": {"application/json": {"model": ScanOut}},
-        },
-    },
+    responses=api.answers(
+        {201: ("Stored", "ScanOut"), 200: ("A retry of a stored scan", "ScanOut")}
+    ),
 )
 def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[Any]:
     recorded = _record(event_id, scan)
@@ -54,12 +50,7 @@ def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[An
 @app.post(
     "/events/<event_id>/scans/batch",
     summary="Record up to 500 scans from a station syncing late",
-    responses={
-        200: {
-            "description": "One result per scan, in request order",
-            "content": {"application/json": {"model": BatchOut}},
-        }
-    },
+    responses=api.answers({200: ("One result per scan, in request order", "BatchOut")}),
 )
 def post_scan_batch(event_id: EventId, batch: Annotated[ScanBatchIn, Body()]) -> Response[Any]:
     recording.load_programme(runtime.store(), event_id)  # 404 for the whole batch
@@ -88,13 +79,9 @@ def _batch_result(event_id: str, raw: Any) -> dict[str, Any]:
 @app.post(
     "/events/<event_id>/delegates/<delegate_id>/views",
     summary="Record a live or on-demand view of a session",
-    responses={
-        201: {"description": "Stored", "content": {"application/json": {"model": ViewOut}}},
-        200: {
-            "description": "A retry of a stored view",
-            "content": {"application/json": {"model": ViewOut}},
-        },
-    },
+    responses=api.answers(
+        {201: ("Stored", "ViewOut"), 200: ("A retry of a stored view", "ViewOut")}
+    ),
 )
 def post_view(
     event_id: EventId, delegate_id: DelegateId, view: Annotated[ViewIn, Body()]

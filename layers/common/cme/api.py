@@ -94,6 +94,32 @@ class Runtime:
 runtime = Runtime()
 
 
+DOCUMENTING = False
+"""Set by `cme.openapi` while it generates the document: only then do routes' answers
+name their response models (building them costs cold-start time and serves nothing)."""
+
+Answer = tuple[str, str | None] | tuple[str, str | None, dict[str, Any]]
+
+
+def answers(spec: dict[int, Answer]) -> dict[int, dict[str, Any]]:
+    """A route's documented answers: status -> (description, model in `cme.answers` or
+    None, other content types)."""
+    documented: dict[int, dict[str, Any]] = {}
+    for status, (description, model, *more) in spec.items():
+        entry: dict[str, Any] = {"description": description}
+        content: dict[str, Any] = {}
+        if model is not None and DOCUMENTING:
+            from cme import answers as shapes
+
+            content["application/json"] = {"model": getattr(shapes, model)}
+        for extra in more:
+            content.update(extra)
+        if content:
+            entry["content"] = content
+        documented[status] = entry
+    return documented
+
+
 def json_response(
     payload: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response[Any]:

@@ -11,8 +11,6 @@ import sys
 from importlib import resources
 from typing import Any
 
-from cme.schemas import Problem
-
 PUBLIC_OPERATIONS = {("/certificates/{serial}", "get"), ("/openapi.json", "get")}
 ERROR_STATUSES = {
     "400": "The body is not a JSON object (invalid_request)",
@@ -57,6 +55,8 @@ def build_document(apps: dict[str, Any]) -> dict[str, Any]:
         for path, operations in schema.get("paths", {}).items():
             document["paths"].setdefault(path, {}).update(operations)
         document["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
+    from cme.answers import Problem
+
     document["components"]["schemas"]["Problem"] = Problem.model_json_schema()
     problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in document["paths"].items():
@@ -79,9 +79,17 @@ def served_document() -> str:
 
 
 def generate() -> dict[str, Any]:
+    """The document of the functions as they are now: each loaded afresh with its routes
+    naming their response models (`cme.api.DOCUMENTING`)."""
+    from cme import api
     from cme.local.functions import available_functions, load_function
 
-    return build_document({name: load_function(name).app for name in available_functions()})
+    api.DOCUMENTING = True
+    try:
+        apps = {name: load_function(name, fresh=True).app for name in available_functions()}
+    finally:
+        api.DOCUMENTING = False
+    return build_document(apps)
 
 
 def main(argv: list[str] | None = None) -> int:

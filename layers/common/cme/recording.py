@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cme.errors import CmeError, IdReused, UnknownDelegate, UnknownEvent
 from cme.facts import Evaluation, Scan, View, ViewKind
 from cme.programme import Programme, Session, build_programme
-from cme.rules.credits import CreditStatement, compute_statement
 from cme.rules.judge import (
     EvaluationWindow,
     evaluation_window,
@@ -33,6 +32,9 @@ from cme.rules.judge import (
     require_session,
 )
 from cme.store import DelegateRecord, Store, WriteRefused, canonical_answers
+
+if TYPE_CHECKING:
+    from cme.rules.credits import CreditStatement
 
 _built: dict[tuple[str, int], tuple[dict[str, Any], Programme]] = {}
 
@@ -334,6 +336,8 @@ def record_evaluation(
 
 def statement(store: Store, event_id: str, delegate_id: str) -> CreditStatement:
     """The delegate's credit statement: one Query (plus the programme when not cached)."""
+    from cme.rules.credits import compute_statement
+
     programme = load_programme(store, event_id)
     record = load_delegate(store, event_id, delegate_id)
     return compute_statement(programme, record.facts)

@@ -1,12 +1,11 @@
-"""Request and response shapes of the public API (pydantic): they validate what comes in
-(422 `invalid_request` naming the fields) and document what goes out in the generated
-OpenAPI. Credits are JSON numbers; timestamps are RFC 3339 with an explicit offset."""
+"""Request shapes of the public API (pydantic): they validate what comes in (422
+`invalid_request` naming the fields). Timestamps are RFC 3339 with an explicit offset.
+What goes out is documented by `cme.answers`."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -39,16 +38,10 @@ Timestamp = Annotated[
     BeforeValidator(_rfc3339),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339}),
 ]
-Credits = Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})]
-Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 # --------------------------------------------------------------------------- requests
@@ -115,163 +108,3 @@ class DelegateIn(_In):
 
 class RevokeIn(_In):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-
-
-# --------------------------------------------------------------------------- responses
-
-
-class Problem(_Out):
-    """application/problem+json (RFC 9457) with the contract's stable `code`."""
-
-    status: int
-    title: str
-    detail: str
-    code: str
-    errors: list[dict[str, Any]] | None = None
-
-
-class ScanOut(_Out):
-    scan_id: str
-    day: Day
-    duplicate: bool
-
-
-class BatchResult(_Out):
-    scan_id: str | None
-    status: int = Field(description="201 stored, 200 duplicate, 4xx refused, 503 retry later.")
-    code: str | None = None
-    day: Day | None = None
-
-
-class BatchOut(_Out):
-    results: list[BatchResult]
-
-
-class ViewOut(_Out):
-    view_id: str
-    session_id: str
-    duplicate: bool
-
-
-class CartItemOut(_Out):
-    session_id: str
-    title: str
-    slot_id: str
-    date: Day
-    evaluation: Literal["done", "open", "not_yet_open", "closed"]
-    evaluation_opens_at: datetime
-
-
-class CartOut(_Out):
-    items: list[CartItemOut]
-
-
-class CartChangeOut(_Out):
-    session_id: str
-    in_cart: bool
-
-
-class EvaluationOut(_Out):
-    session_id: str
-    submitted_at: datetime
-    duplicate: bool
-
-
-class SlotOut(_Out):
-    slot_id: str
-    max: Credits
-    credits: Credits
-    sessions: list[str]
-
-
-class DayOut(_Out):
-    date: Day
-    credits: Credits
-    cap: Credits
-    slots: list[SlotOut]
-
-
-class CartStatusOut(_Out):
-    session_id: str
-    status: Literal["credited", "not_evaluated", "no_evidence", "not_accredited", "parallel"]
-
-
-class ConversionOut(_Out):
-    name: str
-    credits: Credits
-
-
-class StatementOut(_Out):
-    event_id: str
-    delegate_id: str
-    unit: str
-    total: Credits
-    cap: Credits
-    capped_by_event_total: bool
-    days: list[DayOut]
-    cart: list[CartStatusOut]
-    conversions: list[ConversionOut]
-    certificate_ready: bool
-    missing_evaluations: list[str]
-
-
-class ProblemDetail(_Out):
-    path: str
-    code: str
-    detail: str
-
-
-class EventSavedOut(_Out):
-    event_id: str
-    version: int
-    warnings: list[ProblemDetail]
-
-
-class DelegateOut(_Out):
-    event_id: str
-    delegate_id: str
-    name: str
-    attendance: str
-    profession: str | None = None
-
-
-class ReportRowOut(_Out):
-    delegate_id: str
-    name: str
-    attendance: str
-    total: Credits
-    days: dict[str, Credits]
-    certificate_serial: str | None
-    certificate_status: Literal["valid", "superseded", "revoked"] | None
-
-
-class ReportOut(_Out):
-    event_id: str
-    delegates: list[ReportRowOut]
-    next_cursor: str | None
-
-
-class CertificateDayOut(_Out):
-    date: Day
-    credits: Credits
-
-
-class CertificateOut(_Out):
-    serial: str
-    url: str = Field(description="A presigned S3 GET URL of the PDF; it expires.")
-    url_expires_at: datetime
-    total: Credits
-    days: list[CertificateDayOut]
-    status: Literal["valid", "superseded", "revoked"]
-    issued_at: datetime
-
-
-class VerificationOut(_Out):
-    serial: str
-    event_id: str
-    event_name: str
-    delegate_name: str
-    total: Credits
-    unit: str
-    issued_at: datetime
-    status: Literal["valid", "superseded", "revoked"]

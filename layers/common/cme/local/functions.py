@@ -19,10 +19,11 @@ def repository_root() -> Path:
     return root
 
 
-def load_function(name: str) -> ModuleType:
-    """Import `functions/<name>/app.py` once, as module `cme_function_<name>`."""
-    module_name = f"cme_function_{name}"
-    if module_name in sys.modules:
+def load_function(name: str, *, fresh: bool = False) -> ModuleType:
+    """Import `functions/<name>/app.py` once, as module `cme_function_<name>` (or, `fresh`,
+    a new copy that is not kept)."""
+    module_name = f"cme_function_{name}" + ("_fresh" if fresh else "")
+    if module_name in sys.modules and not fresh:
         return sys.modules[module_name]
     path = repository_root() / "functions" / name / "app.py"
     spec = importlib.util.spec_from_file_location(module_name, path)
@@ -30,7 +31,11 @@ def load_function(name: str) -> ModuleType:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        if fresh:
+            del sys.modules[module_name]
     return module
 
 

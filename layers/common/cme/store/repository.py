@@ -17,12 +17,6 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
-from tenacity import (
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
 
 from cme.errors import Throttled
 from cme.facts import Attendance, Delegate, DelegateFacts, Evaluation, Scan, View, ViewKind
@@ -176,19 +170,16 @@ class Store:
         (standard mode); a transaction cancelled by contention is retried here; what still
         fails surfaces as `Throttled` (HTTP 503 with Retry-After): the caller retries later."""
         try:
-            for attempt in Retrying(
-                retry=retry_if_exception(_cancelled_transiently),
-                stop=stop_after_attempt(3),
-                wait=wait_random_exponential(multiplier=0.02, max=0.2),
-                reraise=True,
-            ):
-                with attempt:
-                    return call()
+            try:
+                return call()
+            except TransactWriteError as error:
+                if not _cancelled_transiently(error):
+                    raise
+            return _retrying(call)
         except PynamoDBException as error:
             if _unavailable(error):
                 raise Throttled("the store is busy; retry shortly", retry_after=1) from error
             raise
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def transact(self, writes: Sequence[Write]) -> None:
         """All or nothing. `WriteRefused` names the labels whose conditions failed."""
@@ -679,6 +670,22 @@ class Store:
             if item is None:
                 return
             yield item
+
+
+def _retrying[T](call: Callable[[], T]) -> T:
+    """Two more tries, with jitter, of a transaction that contention cancelled (tenacity is
+    imported on this rare path only: cold start matters)."""
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+    for attempt in Retrying(
+        retry=retry_if_exception(_cancelled_transiently),
+        stop=stop_after_attempt(2),
+        wait=wait_random_exponential(multiplier=0.02, max=0.2),
+        reraise=True,
+    ):
+        with attempt:
+            return call()
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def canonical_answers(answers: Any) -> str:

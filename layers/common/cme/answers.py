@@ -1,0 +1,179 @@
+"""Response shapes of the public API, for the generated OpenAPI document only.
+
+Handlers serialise their answers themselves (exact decimals, see `cme.jsonio`), so these
+models are never built in Lambda: routes name them through `cme.api.answers`, which
+imports this module only while the document is generated (it saves cold-start time).
+Credits are JSON numbers; timestamps are RFC 3339 in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+Credits = Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})]
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Problem(_Out):
+    """application/problem+json (RFC 9457) with the contract's stable `code`."""
+
+    status: int
+    title: str
+    detail: str
+    code: str
+    errors: list[dict[str, Any]] | None = None
+
+
+class ScanOut(_Out):
+    scan_id: str
+    day: Day
+    duplicate: bool
+
+
+class BatchResult(_Out):
+    scan_id: str | None
+    status: int = Field(description="201 stored, 200 duplicate, 4xx refused, 503 retry later.")
+    code: str | None = None
+    day: Day | None = None
+
+
+class BatchOut(_Out):
+    results: list[BatchResult]
+
+
+class ViewOut(_Out):
+    view_id: str
+    session_id: str
+    duplicate: bool
+
+
+class CartItemOut(_Out):
+    session_id: str
+    title: str
+    slot_id: str
+    date: Day
+    evaluation: Literal["done", "open", "not_yet_open", "closed"]
+    evaluation_opens_at: datetime
+
+
+class CartOut(_Out):
+    items: list[CartItemOut]
+
+
+class CartChangeOut(_Out):
+    session_id: str
+    in_cart: bool
+
+
+class EvaluationOut(_Out):
+    session_id: str
+    submitted_at: datetime
+    duplicate: bool
+
+
+class SlotOut(_Out):
+    slot_id: str
+    max: Credits
+    credits: Credits
+    sessions: list[str]
+
+
+class DayOut(_Out):
+    date: Day
+    credits: Credits
+    cap: Credits
+    slots: list[SlotOut]
+
+
+class CartStatusOut(_Out):
+    session_id: str
+    status: Literal["credited", "not_evaluated", "no_evidence", "not_accredited", "parallel"]
+
+
+class ConversionOut(_Out):
+    name: str
+    credits: Credits
+
+
+class StatementOut(_Out):
+    event_id: str
+    delegate_id: str
+    unit: str
+    total: Credits
+    cap: Credits
+    capped_by_event_total: bool
+    days: list[DayOut]
+    cart: list[CartStatusOut]
+    conversions: list[ConversionOut]
+    certificate_ready: bool
+    missing_evaluations: list[str]
+
+
+class ProblemDetail(_Out):
+    path: str
+    code: str
+    detail: str
+
+
+class EventSavedOut(_Out):
+    event_id: str
+    version: int
+    warnings: list[ProblemDetail]
+
+
+class DelegateOut(_Out):
+    event_id: str
+    delegate_id: str
+    name: str
+    attendance: str
+    profession: str | None = None
+
+
+class ReportRowOut(_Out):
+    delegate_id: str
+    name: str
+    attendance: str
+    total: Credits
+    days: dict[str, Credits]
+    certificate_serial: str | None
+    certificate_status: Literal["valid", "superseded", "revoked"] | None
+
+
+class ReportOut(_Out):
+    event_id: str
+    delegates: list[ReportRowOut]
+    next_cursor: str | None
+
+
+class CertificateDayOut(_Out):
+    date: Day
+    credits: Credits
+
+
+class CertificateOut(_Out):
+    serial: str
+    url: str = Field(description="A presigned S3 GET URL of the PDF; it expires.")
+    url_expires_at: datetime
+    total: Credits
+    days: list[CertificateDayOut]
+    status: Literal["valid", "superseded", "revoked"]
+    issued_at: datetime
+
+
+class VerificationOut(_Out):
+    serial: str
+    event_id: str
+    event_name: str
+    delegate_name: str
+    total: Credits
+    unit: str
+    issued_at: datetime
+    status: Literal["valid", "superseded", "revoked"]

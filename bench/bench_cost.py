@@ -64,9 +64,11 @@ RUNTIME_MS = 2.0
 LOG_BYTES = 330 + 3 * 26
 """Lambda's START, END and REPORT lines of one invocation, and CloudWatch's 26 bytes an
 event (the functions log nothing else on success)."""
-TRACED_SHARE = 1.0
-"""API Gateway's X-Ray tracing samples the first request of each second and 5% of the
-rest: nearly every request of a congress's traffic (under one a second on average)."""
+TRACED_SHARE = 0.0
+"""The template's ApiTracing parameter is off by default. Turned on, API Gateway's X-Ray
+sampling (the first request of each second and 5% of the rest) traces nearly every
+request of a congress's traffic (under one a second on average): TRACED_WHEN_ON."""
+TRACED_WHEN_ON = 1.0
 CLAIM_MONTHS = 7
 REPORT_PULLS = 30
 """Times the organiser pulls the whole report over the window."""
@@ -455,11 +457,21 @@ def _total_rows(
             note=f"halve this line: {HALVING.get(dominant, 'see the lines above')}",
         )
     )
+    traced = requests * TRACED_WHEN_ON * PRICES["xray_trace"]
+    rows.append(
+        Row(
+            "cost",
+            "with ApiTracing=true (X-Ray), per delegate, extra",
+            traced * 1000,
+            "$/1k delegates",
+            note="off by default in the template; turned on it would be the largest line",
+        )
+    )
     left, how = _halving(costs, mix, per_request)
     rows.append(
         Row(
             "cost",
-            "variable cost per delegate, halved",
+            "variable cost per delegate, after the levers named",
             left * 1000,
             "$/1k delegates",
             note=how,

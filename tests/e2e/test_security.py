@@ -452,35 +452,21 @@ def test_issued_serials_are_in_the_documented_form(verified: dict[str, Any]) -> 
     assert serials.canonical(serial.lower()) == serial.replace("-", "")
 
 
-# --------------------------------------------------------------------------- an observed server
+# --------------------------------------------------------------------------- links
 
 LINK_LIFETIME = 600
-LOG_EVENT = "eshg-observed"
-LOG_DELEGATE = "LOG-DELEGATE-4242"
-LOG_EMAIL = "never.log.me.4242@example.org"
-LOG_ANSWERS = {"comment": "NEVER-LOG-THIS-ANSWER-4242", "score": 97531}
+LINK_EVENT = "eshg-links"
 
 
 @pytest.fixture(scope="module")
-def observed() -> Iterator[tuple[LoggedServer, StoreStandIn]]:
-    """A server with DEBUG logs kept, a link lifetime that is not the default, and its data
-    in a stand-in this test can stop (so that the service has something to log)."""
-    store = StoreStandIn()
-    server = start_logged_server(
-        env={
-            "POWERTOOLS_LOG_LEVEL": "DEBUG",
-            "LOG_LEVEL": "DEBUG",
-            "CME_URL_TTL_SECONDS": str(LINK_LIFETIME),
-        },
-        endpoint_url=store.url,
-        workers=2,
-    )
+def short_links() -> Iterator[Http]:
+    """A server whose link lifetime is not the default one."""
+    server = start_logged_server(env={"CME_URL_TTL_SECONDS": str(LINK_LIFETIME)}, workers=2)
     try:
-        assert server.http.put(f"/events/{LOG_EVENT}", eshg_document(LOG_EVENT)).status == 201
-        yield server, store
+        assert server.http.put(f"/events/{LINK_EVENT}", eshg_document(LINK_EVENT)).status == 201
+        yield server.http
     finally:
         stop_logged_server(server)
-        store.stop()
 
 
 def amz(url: str) -> dict[str, str]:
@@ -491,12 +477,10 @@ def utc(text: str, form: str = "%Y-%m-%dT%H:%M:%SZ") -> datetime:
     return datetime.strptime(text, form).replace(tzinfo=UTC)
 
 
-def test_presigned_links_carry_the_lifetime_setting(
-    observed: tuple[LoggedServer, StoreStandIn],
-) -> None:
-    http = observed[0].http
-    make_ready(http, LOG_EVENT, "LINK-1", "Link Person")
-    issued = http.post(f"{path_of('LINK-1', LOG_EVENT)}/certificate")
+def test_presigned_links_carry_the_lifetime_setting(short_links: Http) -> None:
+    http = short_links
+    make_ready(http, LINK_EVENT, "LINK-1", "Link Person")
+    issued = http.post(f"{path_of('LINK-1', LINK_EVENT)}/certificate")
     assert issued.status == 201
     certificate = issued.body
     query = amz(certificate["url"])
@@ -514,12 +498,38 @@ def test_presigned_links_carry_the_lifetime_setting(
         assert response.read(4) == b"%PDF"
 
     # Asked again later: a fresh link with the same lifetime from now
-    again = http.get(f"{path_of('LINK-1', LOG_EVENT)}/certificate").body
+    again = http.get(f"{path_of('LINK-1', LINK_EVENT)}/certificate").body
     query = amz(again["url"])
     assert query["X-Amz-Expires"] == str(LINK_LIFETIME)
     signed_at = utc(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
     assert abs(utc(again["url_expires_at"]) - (signed_at + lifetime)) <= timedelta(seconds=2)
     assert abs(signed_at - datetime.now(UTC)) <= timedelta(seconds=60)
+
+
+# --------------------------------------------------------------------------- logs
+
+LOG_EVENT = "eshg-observed"
+LOG_DELEGATE = "LOG-DELEGATE-4242"
+LOG_EMAIL = "never.log.me.4242@example.org"
+LOG_ANSWERS = {"comment": "NEVER-LOG-THIS-ANSWER-4242", "score": 97531}
+
+
+@pytest.fixture
+def observed() -> Iterator[tuple[LoggedServer, StoreStandIn]]:
+    """A server with DEBUG logs kept and its data in a stand-in the test can stop (so that
+    the service has something to log: at DEBUG it logs nothing while all goes well)."""
+    store = StoreStandIn()
+    server = start_logged_server(
+        env={"POWERTOOLS_LOG_LEVEL": "DEBUG", "LOG_LEVEL": "DEBUG"},
+        endpoint_url=store.url,
+        workers=2,
+    )
+    try:
+        assert server.http.put(f"/events/{LOG_EVENT}", eshg_document(LOG_EVENT)).status == 201
+        yield server, store
+    finally:
+        stop_logged_server(server)
+        store.stop()
 
 
 def test_logs_carry_ids_but_never_emails_or_answers(

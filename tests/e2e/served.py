@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -118,6 +119,9 @@ def start_server(workers: int = 4) -> Served:
         process.kill()
         raise RuntimeError(f"cme serve did not start: {line!r}")
     base_url = line.split()[2]
+    # Keep reading what the server prints (its workers log to stdout), or a full pipe
+    # would freeze them.
+    threading.Thread(target=process.stdout.read, daemon=True).start()
     return Served(base_url, process, Http(base_url))
 
 

@@ -346,15 +346,6 @@ def by_contract(finding: Finding) -> bool:
     )
 
 
-def known_bug(finding: Finding) -> str | None:
-    """Findings that a strict-xfail test of their own pins down (below, test_hostile.py)."""
-    if finding.check == "content_type_conformance" and finding.status == 204:
-        # cme serve gives the 204 of DELETE .../cart/{session_id} the problem+json type;
-        # and the document describes a JSON body for that 204 (a documentation gap).
-        return "test_no_content_answer_has_no_problem_content_type"
-    return None
-
-
 # --------------------------------------------------------------------------- the test
 
 
@@ -362,13 +353,12 @@ def test_generated_requests_are_answered_by_the_contract(
     fuzz_server: LoggedServer, targets: Targets, record_property: Any
 ) -> None:
     run = run_fuzz(fuzz_server.base_url, targets)
-    known = Counter(name for f in run.findings if (name := known_bug(f)))
-    unexpected = [f for f in run.findings if known_bug(f) is None and not by_contract(f)]
+    unexpected = [f for f in run.findings if not by_contract(f)]
 
     summary = (
         f"{run.requests} requests in {run.seconds:.0f}s; "
         f"statuses {dict(sorted(run.statuses.items()))}; "
-        f"codes {dict(run.codes.most_common())}; known bugs seen {dict(known)}"
+        f"codes {dict(run.codes.most_common())}"
     )
     log.info("fuzz: %s", summary)
     for (operation, where, code), sent in sorted(run.gaps.items()):
@@ -389,12 +379,6 @@ def test_generated_requests_are_answered_by_the_contract(
     assert rules & set(run.codes), summary
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (cme serve): a function answer without headers (the 204 of DELETE "
-    ".../cart/{session_id}) leaves the gateway with its default for its own errors, "
-    "Content-Type: application/problem+json, on an answer that is no problem and has no body",
-)
 def test_no_content_answer_has_no_problem_content_type(
     fuzz_server: LoggedServer, targets: Targets
 ) -> None:
@@ -404,12 +388,6 @@ def test_no_content_answer_has_no_problem_content_type(
     assert not header(reply.headers, "content-type").startswith("application/problem+json")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a path id is never percent-decoded (cme serve passes the raw path, and "
-    "neither cme.api.handle nor powertools decodes it), so a valid id with ':' sent as "
-    "%3A (as cme.client.resource sends it) is refused 422 string_pattern_mismatch",
-)
 def test_a_percent_encoded_id_names_the_same_resource(
     fuzz_server: LoggedServer, targets: Targets
 ) -> None:

@@ -280,6 +280,11 @@ ERRORS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
         {("event.conversions[0].ratio", "invalid_number")},
     ),
     ("not_positive", _set("days.0.cap", "0"), {("days[0].cap", "not_positive")}),
+    (
+        "unprintable_text",
+        _set("event.name", "ESHG\u202e 2025"),
+        {("event.name", "unprintable_text")},
+    ),
     # A session worth nothing would be "credited" with 0 or lose every tie: not a session.
     ("not_positive", _set("sessions.0.credits", "0"), {("sessions[0].credits", "not_positive")}),
     (

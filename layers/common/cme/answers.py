@@ -29,7 +29,18 @@ class Problem(_Out):
     title: str
     detail: str
     code: str
-    errors: list[dict[str, Any]] | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="The fields or programme problems at fault."
+    )
+    warnings: list[dict[str, Any]] | None = Field(
+        default=None, description="invalid_programme: the warnings found on the way."
+    )
+    opens_at: datetime | None = Field(
+        default=None, description="evaluation_not_open: when the evaluation opens."
+    )
+    missing: list[str] | None = Field(
+        default=None, description="evaluations_incomplete: the sessions still to evaluate."
+    )
 
 
 class ScanOut(_Out):

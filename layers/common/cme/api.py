@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -225,6 +226,7 @@ def _request_problem(details: Sequence[Any]) -> errors.InvalidRequest:
     return errors.InvalidRequest(f"invalid: {names}", fields)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _IDS = re.compile(r"/(events|delegates|certificates)/([^/]+)")
 _ID_NAMES = {"events": "event_id", "delegates": "delegate_id", "certificates": "serial"}
 
@@ -234,6 +236,15 @@ def handle(
 ) -> dict[str, Any]:
     """Run one API Gateway REST proxy event through the app: refuse bodies that are too
     large or not UTF-8 before routing, and log with the ids of the path."""
+    # Route on the decoded path: `eshg%3AF-1` names the delegate `eshg:F-1`, as a client
+    # that percent-encodes its path segments means (ids never hold '%', so decoding a path
+    # that came decoded changes nothing).
+    path = unquote(event.get("path") or "/")
+    if _CONTROL.search(path):
+        # No id holds a control character; and a route pattern's `$` would let a trailing
+        # newline through (`/events/S01\n` read as S01), so such a path names nothing.
+        return _as_proxy_result(problem(errors.NotFound(f"no such resource: {path!r}")))
+    event["path"] = path
     logger.append_keys(**{_ID_NAMES[k]: v for k, v in _IDS.findall(event.get("path") or "")})
     refusal = _body_refusal(event)
     if refusal is not None:

@@ -25,6 +25,26 @@ ERROR_STATUSES = {
 }
 
 
+ANSWER_HEADERS = {
+    "405": {"Allow": {"description": "The methods this path takes", "schema": {"type": "string"}}},
+    "429": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    "503": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+}
+
+
+def _describe_untyped_answers(responses: dict[str, Any]) -> None:
+    """powertools gives a route whose answer it cannot type an empty "Return" schema: a
+    204 has no body at all, and the other untyped answers are JSON objects."""
+    for status, response in responses.items():
+        content = response.get("content", {})
+        if status == "204":
+            response.pop("content", None)
+            continue
+        for body in content.values():
+            if body.get("schema") == {"title": "Return"}:
+                body["schema"] = {"type": "object"}
+
+
 def build_document(apps: dict[str, Any]) -> dict[str, Any]:
     """Merge the functions' OpenAPI schemas into one document with the API-key security
     scheme and the contract's problem responses on every operation."""
@@ -62,10 +82,13 @@ def build_document(apps: dict[str, Any]) -> dict[str, Any]:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
+            _describe_untyped_answers(responses)
             for status, description in ERROR_STATUSES.items():
                 if (path, method) in PUBLIC_OPERATIONS and status == "403":
                     continue
                 responses[status] = {"description": description, "content": problem_ref}
+                if status in ANSWER_HEADERS:
+                    responses[status]["headers"] = ANSWER_HEADERS[status]
             if (path, method) in PUBLIC_OPERATIONS:
                 operation["security"] = []
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):

@@ -32,6 +32,8 @@ _LOCAL_DATETIME = re.compile(
 )
 _CLOCK_TIME = re.compile(r"^(?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""What cannot be printed on a certificate (a line break is fine in a statement)."""
 _TEXT_LIMIT = 200
 _STATEMENT_LIMIT = 2000
 
@@ -283,6 +285,13 @@ class _Builder:
             return None
         if len(value) > limit:
             self.error(path, "too_long", f"at most {limit} characters")
+            return None
+        if _UNPRINTABLE.search(value):
+            self.error(
+                path,
+                "unprintable_text",
+                "control characters and bidirectional overrides cannot be printed",
+            )
             return None
         return value.strip()
 

@@ -25,7 +25,26 @@ from cme.timestamps import RFC3339, parse_aware
 ID_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 
 Identifier = Annotated[str, StringConstraints(pattern=ID_REGEX)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+_PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+$"
+"""Text printed on certificates: no control characters, line or paragraph separators,
+or bidirectional overrides (which could make a printed name read as another)."""
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON does not tell 4337 from 4337.0: both are the integer 4337 (JSON Schema agrees);
+    text and booleans are not numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("an integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("a whole number of seconds")
+        return int(value)
+    return value
+
+
+Seconds = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=86400)]
 
 
 def _rfc3339(value: Any) -> datetime:
@@ -69,7 +88,7 @@ class ViewIn(_In):
     session_id: Identifier
     kind: Literal["live", "on_demand"]
     watched_at: Timestamp = Field(description="When watching began.")
-    seconds: Annotated[StrictInt, Field(ge=0, le=86400)] | None = Field(
+    seconds: Seconds | None = Field(
         default=None, description="Seconds watched, stored for policies that need it."
     )
 
@@ -100,10 +119,13 @@ class EvaluationIn(_In):
 class DelegateIn(_In):
     name: Name
     email: (
-        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@ \t\r\n]+@[^@ \t\r\n]+$")]
+        | None
     ) = None
     attendance: Literal["in_person", "online"]
-    profession: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    profession: (
+        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_PRINTABLE)] | None
+    ) = None
 
 
 class RevokeIn(_In):

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
 
-RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+RFC3339 = (
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
+)
 """RFC 3339 date-time with an explicit offset (as the API and FACTS files take them)."""
 _RFC3339 = re.compile(RFC3339)
 _FRACTION = re.compile(r"\.(\d+)")

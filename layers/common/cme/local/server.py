@@ -238,14 +238,52 @@ class GatewayHandler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, PROPFIND, ...) reaches the functions too, which answer
+        # 405 method_not_allowed (or 404 for an unknown path), as API Gateway's ANY does.
+        if name.startswith("do_") and name[3:].isalpha():
+            return self.forward
+        raise AttributeError(name)
+
+    def read_body(self) -> bytes | None:
+        """The request body: by Content-Length, or chunked; ValueError when malformed,
+        OverflowError when over the gateway's limit."""
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            chunks, size = [], 0
+            while True:
+                line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+                length = int(line, 16)  # ValueError for a malformed chunk size
+                if length == 0:
+                    self.rfile.readline(1024)  # the blank line after the last chunk
+                    break
+                size += length
+                if size > MAX_GATEWAY_BODY:
+                    raise OverflowError
+                chunks.append(self.rfile.read(length))
+                self.rfile.readline(1024)
+            return b"".join(chunks) or None
+        declared = self.headers.get("content-length")
+        if declared is None:
+            return None
+        if not declared.strip().isdigit():
+            raise ValueError(declared)
+        length = int(declared)
+        if length > MAX_GATEWAY_BODY:
+            raise OverflowError
+        return self.rfile.read(length) if length else None
+
     def forward(self) -> None:
         url = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        if length > MAX_GATEWAY_BODY:
+        try:
+            body = self.read_body()
+        except OverflowError:
             self.close_connection = True
             self.reply(413, problem_body(413, "invalid_request", "the body is too large"))
             return
-        body = self.rfile.read(length) if length else None
+        except ValueError:
+            self.close_connection = True
+            self.reply(400, problem_body(400, "invalid_request", "the body's length is unreadable"))
+            return
         if url.path != STAGE and not url.path.startswith(STAGE + "/"):
             self.reply(404, problem_body(404, "not_found", f"no such resource: {url.path}"))
             return
@@ -272,7 +310,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
         self.reply(int(result["statusCode"]), data, out_headers)
 
     def reply(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
-        headers = dict(headers or {"Content-Type": "application/problem+json"})
+        headers = dict({"Content-Type": "application/problem+json"} if headers is None else headers)
         self.send_response(status)
         for key, value in headers.items():
             if key.lower() not in {"content-length", "connection"}:

@@ -42,6 +42,7 @@ def _record(event_id: str, scan: ScanIn) -> recording.ScanRecorded:
     ),
 )
 def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[Any]:
+    api.logger.append_keys(delegate_id=scan.delegate_id, scan_id=scan.scan_id)
     recorded = _record(event_id, scan)
     payload = {"scan_id": recorded.scan_id, "day": recorded.day, "duplicate": recorded.duplicate}
     return api.json_response(payload, 200 if recorded.duplicate else 201)

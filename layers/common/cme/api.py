@@ -130,6 +130,7 @@ def json_response(
 
 def problem(error: errors.CmeError) -> Response[Any]:
     status = status_of(error)
+    logger.info("refused", extra={"code": error.code, "status": status})
     body = {
         "status": status,
         "title": HTTPStatus(status).phrase,
@@ -250,7 +251,14 @@ def handle(
     if refusal is not None:
         return _as_proxy_result(problem(refusal))
     _read_as_json(event)
-    return app.resolve(event, context)
+    result = app.resolve(event, context)
+    # One line a request: what was asked and answered, with the ids of the path (appended
+    # above) but never a body: bodies hold emails and evaluation answers.
+    logger.info(
+        "answered",
+        extra={"method": event.get("httpMethod"), "status": result.get("statusCode")},
+    )
+    return result
 
 
 def _read_as_json(event: dict[str, Any]) -> None:

@@ -67,6 +67,11 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/cme serve --port $(PORT)
 
+.PHONY: fuzz
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(BIN)/python -m pytest tests/e2e/test_fuzz.py \
+		-p no:cacheprovider -o log_cli=true --log-cli-level=INFO
+
 .PHONY: openapi
 openapi: $(STAMP)
 	$(BIN)/python -m cme.openapi --write

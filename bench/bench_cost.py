@@ -61,9 +61,10 @@ COLD_SHARE = 0.05
 congress, sparse in the on-demand months)."""
 RUNTIME_MS = 2.0
 """Assumed per invocation beyond the handler's own work (runtime, logger context)."""
-LOG_BYTES = 330 + 3 * 26
-"""Lambda's START, END and REPORT lines of one invocation, and CloudWatch's 26 bytes an
-event (the functions log nothing else on success)."""
+LOG_BYTES = 330 + 450 + 4 * 26
+"""Lambda's START, END and REPORT lines of one invocation, the function's one structured
+"answered" line (about 450 bytes with powertools' context keys), and CloudWatch's 26
+bytes an event."""
 TRACED_SHARE = 0.0
 """The template's ApiTracing parameter is off by default. Turned on, API Gateway's X-Ray
 sampling (the first request of each second and 5% of the rest) traces nearly every

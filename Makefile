@@ -53,7 +53,7 @@ browser:
 
 .PHONY: test
 test: lint infra-tools browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 .PHONY: bench
 bench: $(STAMP)

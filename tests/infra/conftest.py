@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_support import TEMPLATE, load_template, run, tool
+
+from tests.infra.infra_support import TEMPLATE, load_template, run, tool
 
 
 @pytest.fixture(scope="session")

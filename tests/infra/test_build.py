@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_support import FUNCTIONS, REPO, TEMPLATE, find_python313, missing, offline_env, run, tool
+
+from tests.infra.infra_support import (
+    FUNCTIONS,
+    REPO,
+    TEMPLATE,
+    find_python313,
+    missing,
+    offline_env,
+    run,
+    tool,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from infra_support import FUNCTIONS, PUBLIC_ROUTES, REPO, ROUTES
+
+from tests.infra.infra_support import FUNCTIONS, PUBLIC_ROUTES, REPO, ROUTES
 
 # What each function's code does with the table and the bucket (writes go through
 # TransactWriteItems, which IAM authorises per item).

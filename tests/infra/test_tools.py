@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_support import REPO, TEMPLATE, run, tool
+
+from tests.infra.infra_support import REPO, TEMPLATE, run, tool
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_support import PUBLIC_ROUTES, ROUTES, TEMPLATE, run, tool
+
+from tests.infra.infra_support import PUBLIC_ROUTES, ROUTES, TEMPLATE, run, tool
 
 SUB_NAME = re.compile(r"\$\{([A-Za-z0-9:]+)(?:\.[A-Za-z0-9.]+)?\}")
 ANY = "x-amazon-apigateway-any-method"

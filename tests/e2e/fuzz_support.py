@@ -24,38 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.contract import CONTRACT_CODES
 from tests.e2e.served import API_KEY, ROOT, Http, Reply, Served, free_port
 
 PROBLEM_JSON = "application/problem+json"
 
-CONTRACT_CODES = frozenset(
-    {
-        "invalid_request",
-        "unauthorized",
-        "not_found",
-        "unknown_event",
-        "unknown_delegate",
-        "unknown_session",
-        "unknown_certificate",
-        "no_certificate",
-        "method_not_allowed",
-        "invalid_programme",
-        "not_a_conference_day",
-        "scanned_in_future",
-        "view_before_session",
-        "view_after_session",
-        "outside_on_demand_window",
-        "not_recorded",
-        "session_not_accredited",
-        "evaluation_not_open",
-        "claim_deadline_passed",
-        "already_evaluated",
-        "id_reused",
-        "evaluations_incomplete",
-        "no_credits",
-        "throttled",
-    }
-)
 """The error codes of the contract's table (CONTRACT.md, "Error codes")."""
 
 STACK_TRACE_MARKERS = ("Traceback (most recent call last)", 'File "/', "site-packages", ".py, line")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.contract import CONTRACT_CODES
 from tests.infra.infra_support import FUNCTIONS, PUBLIC_ROUTES, REPO, ROUTES
 
 # What each function's code does with the table and the bucket (writes go through
@@ -25,33 +26,6 @@ DYNAMODB_ACTIONS = {
     "OrganiserFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
 }
 S3_ACTIONS = {"CertificateFunction": {"s3:PutObject", "s3:GetObject"}}
-
-CONTRACT_CODES = {
-    "invalid_request",
-    "unauthorized",
-    "not_found",
-    "unknown_event",
-    "unknown_delegate",
-    "unknown_session",
-    "unknown_certificate",
-    "no_certificate",
-    "method_not_allowed",
-    "invalid_programme",
-    "not_a_conference_day",
-    "scanned_in_future",
-    "view_before_session",
-    "view_after_session",
-    "outside_on_demand_window",
-    "not_recorded",
-    "session_not_accredited",
-    "evaluation_not_open",
-    "claim_deadline_passed",
-    "already_evaluated",
-    "id_reused",
-    "evaluations_incomplete",
-    "no_credits",
-    "throttled",
-}
 
 
 def walk(node: Any) -> Iterator[Any]:

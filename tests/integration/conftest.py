@@ -260,3 +260,13 @@ def parsed_once() -> Iterator[None]:
     patch.setattr(programme, "load_programme_file", cached_programme)
     yield
     patch.undo()
+
+
+def scan_body(scan_id: str, scanned_at: str, delegate_id: str = "D0001") -> dict[str, Any]:
+    """A scan as the platform posts it, from the first CME desk."""
+    return {
+        "scan_id": scan_id,
+        "delegate_id": delegate_id,
+        "station_id": "cme-desk-1",
+        "scanned_at": scanned_at,
+    }

@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.integration.conftest import scan_body as scan
+
 pytestmark = pytest.mark.usefixtures("parsed_once")
 
 EVENT = "/events/eshg2025"
@@ -43,15 +45,6 @@ def without(document: dict[str, Any], *, day: str | None = None, sessions=()) ->
         changed["sessions"] = [s for s in changed["sessions"] if s["slot"] not in slots]
     changed["sessions"] = [s for s in changed["sessions"] if s["id"] not in sessions]
     return changed
-
-
-def scan(scan_id: str, scanned_at: str, delegate_id: str = "D0001") -> dict[str, Any]:
-    return {
-        "scan_id": scan_id,
-        "delegate_id": delegate_id,
-        "station_id": "cme-desk-1",
-        "scanned_at": scanned_at,
-    }
 
 
 # --------------------------------------------------------------------------- programme

@@ -11,20 +11,13 @@ from typing import Any
 
 import pytest
 
+from tests.integration.conftest import scan_body as scan
+
 pytestmark = pytest.mark.usefixtures("parsed_once")
 
 EVENT = "/events/eshg2025"
 D0001 = f"{EVENT}/delegates/D0001"
 STRANGER = f"{EVENT}/delegates/D0404"
-
-
-def scan(scan_id: str, scanned_at: str, delegate_id: str = "D0001") -> dict[str, Any]:
-    return {
-        "scan_id": scan_id,
-        "delegate_id": delegate_id,
-        "station_id": "cme-desk-1",
-        "scanned_at": scanned_at,
-    }
 
 
 def view(session_id: str, kind: str, watched_at: str, view_id: str = "v-1") -> dict[str, Any]:

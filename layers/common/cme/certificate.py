@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from cme.amounts import for_print
+from cme.wording import MONTHS, UNIT_PLURALS, long_date
 
 if TYPE_CHECKING:
     import uharfbuzz as hb
@@ -276,20 +277,6 @@ def _language(text: str) -> str:
 
 # --- wording -------------------------------------------------------------------------
 
-_MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # Registered names get their mark where the certificate names them itself; the
@@ -299,7 +286,6 @@ _MARKS: Final = (
     (re.compile(r"\bECMEC\b(?!®)"), "ECMEC®"),
     (re.compile(r"\b(AMA PRA Category 1 Credits?)\b(?!™)"), r"\1™"),
 )
-_UNIT_PLURALS: Final = {"ECMEC": "ECMEC®s"}
 
 
 def _marked(text: str) -> str:
@@ -309,30 +295,26 @@ def _marked(text: str) -> str:
 
 
 def _unit_label(unit: str) -> str:
-    return _UNIT_PLURALS.get(unit, _marked(unit))
-
-
-def _long_date(day: date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return UNIT_PLURALS.get(unit, _marked(unit))
 
 
 def _date_span(first: date, last: date) -> str:
     if first == last:
-        return _long_date(first)
+        return long_date(first)
     if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}\u2013{last.day} {_MONTHS[last.month - 1]} {last.year}"
+        return f"{first.day}\u2013{last.day} {MONTHS[last.month - 1]} {last.year}"
     if first.year == last.year:
-        return f"{first.day} {_MONTHS[first.month - 1]} \u2013 {_long_date(last)}"
-    return f"{_long_date(first)} \u2013 {_long_date(last)}"
+        return f"{first.day} {MONTHS[first.month - 1]} \u2013 {long_date(last)}"
+    return f"{long_date(first)} \u2013 {long_date(last)}"
 
 
 def _day_label(day: date) -> str:
-    return f"{_WEEKDAYS[day.weekday()]}, {_long_date(day)}"
+    return f"{_WEEKDAYS[day.weekday()]}, {long_date(day)}"
 
 
 def _issued(instant: datetime) -> str:
     utc = instant.astimezone(UTC)
-    return f"{_long_date(utc.date())}, {utc:%H:%M} UTC"
+    return f"{long_date(utc.date())}, {utc:%H:%M} UTC"
 
 
 def _place(city: str, country: str) -> str:

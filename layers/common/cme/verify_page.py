@@ -17,6 +17,7 @@ from typing import Any, Final
 from cme.amounts import for_json, for_print
 from cme.certificate import CertificateDay
 from cme.timestamps import format_utc
+from cme.wording import UNIT_PLURALS, long_date
 
 __all__ = ["Verification", "render_verify_page", "verification_as_json"]
 
@@ -84,22 +85,7 @@ _STATUSES: Final = {
     ),
 }
 
-_MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_UNIT_LABELS: Final = {"ECMEC": "ECMEC\u00aes"}
 
 _STYLE: Final = """
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4d5560;--line:#d5dae1;--accent:#173763}
@@ -141,11 +127,11 @@ def _e(value: object) -> str:
 
 def _long_date(instant: datetime) -> str:
     utc = instant.astimezone(UTC)
-    return f"{utc.day} {_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC"
+    return f"{long_date(utc.date())}, {utc:%H:%M} UTC"
 
 
 def _unit_label(unit: str) -> str:
-    return _UNIT_LABELS.get(unit, unit)
+    return UNIT_PLURALS.get(unit, unit)
 
 
 def _days_table(v: Verification, unit: str) -> str:
@@ -153,8 +139,8 @@ def _days_table(v: Verification, unit: str) -> str:
         return ""
     rows = "".join(
         f'<tr><td><time datetime="{d.date.isoformat()}">'
-        f"{_WEEKDAYS[d.date.weekday()]} {d.date.day} {_MONTHS[d.date.month - 1]}"
-        f" {d.date.year}</time></td><td>{_e(for_print(d.credits))}</td></tr>"
+        f"{_WEEKDAYS[d.date.weekday()]} {long_date(d.date)}"
+        f"</time></td><td>{_e(for_print(d.credits))}</td></tr>"
         for d in v.days
     )
     return (

@@ -320,11 +320,10 @@ class _Context:
 def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
     """The service against moto in-process (the template's table and bucket), its clock
     frozen at `NOW`, its AWS calls counted; everything restored on the way out."""
-    import boto3
     from moto import mock_aws
 
     from cme import api
-    from cme.local.resources import create_resources
+    from cme.local.resources import create_resources_at
     from cme.settings import reset_settings
     from cme.store import Store
     from cme.store.files import CertificateFiles
@@ -348,15 +347,12 @@ def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
     clock = [NOW]
     try:
         with mock_aws():
-            dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
-            s3 = boto3.client("s3", region_name="eu-west-1")
-            create_resources(
-                dynamodb=dynamodb,
-                s3=s3,
+            clients = create_resources_at(
                 table_name=env["CME_TABLE_NAME"],
                 bucket_name=env["CME_BUCKET_NAME"],
                 region="eu-west-1",
             )
+            dynamodb, s3 = clients.dynamodb, clients.s3
             store = Store()
             api.runtime.clock = lambda: clock[0]
             api.runtime.store_factory = lambda: store

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -18,7 +17,7 @@ from cme import api
 from cme.jsonio import dumps
 from cme.local.events import rest_event
 from cme.local.functions import load_function
-from cme.local.resources import create_resources
+from cme.local.resources import create_resources_at
 from cme.settings import reset_settings
 from cme.store import Store
 
@@ -128,16 +127,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     reset_settings()
     with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
-        s3 = boto3.client("s3", region_name="eu-west-1")
-        create_resources(
-            dynamodb=dynamodb,
-            s3=s3,
-            table_name=env["CME_TABLE_NAME"],
-            bucket_name=env["CME_BUCKET_NAME"],
-            region="eu-west-1",
+        clients = create_resources_at(
+            table_name=env["CME_TABLE_NAME"], bucket_name=env["CME_BUCKET_NAME"], region="eu-west-1"
         )
-        yield {"dynamodb": dynamodb, "s3": s3, **env}
+        yield {"dynamodb": clients.dynamodb, "s3": clients.s3, **env}
     reset_settings()
 
 

@@ -114,3 +114,36 @@ def create_resources(
             PublicAccessBlockConfiguration=bucket_props["PublicAccessBlockConfiguration"],
         )
     return LocalResources(table_name, bucket_name)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalClients:
+    dynamodb: Any
+    s3: Any
+
+
+def create_resources_at(
+    *,
+    table_name: str,
+    bucket_name: str,
+    region: str,
+    endpoint_url: str | None = None,
+    credentials: dict[str, str] | None = None,
+) -> LocalClients:
+    """Clients for a stand-in (an endpoint, or moto in-process when None) with the
+    template's table and bucket created there."""
+    import boto3
+
+    session = boto3.session.Session(region_name=region, **(credentials or {}))
+    clients = LocalClients(
+        dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
+        s3=session.client("s3", endpoint_url=endpoint_url),
+    )
+    create_resources(
+        dynamodb=clients.dynamodb,
+        s3=clients.s3,
+        table_name=table_name,
+        bucket_name=bucket_name,
+        region=region,
+    )
+    return clients

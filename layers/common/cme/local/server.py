@@ -125,17 +125,14 @@ class EmbeddedMoto:
 
 def prepare_resources(config: ServeConfig, endpoint_url: str) -> None:
     """Create the template's table and bucket at the endpoint (if missing)."""
-    import boto3
+    from cme.local.resources import create_resources_at
 
-    from cme.local.resources import create_resources
-
-    session = boto3.session.Session(region_name=config.region, **_credentials())
-    create_resources(
-        dynamodb=session.client("dynamodb", endpoint_url=endpoint_url),
-        s3=session.client("s3", endpoint_url=endpoint_url),
+    create_resources_at(
         table_name=config.table_name,
         bucket_name=config.bucket_name,
         region=config.region,
+        endpoint_url=endpoint_url,
+        credentials=_credentials(),
     )
 
 

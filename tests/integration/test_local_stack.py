@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from moto.core.model_instances import model_data
 
-from cme.local.resources import create_resources
+from cme.local.resources import create_resources_at
 from cme.local.server import EmbeddedMoto
 
 
@@ -23,14 +22,13 @@ def moto_server() -> Iterator[str]:
 
 
 def test_transactions_do_not_pile_up_table_copies(moto_server: str) -> None:
-    session = boto3.session.Session(
-        aws_access_key_id="local", aws_secret_access_key="local", region_name="eu-west-1"
-    )
-    dynamodb = session.client("dynamodb", endpoint_url=moto_server)
-    s3 = session.client("s3", endpoint_url=moto_server)
-    create_resources(
-        dynamodb=dynamodb, s3=s3, table_name="leak", bucket_name="leak", region="eu-west-1"
-    )
+    dynamodb = create_resources_at(
+        table_name="leak",
+        bucket_name="leak",
+        region="eu-west-1",
+        endpoint_url=moto_server,
+        credentials={"aws_access_key_id": "local", "aws_secret_access_key": "local"},
+    ).dynamodb
     for number in range(30):
         item = {"pk": {"S": "EVENT#x"}, "sk": {"S": f"N#{number}"}}
         dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": "leak", "Item": item}}])

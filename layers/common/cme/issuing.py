@@ -31,7 +31,6 @@ from cme.serials import canonical, display, new_serial
 from cme.store import DelegateRecord, Store, WriteRefused
 from cme.store.files import CertificateFiles, pdf_key
 from cme.store.models import CertificateCopyItem, CertificateItem
-from cme.timestamps import parse_aware
 
 if TYPE_CHECKING:
     from cme.certificate import CertificateFacts
@@ -120,37 +119,6 @@ def facts_document(facts: CertificateFacts) -> dict[str, Any]:
         "statements": list(facts.statements),
         "issued_at": facts.issued_at,
     }
-
-
-def facts_from_document(document: dict[str, Any]) -> CertificateFacts:
-    from cme.certificate import CertificateConversion, CertificateDay, CertificateFacts
-
-    return CertificateFacts(
-        serial=document["serial"],
-        verify_url=document["verify_url"],
-        event_name=document["event_name"],
-        event_city=document["event_city"],
-        event_country=document["event_country"],
-        first_day=date.fromisoformat(document["first_day"]),
-        last_day=date.fromisoformat(document["last_day"]),
-        accreditation_body=document["accreditation_body"],
-        unit=document["unit"],
-        event_total=Decimal(document["event_total"]),
-        delegate_name=document["delegate_name"],
-        total=Decimal(document["total"]),
-        capped_by_event_total=bool(document["capped_by_event_total"]),
-        days=tuple(
-            CertificateDay(date.fromisoformat(d["date"]), Decimal(d["credits"]))
-            for d in document["days"]
-        ),
-        accreditation_statement=document["accreditation_statement"],
-        conversions=tuple(
-            CertificateConversion(c["name"], Decimal(c["credits"]), c["statement"])
-            for c in document["conversions"]
-        ),
-        statements=tuple(document["statements"]),
-        issued_at=parse_aware(document["issued_at"]),
-    )
 
 
 def fingerprint(facts: CertificateFacts) -> str:

@@ -84,9 +84,3 @@ class CertificateFiles:
             ExpiresIn=seconds,
         )
         return url
-
-    def get(self, key: str) -> bytes:
-        data: bytes = (
-            self.client().get_object(Bucket=self.config.bucket_name, Key=key)["Body"].read()
-        )
-        return data

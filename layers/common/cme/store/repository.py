@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -381,12 +381,6 @@ class Store:
         return self._calling(
             lambda: _get(ScanGuardItem, keys.event_key(event_id), keys.scan_guard(scan_id))
         )
-
-    def scan_guards(self, event_id: str, scan_ids: Iterable[str]) -> dict[str, ScanGuardItem]:
-        """The guards of several scan ids, in as few calls as BatchGetItem allows."""
-        wanted = [(keys.event_key(event_id), keys.scan_guard(s)) for s in dict.fromkeys(scan_ids)]
-        found = self._calling(lambda: list(ScanGuardItem.batch_get(wanted)))
-        return {item.scan_id: item for item in found}
 
     def delegate_exists(self, event_id: str, delegate_id: str) -> bool:
         key = (keys.event_key(event_id), keys.profile(delegate_id))

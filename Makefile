@@ -61,7 +61,7 @@ bench: $(STAMP)
 
 .PHONY: demo
 demo: $(STAMP)
-	$(BIN)/python -m cme.local.demo
+	$(BIN)/python -m cme_tools.local.demo
 
 .PHONY: serve
 serve: $(STAMP)
@@ -74,7 +74,7 @@ fuzz: $(STAMP)
 
 .PHONY: openapi
 openapi: $(STAMP)
-	$(BIN)/python -m cme.openapi --write
+	$(BIN)/python -m cme_tools.openapi --write
 
 .PHONY: clean
 clean:

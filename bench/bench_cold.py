@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.harness import Row
-from bench.support import REPOSITORY, median
+from bench.support import CHECKOUT, median
 
 FUNCTIONS = ("scan", "evaluate", "certificate", "organiser")
 ROUNDS = 7
@@ -146,7 +146,7 @@ def cold_imports() -> dict[str, tuple[float, float, list[float]]]:
         bare.write_text(BARE_HANDLER, encoding="utf-8")
         floor = Path(floor_dir) / "app.py"
         floor.write_text(FLOOR_HANDLER, encoding="utf-8")
-        subjects = {name: REPOSITORY / "functions" / name / "app.py" for name in FUNCTIONS}
+        subjects = {name: CHECKOUT.function_source(name) for name in FUNCTIONS}
         subjects["floor"] = floor
         for path in [bare, *subjects.values()]:
             _import_ms(path)  # bytecode written, files in the page cache: as in Lambda
@@ -163,7 +163,7 @@ def cold_imports() -> dict[str, tuple[float, float, list[float]]]:
 
 
 def _top_costs(name: str, baseline: Counter[str]) -> str:
-    costs = _import_costs(REPOSITORY / "functions" / name / "app.py")
+    costs = _import_costs(CHECKOUT.function_source(name))
     beyond = Counter({p: us - baseline.get(p, 0) for p, us in costs.items()})
     top = [(p, us) for p, us in beyond.most_common(6) if us > 2000]
     return ", ".join(f"{p} {us / 1000:.0f}" for p, us in top)

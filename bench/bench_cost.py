@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.harness import Row
-from bench.support import MIX, cpu_factor, function_settings, item_size, sample_congress
+from bench.support import CHECKOUT, MIX, cpu_factor, function_settings, item_size, sample_congress
 
 REGION = "eu-west-1"
 PRICE_DATE = "2025 list prices"
@@ -203,10 +203,10 @@ def _storage(delegates: list[Any], pdf_bytes: float) -> tuple[float, float]:
 
 
 def _alarm_metrics() -> int:
-    from cme.local.resources import read_template
+    from cme_tools.local.resources import read_template
 
     count = 0
-    for resource in read_template()["Resources"].values():
+    for resource in read_template(CHECKOUT.template)["Resources"].values():
         if resource.get("Type") == "AWS::CloudWatch::Alarm":
             props = resource["Properties"]
             metrics = [m for m in props.get("Metrics", []) if "MetricStat" in m]

@@ -37,11 +37,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cme_tools.local.checkout import Checkout
+from cme_tools.local.functions import Answer, Functions
+
 cpu = time.process_time
 """The clock of the service's own work (see above)."""
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-PROGRAMME_FILE = REPOSITORY / "programmes" / "eshg2025.yaml"
+CHECKOUT = Checkout.find(Path(__file__).parent)
+PROGRAMME_FILE = CHECKOUT.programmes / "eshg2025.yaml"
 EVENT = "eshg2025"
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 """Mid-June 2025: after the congress, inside the on-demand window, before the deadline."""
@@ -235,14 +238,6 @@ def service_clients(store: Any, files: Any) -> list[Any]:
 
 
 @dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: Any
-    text: str
-
-
-@dataclass
 class Service:
     """The four functions' handlers in-process, on moto, with AWS calls counted."""
 
@@ -253,23 +248,13 @@ class Service:
     bucket: str
     clock: list[datetime]
     warm_store: Any
+    functions: Functions
 
     def call(
         self, method: str, path: str, body: Any = None, *, query: str = "", accept: str = ""
     ) -> Answer:
-        from cme.local.events import rest_event
-        from cme.local.functions import load_function
-
         headers = {"accept": accept} if accept else {}
-        payload = None if body is None else json.dumps(body)
-        event = rest_event(method, path, body=payload, headers=headers, query=query)
-        result = load_function(owner_of(path)).lambda_handler(event, _Context())
-        text = result.get("body") or ""
-        out = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
-        for key, values in (result.get("multiValueHeaders") or {}).items():
-            out[key.lower()] = ", ".join(values)
-        parsed = json.loads(text) if "json" in out.get("content-type", "") and text else text
-        return Answer(result["statusCode"], out, parsed, text)
+        return self.functions.call(method, path, body, query=query, headers=headers)
 
     @contextlib.contextmanager
     def cold(self) -> Iterator[None]:
@@ -293,29 +278,6 @@ class Service:
             )
 
 
-def owner_of(path: str) -> str:
-    """Which function serves a path (as API Gateway's routes in the template do)."""
-    parts = [p for p in path.split("/") if p]
-    owners = {
-        "scans": "scan",
-        "views": "scan",
-        "cart": "evaluate",
-        "evaluations": "evaluate",
-        "credits": "evaluate",
-        "certificate": "certificate",
-    }
-    if parts and parts[0] == "certificates":
-        return "certificate"
-    return next((owners[p] for p in reversed(parts) if p in owners), "organiser")
-
-
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:000000000000:function:bench"
-    aws_request_id = "bench-request"
-
-
 @contextlib.contextmanager
 def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
     """The service against moto in-process (the template's table and bucket), its clock
@@ -323,10 +285,10 @@ def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
     from moto import mock_aws
 
     from cme import api
-    from cme.local.resources import create_resources_at
     from cme.settings import reset_settings
     from cme.store import Store
     from cme.store.files import CertificateFiles
+    from cme_tools.local.resources import create_resources_at
 
     env = {
         "AWS_ACCESS_KEY_ID": "bench",
@@ -348,6 +310,7 @@ def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
     try:
         with mock_aws():
             clients = create_resources_at(
+                CHECKOUT.template,
                 table_name=env["CME_TABLE_NAME"],
                 bucket_name=env["CME_BUCKET_NAME"],
                 region="eu-west-1",
@@ -369,6 +332,7 @@ def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
                 env["CME_BUCKET_NAME"],
                 clock,
                 store,
+                Functions(CHECKOUT),
             )
     finally:
         api.runtime.clock, api.runtime.store_factory = runtime
@@ -399,9 +363,9 @@ class FunctionSettings:
 
 def function_settings() -> dict[str, FunctionSettings]:
     """Each function's memory and timeout, from `infra/template.yaml` (by its CodeUri)."""
-    from cme.local.resources import read_template
+    from cme_tools.local.resources import read_template
 
-    template = read_template()
+    template = read_template(CHECKOUT.template)
     found: dict[str, FunctionSettings] = {}
     globals_ = template.get("Globals", {}).get("Function", {})
     for resource in template["Resources"].values():

@@ -155,9 +155,7 @@ def _report_csv(event_id: str, page: organising.ReportPage, limit: int) -> Respo
 
 @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=True)
 def get_openapi() -> Response[Any]:
-    from cme.openapi import served_document
-
-    return Response(status_code=200, content_type="application/json", body=served_document())
+    return Response(status_code=200, content_type="application/json", body=api.openapi_document())
 
 
 lambda_handler = api.lambda_entry(app)

@@ -167,7 +167,7 @@ class StoreStandIn:
     reader of the table; `cme serve` uses it through `AWS_ENDPOINT_URL`."""
 
     def __init__(self, table_name: str = "cme-credits", region: str = "eu-west-1") -> None:
-        from cme.local.server import EmbeddedMoto
+        from cme_tools.local.server import EmbeddedMoto
 
         self.moto = EmbeddedMoto().start()
         self.table_name = table_name

@@ -1,4 +1,4 @@
-"""`make demo` end to end: `python -m cme.local.demo --out DIR` starts its own stack,
+"""`make demo` end to end: `python -m cme_tools.local.demo --out DIR` starts its own stack,
 replays ESHG 2025 and leaves PDFs and verify pages in DIR; the worked example ends at 15.0."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     folder = tmp_path_factory.mktemp("demo") / "out"
     ran = subprocess.run(
-        [sys.executable, "-m", "cme.local.demo", "--out", str(folder)],
+        [sys.executable, "-m", "cme_tools.local.demo", "--out", str(folder)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -30,7 +30,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 
-from cme.client import resource
+from cme_tools.client import resource
 from tests.e2e.fuzz_support import (
     LoggedServer,
     header,

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from cme.cli import main
-from cme.client import ApiError, CmeClient, resource
 from cme.jsonio import dumps, loads
-from cme.local.demo import free_port, local_stack
 from cme.programme import load_programme_file, programme_document
+from cme_tools.cli import main
+from cme_tools.client import ApiError, CmeClient, resource
+from cme_tools.local.demo import free_port, local_stack
 
 pytestmark = pytest.mark.e2e
 

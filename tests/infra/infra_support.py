@@ -1,4 +1,4 @@
-"""Shared by the infra checks: the template loader, the tools and an offline environment.
+"""Shared by the infra checks: the template, the tools and an offline environment.
 
 The SAM CLI and checkov live in their own venvs (`make infra-tools`), never in the
 project's: their dependency pins fight the project's. Without them a developer's run
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from cme_tools.local.resources import read_template
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "infra" / "template.yaml"
@@ -51,31 +52,8 @@ ROUTES: dict[tuple[str, str], tuple[str, bool]] = {
 PUBLIC_ROUTES = {route for route, (_, public) in ROUTES.items() if public}
 
 
-class CfnLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short forms (!Ref, !GetAtt, !Sub ...) in long form."""
-
-
-def _intrinsic(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        return {"Fn::GetAtt": value.split(".", 1)}
-    return {f"Fn::{suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _intrinsic)
-
-
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as stream:
-        return yaml.load(stream, Loader=CfnLoader)
+    return read_template(path)
 
 
 def ci() -> bool:

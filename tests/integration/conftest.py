@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,97 +14,23 @@ from moto import mock_aws
 
 from cme import api
 from cme.jsonio import dumps
-from cme.local.events import rest_event
-from cme.local.functions import load_function
-from cme.local.resources import create_resources_at
 from cme.settings import reset_settings
 from cme.store import Store
+from cme_tools.local.checkout import Checkout
+from cme_tools.local.functions import Answer, Functions
+from cme_tools.local.resources import create_resources_at
 
-ROOT = Path(__file__).resolve().parents[2]
+CHECKOUT = Checkout.find(Path(__file__).parent)
+ROOT = CHECKOUT.root
 ESHG = ROOT / "programmes" / "eshg2025.yaml"
 FROZEN_NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 """Mid-June 2025: after the congress, inside the on-demand window, before the deadline."""
 
-ROUTE_OWNERS = {
-    "scans": "scan",
-    "views": "scan",
-    "cart": "evaluate",
-    "evaluations": "evaluate",
-    "credits": "evaluate",
-    "certificate": "certificate",
-    "certificates": "certificate",
-}
 
-
-def owner_of(path: str) -> str:
-    """Which function serves a path (as API Gateway's routes in the template do)."""
-    parts = [p for p in path.split("/") if p]
-    if parts and parts[0] == "certificates":
-        return "certificate"
-    for part in reversed(parts):
-        if part in ROUTE_OWNERS:
-            return ROUTE_OWNERS[part]
-    return "organiser"
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: Any
-    text: str
-
-    @property
-    def code(self) -> str | None:
-        return self.body.get("code") if isinstance(self.body, dict) else None
-
-
-class Client:
-    """Calls the functions' lambda_handler with REST proxy events, as API Gateway would."""
-
-    def __init__(self, clock: list[datetime]) -> None:
-        self.clock = clock
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        raw: bytes | str | None = None,
-        headers: dict[str, str] | None = None,
-        query: str = "",
-    ) -> Answer:
-        payload = raw if raw is not None else (None if body is None else json.dumps(body))
-        event = rest_event(method, path, body=payload, headers=headers or {}, query=query)
-        module = load_function(owner_of(path))
-        result = module.lambda_handler(event, LambdaContext())
-        text = result.get("body") or ""
-        headers_out = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
-        for key, values in (result.get("multiValueHeaders") or {}).items():
-            headers_out[key.lower()] = ", ".join(values)
-        content_type = headers_out.get("content-type", "")
-        parsed = json.loads(text) if text and "json" in content_type else text
-        return Answer(result["statusCode"], headers_out, parsed, text)
-
-    def get(self, path: str, **kw: Any) -> Answer:
-        return self.call("GET", path, **kw)
-
-    def put(self, path: str, body: Any = None, **kw: Any) -> Answer:
-        return self.call("PUT", path, body, **kw)
-
-    def post(self, path: str, body: Any = None, **kw: Any) -> Answer:
-        return self.call("POST", path, body, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Answer:
-        return self.call("DELETE", path, **kw)
-
-
-class LambdaContext:
-    function_name = "local"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:000000000000:function:local"
-    aws_request_id = "local-request"
+@pytest.fixture(scope="session")
+def functions() -> Functions:
+    """The four functions in-process, called as API Gateway calls them."""
+    return Functions(CHECKOUT)
 
 
 @pytest.fixture
@@ -128,7 +53,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     reset_settings()
     with mock_aws():
         clients = create_resources_at(
-            table_name=env["CME_TABLE_NAME"], bucket_name=env["CME_BUCKET_NAME"], region="eu-west-1"
+            CHECKOUT.template,
+            table_name=env["CME_TABLE_NAME"],
+            bucket_name=env["CME_BUCKET_NAME"],
+            region="eu-west-1",
         )
         yield {"dynamodb": clients.dynamodb, "s3": clients.s3, **env}
     reset_settings()
@@ -146,10 +74,12 @@ def store(aws: dict[str, Any]) -> Store:
 
 
 @pytest.fixture
-def client(store: Store, clock: list[datetime], monkeypatch: pytest.MonkeyPatch) -> Client:
+def client(
+    functions: Functions, store: Store, clock: list[datetime], monkeypatch: pytest.MonkeyPatch
+) -> Functions:
     monkeypatch.setattr(api.runtime, "clock", lambda: clock[0])
     monkeypatch.setattr(api.runtime, "store_factory", lambda: store)
-    return Client(clock)
+    return functions
 
 
 def eshg_document() -> dict[str, Any]:
@@ -160,7 +90,7 @@ def eshg_document() -> dict[str, Any]:
 
 
 @pytest.fixture
-def eshg(client: Client) -> Client:
+def eshg(client: Functions) -> Functions:
     """The ESHG 2025 programme loaded through the API."""
     answer = client.put("/events/eshg2025", eshg_document())
     assert answer.status == 201, answer.body
@@ -168,7 +98,7 @@ def eshg(client: Client) -> Client:
 
 
 @pytest.fixture
-def delegate(eshg: Client) -> str:
+def delegate(eshg: Functions) -> str:
     answer = eshg.put(
         "/events/eshg2025/delegates/D0001",
         {"name": "Łukasz Żółć", "email": "lukasz@example.org", "attendance": "in_person"},
@@ -229,21 +159,20 @@ def parsed_once() -> Iterator[None]:
     import functools
 
     from cme import programme
-    from cme.local import resources
+    from cme_tools.local import resources
 
     read_template, load_programme_file = resources.read_template, programme.load_programme_file
 
     @functools.cache
-    def parsed(reader: Any, path: Path | None, stamp: tuple[int, int]) -> Any:
+    def parsed(reader: Any, path: Path, stamp: tuple[int, int]) -> Any:
         return reader(path)
 
     def stamp(path: Path) -> tuple[int, int]:
         stat = path.stat()
         return stat.st_mtime_ns, stat.st_size
 
-    def cached_template(path: Path | None = None) -> dict[str, Any]:
-        where = path or ROOT / "infra" / "template.yaml"
-        return copy.deepcopy(parsed(read_template, path, stamp(where)))
+    def cached_template(path: Path) -> dict[str, Any]:
+        return copy.deepcopy(parsed(read_template, path, stamp(path)))
 
     def cached_programme(path: str | Path) -> Any:
         return parsed(load_programme_file, Path(path), stamp(Path(path)))  # immutable

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 from moto.core.model_instances import model_data
 
-from cme.local.resources import create_resources_at
-from cme.local.server import EmbeddedMoto
+from cme_tools.local.resources import create_resources_at
+from cme_tools.local.server import EmbeddedMoto
+from tests.integration.conftest import CHECKOUT
 
 
 @pytest.fixture
@@ -23,6 +24,7 @@ def moto_server() -> Iterator[str]:
 
 def test_transactions_do_not_pile_up_table_copies(moto_server: str) -> None:
     dynamodb = create_resources_at(
+        CHECKOUT.template,
         table_name="leak",
         bucket_name="leak",
         region="eu-west-1",

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from cme.audit import AuditedFacts, audit_facts
 from cme.programme import Programme, build_programme, load_programme_file, read_document
 from cme.rules.credits import CreditStatement, compute_statement
+from cme_tools.audit import AuditedFacts, audit_facts
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 ESHG_PATH = REPOSITORY / "programmes" / "eshg2025.yaml"

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from cme.audit import AuditedFacts, audit_facts
 from cme.errors import InvalidRequest
 from cme.facts import Attendance, ViewKind
 from cme.programme import Programme
+from cme_tools.audit import AuditedFacts, audit_facts
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 DELEGATE = {"delegate_id": "D0001", "name": "Łukasz Żółć", "attendance": "in_person"}

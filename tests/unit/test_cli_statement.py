@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from cme.cli import main
 from cme.jsonio import loads
+from cme_tools.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REFUSED_FACTS = DATA / "rules-refused-facts.json"

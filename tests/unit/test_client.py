@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cme.client import (
+from cme_tools.client import (
     ApiError,
     ApiUnreachable,
     CmeClient,

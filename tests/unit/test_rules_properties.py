@@ -22,7 +22,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cme.amounts import for_json
-from cme.audit import audit_facts
 from cme.facts import DelegateFacts, Evaluation, Scan, View, ViewKind
 from cme.jsonio import dumps
 from cme.programme import (
@@ -33,6 +32,7 @@ from cme.programme import (
     programme_document,
 )
 from cme.rules.credits import CartStatus, CreditStatement, compute_statement
+from cme_tools.audit import audit_facts
 
 PROPERTY = settings(max_examples=120, deadline=timedelta(seconds=2))
 ZONES = ("Europe/Rome", "America/New_York", "Asia/Kolkata")

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from cme.audit import audit_facts
 from cme.errors import CmeError, InvalidProgramme
 from cme.facts import DelegateFacts, Evaluation, Scan, View, ViewKind
 from cme.programme import EVIDENCE_POLICIES, Programme, build_programme
@@ -31,6 +30,7 @@ from cme.rules.judge import (
     judge_view,
 )
 from cme.timestamps import parse_aware
+from cme_tools.audit import audit_facts
 
 Judge = Callable[..., tuple[CreditStatement, Any]]
 MILAN = "+02:00"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from cme.audit import audit_facts
 from cme.jsonio import loads
 from cme.programme import Programme
 from cme.rules.credits import CartStatus, CreditStatement, compute_statement
+from cme_tools.audit import audit_facts
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
+from importlib import resources
 from typing import Any
 from urllib.parse import unquote
 
@@ -95,8 +97,15 @@ class Runtime:
 runtime = Runtime()
 
 
+@functools.cache
+def openapi_document() -> str:
+    """The API's OpenAPI document, generated from the functions' routes by the tools
+    (`make openapi`) and shipped in the layer, so that serving it costs nothing."""
+    return resources.files("cme").joinpath("openapi.json").read_text(encoding="utf-8")
+
+
 DOCUMENTING = False
-"""Set by `cme.openapi` while it generates the document: only then do routes' answers
+"""Set by `cme_tools.openapi` while it generates the document: only then do routes' answers
 name their response models (building them costs cold-start time and serves nothing)."""
 
 Answer = tuple[str, str | None] | tuple[str, str | None, dict[str, Any]]

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
 import re
@@ -27,12 +26,13 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cme.local.events import rest_event
+from cme_tools.local.checkout import Checkout
+from cme_tools.local.functions import Functions, problem_body
 
 STAGE = "/v1"
 PUBLIC = (
@@ -123,11 +123,12 @@ class EmbeddedMoto:
         self.thread.join(timeout=5)
 
 
-def prepare_resources(config: ServeConfig, endpoint_url: str) -> None:
+def prepare_resources(config: ServeConfig, endpoint_url: str, checkout: Checkout) -> None:
     """Create the template's table and bucket at the endpoint (if missing)."""
-    from cme.local.resources import create_resources_at
+    from cme_tools.local.resources import create_resources_at
 
     create_resources_at(
+        checkout.template,
         table_name=config.table_name,
         bucket_name=config.bucket_name,
         region=config.region,
@@ -149,68 +150,34 @@ def _credentials() -> dict[str, str]:
 
 # --------------------------------------------------------------------------- workers
 
-_functions: dict[str, Any] = {}
+_worker: dict[str, Functions] = {}
+"""In a worker process: its functions."""
 
 
-def _worker_init(environment: dict[str, str]) -> None:
+def _worker_init(environment: dict[str, str], root: str) -> None:
     """Each worker is one "Lambda container": the environment of the template's functions,
     every function module imported once."""
     os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    from cme.local.functions import available_functions, load_function
-
-    for name in available_functions():
-        _functions[name] = load_function(name)
+    _worker["functions"] = Functions(Checkout(Path(root)))
 
 
-def _route_owner(method: str, path: str) -> str | None:
-    """The function whose routes match the path (with this method, else with any method,
-    as the template's ANY events send a wrong method to the owner, which answers 405)."""
-    fallback = None
-    for name, module in _functions.items():
-        app = module.app
-        for route in app._static_routes + app._dynamic_routes:
-            if route.rule.match(path):
-                if route.method == method:
-                    return name
-                fallback = fallback or name
-    return fallback
+def _worker_functions() -> Functions:
+    return _worker["functions"]
 
 
 def invoke(
     method: str, path: str, query: str, headers: dict[str, str], body: bytes | None
 ) -> dict[str, Any]:
-    """Run one request through its function, in a worker; None owner means unknown path."""
-    owner = _route_owner(method, path)
-    if owner is None:
-        return {"unknown_path": True}
-    event = rest_event(method, path, body=body, headers=headers, query=query)
-    return dict(_functions[owner].lambda_handler(event, _Context(owner)))
+    """Run one request through its function, in a worker."""
+    return _worker_functions().handle(method, path, body=body, headers=headers, query=query)
 
 
-def known_path(path: str) -> bool:
-    return any(
-        route.rule.match(path)
-        for module in _functions.values()
-        for route in module.app._static_routes + module.app._dynamic_routes
-    )
-
-
-class _Context:
-    def __init__(self, name: str) -> None:
-        self.function_name = f"cme-{name}"
-        self.memory_limit_in_mb = 512
-        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:cme-{name}"
-        self.aws_request_id = "local"
+def _known_path_in_worker(path: str) -> bool:
+    return _worker_functions().known(path)
 
 
 # --------------------------------------------------------------------------- HTTP
-
-
-def problem_body(status: int, code: str, detail: str) -> bytes:
-    return json.dumps(
-        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail, "code": code}
-    ).encode()
 
 
 class Gateway(ThreadingHTTPServer):
@@ -275,14 +242,14 @@ class GatewayHandler(BaseHTTPRequestHandler):
             body = self.read_body()
         except OverflowError:
             self.close_connection = True
-            self.reply(413, problem_body(413, "invalid_request", "the body is too large"))
+            self.reply(413, _problem(413, "invalid_request", "the body is too large"))
             return
         except ValueError:
             self.close_connection = True
-            self.reply(400, problem_body(400, "invalid_request", "the body's length is unreadable"))
+            self.reply(400, _problem(400, "invalid_request", "the body's length is unreadable"))
             return
         if url.path != STAGE and not url.path.startswith(STAGE + "/"):
-            self.reply(404, problem_body(404, "not_found", f"no such resource: {url.path}"))
+            self.reply(404, _problem(404, "not_found", f"no such resource: {url.path}"))
             return
         path = url.path[len(STAGE) :] or "/"
         method = self.command.upper()
@@ -290,15 +257,12 @@ class GatewayHandler(BaseHTTPRequestHandler):
         if not public and self.headers.get("x-api-key") != self.server.config.api_key:
             known = self.server.pool.submit(_known_path_in_worker, path).result()
             if not known:
-                self.reply(404, problem_body(404, "not_found", f"no such resource: {url.path}"))
+                self.reply(404, _problem(404, "not_found", f"no such resource: {url.path}"))
             else:
-                self.reply(403, problem_body(403, "unauthorized", "missing or wrong x-api-key"))
+                self.reply(403, _problem(403, "unauthorized", "missing or wrong x-api-key"))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         result = self.server.pool.submit(invoke, method, path, url.query, headers, body).result()
-        if result.get("unknown_path"):
-            self.reply(404, problem_body(404, "not_found", f"no such resource: {url.path}"))
-            return
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         out_headers: dict[str, str] = dict(result.get("headers") or {})
@@ -318,8 +282,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-def _known_path_in_worker(path: str) -> bool:
-    return known_path(path)
+def _problem(status: int, code: str, detail: str) -> bytes:
+    return problem_body(status, code, detail).encode()
 
 
 # --------------------------------------------------------------------------- main
@@ -329,13 +293,14 @@ def serve(config: ServeConfig, *, ready: Callable[[str], None] | None = None) ->
     """Run until SIGINT/SIGTERM; returns the exit status."""
     import multiprocessing
 
+    checkout = Checkout.find()
     moto: EmbeddedMoto | None = None
     endpoint = config.endpoint_url
     if endpoint is None:
         moto = EmbeddedMoto().start()
         endpoint = moto.url
     os.environ.update({k: os.environ.get(k, v) for k, v in FAKE_CREDENTIALS.items()})
-    prepare_resources(config, endpoint)
+    prepare_resources(config, endpoint, checkout)
     base_url = f"http://{config.host}:{config.port}{STAGE}"
     environment = {
         **{k: os.environ.get(k, v) for k, v in FAKE_CREDENTIALS.items()},
@@ -354,7 +319,7 @@ def serve(config: ServeConfig, *, ready: Callable[[str], None] | None = None) ->
         max_workers=config.workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_init,
-        initargs=(environment,),
+        initargs=(environment, str(checkout.root)),
     )
     # Start every worker now (not on the first request), so the first answers are fast.
     list(pool.map(_known_path_in_worker, ["/"] * config.workers))

@@ -1,15 +1,17 @@
 """The OpenAPI document of the whole API (every function's routes), generated from the
-functions' own resolvers by `python -m cme.openapi --write` and shipped in the layer as
-`openapi.json`, so that serving it costs nothing; a test keeps it equal to a fresh
-generation."""
+functions' own resolvers by `python -m cme_tools.openapi --write` (`make openapi`) and
+shipped in the layer as `cme/openapi.json`, so that serving it costs nothing
+(`cme.api.openapi_document`); a test keeps it equal to a fresh generation."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from importlib import resources
 from typing import Any
+
+from cme_tools.local.checkout import Checkout
+from cme_tools.local.functions import FUNCTIONS, load_function
 
 PUBLIC_OPERATIONS = {("/certificates/{serial}", "get"), ("/openapi.json", "get")}
 ERROR_STATUSES = {
@@ -96,34 +98,35 @@ def build_document(apps: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def served_document() -> str:
-    """The shipped document, as text."""
-    return resources.files("cme").joinpath("openapi.json").read_text(encoding="utf-8")
-
-
-def generate() -> dict[str, Any]:
-    """The document of the functions as they are now: each loaded afresh with its routes
-    naming their response models (`cme.api.DOCUMENTING`)."""
+def generate(checkout: Checkout) -> dict[str, Any]:
+    """The document of the checkout's functions as they are now: each loaded afresh with
+    its routes naming their response models (`cme.api.DOCUMENTING`)."""
     from cme import api
-    from cme.local.functions import available_functions, load_function
 
     api.DOCUMENTING = True
     try:
-        apps = {name: load_function(name, fresh=True).app for name in available_functions()}
+        apps = {
+            name: load_function(checkout, name, fresh=True).app
+            for name in FUNCTIONS
+            if checkout.function_source(name).is_file()
+        }
     finally:
         api.DOCUMENTING = False
     return build_document(apps)
 
 
+def document_text(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help="write cme/openapi.json")
+    parser.add_argument("--write", action="store_true", help="write the layer's openapi.json")
     args = parser.parse_args(argv)
-    text = json.dumps(generate(), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    checkout = Checkout.find()
+    text = document_text(generate(checkout))
     if args.write:
-        target = resources.files("cme").joinpath("openapi.json")
-        with resources.as_file(target) as path:
-            path.write_text(text, encoding="utf-8")
+        (checkout.layer / "openapi.json").write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return 0

@@ -34,12 +34,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cme.cli import err, out
-from cme.cli import main as cme
-from cme.client import ApiError, ApiUnreachable, CmeClient, UnexpectedAnswer, resource
 from cme.jsonio import loads
-from cme.local.functions import repository_root
 from cme.programme import Programme, Session, load_programme_file
+from cme_tools.cli import main as cme
+from cme_tools.cli.terminal import err, out
+from cme_tools.client import ApiError, ApiUnreachable, CmeClient, UnexpectedAnswer, resource
+from cme_tools.local.checkout import Checkout
 
 EVENT = "eshg2025"
 SEED = 2025
@@ -509,7 +509,7 @@ def local_stack(log_path: Path, api_key: str) -> Iterator[str]:
     }
     environment["CME_API_KEY"] = api_key
     port = free_port()
-    command = [sys.executable, "-m", "cme.cli", "serve", "--port", str(port), "--workers", "2"]
+    command = [sys.executable, "-m", "cme_tools", "serve", "--port", str(port), "--workers", "2"]
     with log_path.open("w", encoding="utf-8") as log:
         server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment
@@ -551,7 +551,7 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 
 
 def read_delegates(path: Path) -> list[dict[str, str]]:
-    from cme.organiser_cli import read_delegates_csv
+    from cme_tools.cli.organiser import read_delegates_csv
 
     return [
         {"delegate_id": row.delegate_id, **row.body}
@@ -562,7 +562,7 @@ def read_delegates(path: Path) -> list[dict[str, str]]:
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    root = repository_root()
+    root = Checkout.find().root
     programme_path = root / "programmes" / "eshg2025.yaml"
     delegates_path = root / "programmes" / "eshg2025-delegates.csv"
     facts_path = root / "tests" / "data" / "worked-example-facts.json"
@@ -607,7 +607,7 @@ def _congress(
     calls: Sequence[Call],
     folder: Path,
 ) -> int:
-    from cme.organiser_cli import fetch_report, report_table
+    from cme_tools.cli.organiser import fetch_report, report_table
 
     api = ["--api-url", base_url, "--api-key", api_key]
     relative = _shown(folder)
@@ -683,8 +683,8 @@ def _congress(
 
 def _save_verify_pages(client: CmeClient, event_id: str, folder: Path, problems: list[str]) -> int:
     """Each certificate's public verify page (as a phone shows it), beside its PDF."""
-    from cme.client import HTML
-    from cme.organiser_cli import fetch_report
+    from cme_tools.cli.organiser import fetch_report
+    from cme_tools.client import HTML
 
     saved = 0
     for row in fetch_report(client, event_id).delegates:
@@ -729,7 +729,7 @@ def _shown(folder: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m cme.local.demo",
+        prog="python -m cme_tools.local.demo",
         description=(
             "Replay ESHG 2025 against a local stack: load the programme, import the "
             "delegates, play the congress, print the statements, issue the certificates."

@@ -11,8 +11,6 @@ from typing import Any
 
 import yaml
 
-from cme.local.functions import repository_root
-
 TABLE = "CreditsTable"
 BUCKET = "CertificateBucket"
 
@@ -38,8 +36,8 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any
 _TemplateLoader.add_multi_constructor("!", _tag)
 
 
-def read_template(path: Path | None = None) -> dict[str, Any]:
-    path = path or repository_root() / "infra" / "template.yaml"
+def read_template(path: Path) -> dict[str, Any]:
+    """The SAM template, its short-form tags read as the long form."""
     document = yaml.load(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)  # noqa: S506
     if not isinstance(document, dict):
         raise ValueError(f"{path} is not a template")
@@ -74,10 +72,10 @@ class LocalResources:
 
 
 def create_resources(
-    *, dynamodb: Any, s3: Any, table_name: str, bucket_name: str, region: str
+    template_path: Path, *, dynamodb: Any, s3: Any, table_name: str, bucket_name: str, region: str
 ) -> LocalResources:
     """Create the template's table and bucket with the given clients (moto)."""
-    template = read_template()
+    template = read_template(template_path)
     existing = dynamodb.list_tables().get("TableNames", [])
     if table_name not in existing:
         dynamodb.create_table(**table_definition(template, TABLE, table_name))
@@ -123,6 +121,7 @@ class LocalClients:
 
 
 def create_resources_at(
+    template_path: Path,
     *,
     table_name: str,
     bucket_name: str,
@@ -140,6 +139,7 @@ def create_resources_at(
         s3=session.client("s3", endpoint_url=endpoint_url),
     )
     create_resources(
+        template_path,
         dynamodb=clients.dynamodb,
         s3=clients.s3,
         table_name=table_name,

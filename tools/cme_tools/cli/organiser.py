@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from cme.amounts import for_print
-from cme.cli import EXIT_OK, EXIT_PARTIAL, UsageError, err, out
-from cme.client import (
+from cme.errors import InvalidProgramme, Problem
+from cme_tools.cli.terminal import EXIT_OK, EXIT_PARTIAL, UsageError, err, out
+from cme_tools.client import (
     ApiError,
     ApiUnreachable,
     CmeClient,
@@ -34,7 +35,6 @@ from cme.client import (
     UnexpectedAnswer,
     resource,
 )
-from cme.errors import InvalidProgramme, Problem
 
 DELEGATE_COLUMNS = ("delegate_id", "name", "email", "attendance", "profession")
 REQUIRED_COLUMNS = ("delegate_id", "name", "attendance")

@@ -1,0 +1,165 @@
+"""The checkout's Lambda functions in this process, invoked the way API Gateway invokes
+them: one helper for `cme serve`'s workers, the integration tests and the bench.
+
+A request goes to the function whose resolver has a route for its path (with its method,
+else with any method: the template routes every method of a path to its owner, which
+answers 405 itself), as a REST proxy event; what comes back is the proxy result, or an
+`Answer` with the body parsed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from types import ModuleType
+from typing import Any
+
+from cme_tools.local.checkout import Checkout
+from cme_tools.local.events import rest_event
+
+FUNCTIONS = ("scan", "evaluate", "certificate", "organiser")
+
+
+def load_function(checkout: Checkout, name: str, *, fresh: bool = False) -> ModuleType:
+    """`functions/<name>/app.py` imported once as module `cme_function_<name>` (each is a
+    module named `app` in its own Lambda package, so they cannot share one import name);
+    `fresh`: a new copy that is not kept."""
+    module_name = f"cme_function_{name}" + ("_fresh" if fresh else "")
+    if module_name in sys.modules and not fresh:
+        return sys.modules[module_name]
+    path = checkout.function_source(name)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        if fresh:
+            del sys.modules[module_name]
+    return module
+
+
+def problem_body(status: int, code: str, detail: str) -> str:
+    """A problem+json body as the gateway gives it (its own answers, before any function)."""
+    phrase = HTTPStatus(status).phrase
+    return json.dumps({"status": status, "title": phrase, "detail": detail, "code": code})
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    """Lower-case names; a multi-value header joined with ", "."""
+    body: Any
+    """Parsed when JSON, else the text."""
+    text: str
+
+    @property
+    def code(self) -> str | None:
+        return self.body.get("code") if isinstance(self.body, dict) else None
+
+    @classmethod
+    def of(cls, result: Mapping[str, Any]) -> Answer:
+        text = result.get("body") or ""
+        headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            headers[key.lower()] = ", ".join(values)
+        parsed = json.loads(text) if text and "json" in headers.get("content-type", "") else text
+        return cls(int(result["statusCode"]), headers, parsed, text)
+
+
+class LocalContext:
+    """The Lambda context a function gets (the fields powertools reads)."""
+
+    def __init__(self, name: str) -> None:
+        self.function_name = f"cme-{name}"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:eu-west-1:000000000000:function:cme-{name}"
+        self.aws_request_id = f"local-{name}"
+
+
+class Functions:
+    """The functions of a checkout, imported once in this process."""
+
+    def __init__(self, checkout: Checkout | None = None, names: Iterable[str] = FUNCTIONS) -> None:
+        self.checkout = checkout or Checkout.find()
+        self.modules = {
+            name: load_function(self.checkout, name)
+            for name in names
+            if self.checkout.function_source(name).is_file()
+        }
+
+    def _routes(self, name: str) -> list[Any]:
+        app = self.modules[name].app
+        return list(app._static_routes + app._dynamic_routes)
+
+    def owner(self, method: str, path: str) -> str | None:
+        """The function with a route for `path` and `method`, else for `path` with any
+        method; None when no function knows the path."""
+        fallback = None
+        for name in self.modules:
+            for route in self._routes(name):
+                if route.rule.match(path):
+                    if route.method == method.upper():
+                        return name
+                    fallback = fallback or name
+        return fallback
+
+    def known(self, path: str) -> bool:
+        return self.owner("GET", path) is not None
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        query: str = "",
+        stage: str = "v1",
+    ) -> dict[str, Any]:
+        """The proxy result of one request (`path` without the stage); a path no function
+        knows gets the gateway's 404."""
+        owner = self.owner(method, path)
+        if owner is None:
+            return {
+                "statusCode": 404,
+                "headers": {"Content-Type": "application/problem+json"},
+                "body": problem_body(404, "not_found", f"no such resource: {path}"),
+            }
+        event = rest_event(method, path, body=body, headers=headers, query=query, stage=stage)
+        return dict(self.modules[owner].lambda_handler(event, LocalContext(owner)))
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        query: str = "",
+        stage: str = "v1",
+    ) -> Answer:
+        """`handle` with `body` sent as JSON (or `raw` as it is), the answer parsed."""
+        payload = raw if raw is not None else (None if body is None else json.dumps(body))
+        result = self.handle(method, path, body=payload, headers=headers, query=query, stage=stage)
+        return Answer.of(result)
+
+    def get(self, path: str, **kw: Any) -> Answer:
+        return self.call("GET", path, **kw)
+
+    def put(self, path: str, body: Any = None, **kw: Any) -> Answer:
+        return self.call("PUT", path, body, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Answer:
+        return self.call("POST", path, body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Answer:
+        return self.call("DELETE", path, **kw)

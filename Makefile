@@ -18,15 +18,14 @@ PYTHON313 := $(shell for p in $(PY313_CANDIDATES); do \
 include mk/infra.mk
 
 .PHONY: help
-help:
-	@echo "make demo    set up, run the local stack, replay ESHG 2025, certificates into out/"
-	@echo "make test    set up and run every check (lint, unit, integration, e2e)"
-	@echo "make serve   the local API on http://127.0.0.1:$(PORT)"
-	@echo "make lint    ruff, format check, mypy"
-	@echo "make bench   benchmarks, printed as a table"
-	@echo "make deploy  sam build + sam deploy --guided (organisers)"
+help: ## this list
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sort \
+		| awk 'BEGIN {FS = ":.*## "}; {printf "make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml layers/common/requirements.txt
+LOCK := requirements/dev.txt
+LAYER_LOCK := layers/common/requirements.txt
+
+$(STAMP): pyproject.toml $(LOCK)
 	@if [ -z "$(PYTHON313)" ]; then \
 		echo "error: Python 3.13 is needed (the Lambda runtime cme-credits targets)."; \
 		echo "       Looked for: python3.13 on PATH, ~/.pyenv/versions/3.13*/bin/python3.13,"; \
@@ -35,47 +34,64 @@ $(STAMP): pyproject.toml layers/common/requirements.txt
 	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
 		rm -rf $(VENV) && "$(PYTHON313)" -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,cli]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 .PHONY: venv
-venv: $(STAMP)
+venv: $(STAMP) ## .venv with every dependency, exactly as locked
 
+# Both locks come from pyproject.toml's pins: the development environment (every platform)
+# and the layer (what `sam build` installs for arm64), the layer's versions held to the
+# development lock's so that tests run what ships.
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.13
+
+.PHONY: lock
+lock: $(STAMP) ## re-resolve both lock files after changing a pin in pyproject.toml
+	$(UV_COMPILE) --universal --extra dev -o $(LOCK)
+	$(UV_COMPILE) --python-platform aarch64-manylinux2014 --extra service -c $(LOCK) -o $(LAYER_LOCK)
+
+# mypy: strict on the layer and the tools, strict on each function (one run per function:
+# each is a module named `app`), and at mypy's defaults on the tests and the bench.
 .PHONY: lint
-lint: $(STAMP)
+lint: $(STAMP) ## ruff (lint + format check), mypy, cfn-lint on the template
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@for f in functions/*/app.py; do echo "mypy --strict $$f"; \
+		$(BIN)/mypy --strict $$f || exit 1; done
+	$(BIN)/mypy --config-file mk/mypy-tests.ini tests bench
+	$(BIN)/cfn-lint $(INFRA_TEMPLATE)
 
 .PHONY: browser
-browser:
+browser: ## headless Chromium for the browser tests (Debian's package, when missing)
 	@.ci/ensure-chromium
 
 .PHONY: test
-test: lint infra-tools browser
+test: lint infra-tools browser ## set up and run every check: lint, unit, integration, e2e, template
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 .PHONY: bench
-bench: $(STAMP)
+bench: $(STAMP) ## the benchmarks, printed as a table
 	$(BIN)/python -m bench
 
 .PHONY: demo
-demo: $(STAMP)
+demo: $(STAMP) ## set up, run the local stack, replay ESHG 2025, certificates into out/
 	$(BIN)/python -m cme_tools.local.demo
 
 .PHONY: serve
-serve: $(STAMP)
+serve: $(STAMP) ## the local API on http://127.0.0.1:$$PORT (3000), embedded moto
 	$(BIN)/cme serve --port $(PORT)
 
 .PHONY: fuzz
-fuzz: $(STAMP)
+fuzz: $(STAMP) ## schemathesis against cme serve, 20,000 generated requests
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(BIN)/python -m pytest tests/e2e/test_fuzz.py \
 		-p no:cacheprovider -o log_cli=true --log-cli-level=INFO
 
 .PHONY: openapi
-openapi: $(STAMP)
+openapi: $(STAMP) ## regenerate the OpenAPI document the API serves
 	$(BIN)/python -m cme_tools.openapi --write
 
 .PHONY: clean
-clean:
+clean: ## remove .venv, out/ and every cache
 	rm -rf $(VENV) out .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

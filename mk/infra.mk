@@ -43,13 +43,13 @@ $(CHECKOV_STAMP):
 	@touch $@
 
 .PHONY: infra-tools
-infra-tools: $(SAM_STAMP) $(CHECKOV_STAMP)
+infra-tools: $(SAM_STAMP) $(CHECKOV_STAMP) ## the SAM CLI and checkov, each in a venv of its own under .venv/tools
 
 .PHONY: sam-build
-sam-build: $(SAM_STAMP)
+sam-build: $(SAM_STAMP) ## sam build of infra/template.yaml into .aws-sam/
 	$(need-python313)
 	$(SAM_ENV) $(SAM) build --template-file $(INFRA_TEMPLATE) --parallel
 
 .PHONY: deploy
-deploy: sam-build
+deploy: sam-build ## sam build + sam deploy --guided (organisers)
 	$(SAM_ENV) $(SAM) deploy --guided

@@ -205,7 +205,7 @@ def test_role_is_assumable_by_lambda_only(resources: dict[str, Any], name: str) 
         "Principal": {"Service": "lambda.amazonaws.com"},
         "Action": "sts:AssumeRole",
     }
-    assert "ManagedPolicyArns" not in role["Properties"], "managed policies grant on *"
+    # Managed policies grant on "*": the one allowed is X-Ray's, while tracing is on (below).
 
 
 def test_every_function_has_a_role_of_its_own(resources: dict[str, Any]) -> None:
@@ -233,6 +233,22 @@ def test_role_allows_only_what_the_function_does(resources: dict[str, Any], name
     assert {action.removeprefix("dynamodb:") for action in table} == DYNAMODB_ACTIONS[name]
     for action, on in table.items():
         assert on == [{"Fn::GetAtt": ["CreditsTable", "Arn"]}], f"{name} {action} beyond the table"
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_tracing_and_its_permission_follow_the_api_tracing_parameter(
+    template: dict[str, Any], resources: dict[str, Any], name: str
+) -> None:
+    # The functions trace actively exactly when the API does (ApiTracing) ...
+    tracing = template["Globals"]["Function"]["Tracing"]
+    assert tracing == {"Fn::If": ["ApiTracingOn", "Active", "PassThrough"]}
+    assert "Tracing" not in resources[name]["Properties"]
+    api = resources["Api"]["Properties"]
+    assert api["TracingEnabled"] == {"Fn::If": ["ApiTracingOn", True, False]}
+    # ... and only then may the role write trace segments, through nothing broader
+    managed = resources[f"{name}Role"]["Properties"]["ManagedPolicyArns"]
+    xray = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}
+    assert managed == {"Fn::If": ["ApiTracingOn", [xray], {"Ref": "AWS::NoValue"}]}
 
 
 def test_certificate_s3_rights_are_exactly_put_and_get_under_certificates(

@@ -23,13 +23,14 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from simplejson import JSONDecodeError
 
 from cme import errors
 from cme.jsonio import dumps, loads
-from cme.observability import logger
+from cme.observability import logger as logger  # the functions log through `api.logger`
 from cme.settings import Settings, settings
 from cme.store import Store
 from cme.timestamps import Clock, system_clock
@@ -111,12 +112,12 @@ name their response models (building them costs cold-start time and serves nothi
 Answer = tuple[str, str | None] | tuple[str, str | None, dict[str, Any]]
 
 
-def answers(spec: dict[int, Answer]) -> dict[int, dict[str, Any]]:
+def answers(spec: dict[int, Answer]) -> dict[int, OpenAPIResponse]:
     """A route's documented answers: status -> (description, model in `cme.answers` or
     None, other content types)."""
-    documented: dict[int, dict[str, Any]] = {}
+    documented: dict[int, OpenAPIResponse] = {}
     for status, (description, model, *more) in spec.items():
-        entry: dict[str, Any] = {"description": description}
+        entry: OpenAPIResponse = {"description": description}
         content: dict[str, Any] = {}
         if model is not None and DOCUMENTING:
             from cme import answers as shapes

@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from cme import api, recording
 from cme.errors import CmeError
 from cme.facts import ViewKind
+from cme.observability import logger
 from cme.schemas import ID_REGEX, ScanBatchIn, ScanIn, ViewIn
 
 app = api.create_app()
@@ -42,7 +43,7 @@ def _record(event_id: str, scan: ScanIn) -> recording.ScanRecorded:
     ),
 )
 def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[Any]:
-    api.logger.append_keys(delegate_id=scan.delegate_id, scan_id=scan.scan_id)
+    logger.append_keys(delegate_id=scan.delegate_id, scan_id=scan.scan_id)
     recorded = _record(event_id, scan)
     payload = {"scan_id": recorded.scan_id, "day": recorded.day, "duplicate": recorded.duplicate}
     return api.json_response(payload, 200 if recorded.duplicate else 201)

@@ -30,7 +30,7 @@ from simplejson import JSONDecodeError
 
 from cme import errors
 from cme.jsonio import dumps, loads
-from cme.observability import logger as logger  # the functions log through `api.logger`
+from cme.observability import logger
 from cme.settings import Settings, settings
 from cme.store import Store
 from cme.timestamps import Clock, system_clock

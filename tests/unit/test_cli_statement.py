@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cme.jsonio import loads
+from cme.jsonio import dumps, loads
 from cme_tools.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -149,6 +149,13 @@ def bad_files(tmp_path: Path, worked_example_facts: Path) -> Path:
     (tmp_path / "facts.json").write_text(
         worked_example_facts.read_text(encoding="utf-8"), encoding="utf-8"
     )
+    worked = loads(worked_example_facts.read_text(encoding="utf-8"))
+    misspelt = {**worked, "evaluation": worked["evaluations"]}
+    del misspelt["evaluations"]
+    (tmp_path / "misspelt-key.json").write_text(dumps(misspelt), encoding="utf-8")
+    (tmp_path / "null-scans.json").write_text(dumps({**worked, "scans": None}), encoding="utf-8")
+    odd_delegate = {**worked, "delegate": {**worked["delegate"], "nmae": "x"}}
+    (tmp_path / "delegate-unknown-key.json").write_text(dumps(odd_delegate), encoding="utf-8")
     return tmp_path
 
 
@@ -160,6 +167,9 @@ def bad_files(tmp_path: Path, worked_example_facts: Path) -> Path:
         pytest.param("eshg", "not-json.json", id="facts-not-json"),
         pytest.param("eshg", "list.json", id="facts-not-an-object"),
         pytest.param("eshg", "bad-delegate.json", id="delegate-id-not-an-id"),
+        pytest.param("eshg", "misspelt-key.json", id="facts-key-misspelt"),
+        pytest.param("eshg", "null-scans.json", id="facts-list-null"),
+        pytest.param("eshg", "delegate-unknown-key.json", id="delegate-key-misspelt"),
         pytest.param("not-utf8.yaml", "facts.json", id="programme-not-utf8"),
         pytest.param("list.yaml", "facts.json", id="programme-not-a-mapping"),
     ],
@@ -176,3 +186,44 @@ def test_usage_errors_exit_2_with_one_line_and_no_traceback(
     assert (status, out) == (2, "")
     assert err.startswith("cme: ")
     assert "Traceback" not in err
+
+
+def test_a_fact_with_an_unknown_field_is_refused_like_a_body_and_left_out(
+    capsys: pytest.CaptureFixture[str], eshg_path: Path, tmp_path: Path
+) -> None:
+    facts = {
+        "delegate": {"delegate_id": "D1", "name": "Ada", "attendance": "in_person"},
+        "scans": [
+            {"scan_id": "s1", "scanned_at": "2025-05-24T08:00:00+02:00"},
+            {"scan_id": "s2", "scaned_at": "2025-05-25T08:00:00+02:00"},
+        ],
+        "evaluations": [
+            {"session_id": "S01", "submitted_at": "2025-05-24T12:00:00+02:00", "answer": {}}
+        ],
+    }
+    path = tmp_path / "facts.json"
+    path.write_text(dumps(facts), encoding="utf-8")
+    status, out, err = run(capsys, eshg_path, path)
+    assert status == 0
+    refused = [tokens(line) for line in err.splitlines()]
+    assert len(refused) == 2
+    assert {"scan", "s2", "invalid_request"} <= refused[0]
+    assert {"evaluation", "S01", "invalid_request"} <= refused[1]
+    assert loads(out)["total"] == Decimal("0")
+
+
+def test_the_programmes_warnings_reach_stderr(
+    capsys: pytest.CaptureFixture[str], eshg_path: Path, worked_example_facts: Path, tmp_path: Path
+) -> None:
+    text = eshg_path.read_text(encoding="utf-8")
+    stated = 'claim_deadline: "2025-11-30T23:59:59"'
+    assert stated in text
+    offset = tmp_path / "offset.yaml"
+    offset.write_text(text.replace(stated, stated[:-1] + '+02:00"'), encoding="utf-8")
+    status, out, err = run(capsys, offset, worked_example_facts)
+    assert status == 0
+    assert [
+        {"warning", "event.claim_deadline", "offset_mismatch"} <= tokens(line)
+        for line in err.splitlines()
+    ] == [True]
+    check_worked_example(loads(out))

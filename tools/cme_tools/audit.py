@@ -55,6 +55,7 @@ def audit_facts(
     """
     if not isinstance(document, Mapping):
         raise InvalidRequest("a facts document is a JSON object")
+    _only_known(document, DOCUMENT_KEYS, "the facts document")
     delegate = _delegate(document.get("delegate"))
     refusals: list[Refusal] = []
 
@@ -143,9 +144,30 @@ def audit_facts(
     return AuditedFacts(delegate, facts, tuple(refusals))
 
 
+DOCUMENT_KEYS = frozenset({"delegate", "scans", "views", "cart", "evaluations"})
+"""A facts document's keys (CONTRACT.md, FACTS.json); each but `delegate` may be left out."""
+DELEGATE_KEYS = frozenset({"delegate_id", "name", "attendance", "email", "profession"})
+FACT_KEYS = {
+    "scan": frozenset({"scan_id", "scanned_at", "station_id"}),
+    "view": frozenset({"view_id", "session_id", "kind", "watched_at", "seconds"}),
+    "evaluation": frozenset({"session_id", "submitted_at", "answers"}),
+}
+
+
+def _only_known(raw: Mapping[str, Any], known: frozenset[str], what: str) -> None:
+    """A key the API would not take refuses the whole document, as an unknown field
+    refuses a body: an audit must never read a misspelt key as "no facts"."""
+    unknown = sorted(str(key) for key in raw if key not in known)
+    if unknown:
+        raise InvalidRequest(
+            f"{what} has unknown keys: {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
+
+
 def _delegate(raw: Any) -> Delegate:
     if not isinstance(raw, Mapping):
         raise InvalidRequest("facts need a delegate: {delegate_id, name, attendance}")
+    _only_known(raw, DELEGATE_KEYS, "delegate")
     try:
         delegate_id = _ident(raw.get("delegate_id"), "delegate.delegate_id")
     except ValueError as exc:
@@ -163,7 +185,18 @@ def _delegate(raw: Any) -> Delegate:
 # Reading a fact checks its shape, then its session; the rules are judged afterwards.
 
 
+def _fields(raw: Any, kind: str) -> Mapping[str, Any]:
+    """A fact's fields; unknown ones refuse the fact (422 invalid_request at the API)."""
+    if not isinstance(raw, Mapping):
+        raise TypeError("each fact is an object")
+    unknown = sorted(str(key) for key in raw if key not in FACT_KEYS[kind])
+    if unknown:
+        raise ValueError(f"unknown fields: {', '.join(unknown)}")
+    return raw
+
+
 def _scan(programme: Programme, raw: Any) -> Scan:
+    raw = _fields(raw, "scan")
     scan_id = _ident(_get(raw, "scan_id"), "scan_id")
     scanned_at = _timestamp(raw, "scanned_at")
     return Scan(
@@ -172,6 +205,7 @@ def _scan(programme: Programme, raw: Any) -> Scan:
 
 
 def _view(programme: Programme, raw: Any) -> View:
+    raw = _fields(raw, "view")
     view_id = _ident(_get(raw, "view_id"), "view_id")
     session_id = _ident(_get(raw, "session_id"), "session_id")
     kind = ViewKind(_get(raw, "kind"))
@@ -184,6 +218,7 @@ def _view(programme: Programme, raw: Any) -> View:
 
 
 def _evaluation(programme: Programme, raw: Any) -> Evaluation:
+    raw = _fields(raw, "evaluation")
     session_id = _ident(_get(raw, "session_id"), "session_id")
     submitted_at = _timestamp(raw, "submitted_at")
     answers = raw.get("answers", {})
@@ -205,9 +240,11 @@ def _comparable(evaluation: Evaluation) -> tuple[datetime, str]:
 
 
 def _list(document: Mapping[str, Any], key: str) -> list[Any]:
+    """A list of facts: left out, none; anything but a list (null included) refuses the
+    document, as a body whose field has the wrong type."""
     value = document.get(key, [])
     if not isinstance(value, list):
-        raise InvalidRequest(f"{key} is a list")
+        raise InvalidRequest(f"{key} is a list (leave it out for none)")
     return value
 
 

@@ -36,7 +36,10 @@ def _statement(args: argparse.Namespace) -> int:
     from cme.timestamps import system_clock
     from cme_tools.audit import audit_facts
 
-    programme = load_programme_file(args.programme).programme
+    loaded = load_programme_file(args.programme)
+    for warning in loaded.warnings:
+        err(f"warning: {warning.path}: {warning.code}: {warning.detail}")
+    programme = loaded.programme
     try:
         document = loads(Path(args.facts).read_text(encoding="utf-8"))
     except ValueError as exc:

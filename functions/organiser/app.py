@@ -3,16 +3,12 @@ OpenAPI document."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from cme import api, organising
-from cme.amounts import for_json, for_print
+from cme import api, organising, report_formats
 from cme.facts import Attendance, Delegate
 from cme.schemas import ID_REGEX, DelegateIn
 
@@ -88,67 +84,16 @@ def get_report(
         budget=runtime.settings.report_budget,
     )
     accept = app.current_event.headers.get("accept", "") or ""
-    if "text/csv" in accept:
-        return _report_csv(event_id, page, limit)
-    delegates = [
-        {
-            "delegate_id": row.delegate_id,
-            "name": row.name,
-            "attendance": row.attendance,
-            "total": for_json(row.total),
-            "days": {d.isoformat(): for_json(c) for d, c in row.days.items()},
-            "certificate_serial": row.certificate_serial,
-            "certificate_status": row.certificate_status,
-        }
-        for row in page.rows
-    ]
-    return api.json_response(
-        {"event_id": event_id, "delegates": delegates, "next_cursor": page.next_cursor}
-    )
-
-
-def _text_cell(text: str) -> str:
-    """A name as a spreadsheet cell that is never a formula (CSV injection: a leading
-    =, +, -, @ or control character would be evaluated by Excel or LibreOffice)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _report_csv(event_id: str, page: organising.ReportPage, limit: int) -> Response[Any]:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "delegate_id",
-            "name",
-            "attendance",
-            "total",
-            *(d.isoformat() for d in page.days),
-            "certificate_serial",
-            "certificate_status",
-        ]
-    )
-    for row in page.rows:
-        writer.writerow(
-            [
-                row.delegate_id,
-                _text_cell(row.name),
-                row.attendance,
-                for_print(row.total),
-                *(for_print(row.days[d]) for d in page.days),
-                row.certificate_serial or "",
-                row.certificate_status or "",
-            ]
-        )
+    if "text/csv" not in accept:
+        return api.json_response(report_formats.report_json(page))
     headers = {}
     if page.next_cursor:
-        # The path as the client called it (stage or custom-domain base path included).
         called = app.current_event.request_context.path or f"/events/{event_id}/report"
-        query = urlencode({"limit": limit, "cursor": page.next_cursor})
-        headers["Link"] = f'<{called}?{query}>; rel="next"'
+        headers["Link"] = report_formats.next_link(called, limit=limit, cursor=page.next_cursor)
     return Response(
         status_code=200,
-        content_type="text/csv; charset=utf-8",
-        body=out.getvalue(),
+        content_type=report_formats.CSV_MEDIA_TYPE,
+        body=report_formats.report_csv(page),
         headers=headers,
     )
 

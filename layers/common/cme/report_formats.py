@@ -1,0 +1,77 @@
+"""A page of the organiser's report as the API answers it (CONTRACT.md, the report): the
+JSON body, the CSV one row per delegate, and the CSV's link to the next page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+from cme.amounts import for_json, for_print
+from cme.organising import ReportPage
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+def report_json(page: ReportPage) -> dict[str, Any]:
+    return {
+        "event_id": page.event_id,
+        "delegates": [
+            {
+                "delegate_id": row.delegate_id,
+                "name": row.name,
+                "attendance": row.attendance,
+                "total": for_json(row.total),
+                "days": {d.isoformat(): for_json(c) for d, c in row.days.items()},
+                "certificate_serial": row.certificate_serial,
+                "certificate_status": row.certificate_status,
+            }
+            for row in page.rows
+        ],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def report_csv(page: ReportPage) -> str:
+    """One row per delegate, a column per conference date, amounts printed with one or two
+    decimals; names can never be read as a spreadsheet formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "delegate_id",
+            "name",
+            "attendance",
+            "total",
+            *(d.isoformat() for d in page.days),
+            "certificate_serial",
+            "certificate_status",
+        ]
+    )
+    for row in page.rows:
+        writer.writerow(
+            [
+                row.delegate_id,
+                _text_cell(row.name),
+                row.attendance,
+                for_print(row.total),
+                *(for_print(row.days[d]) for d in page.days),
+                row.certificate_serial or "",
+                row.certificate_status or "",
+            ]
+        )
+    return out.getvalue()
+
+
+def next_link(called_path: str, *, limit: int, cursor: str) -> str:
+    """The `Link` header to the next page, on the path as the client called it (its stage
+    or a custom domain's base path included)."""
+    query = urlencode({"limit": limit, "cursor": cursor})
+    return f'<{called_path}?{query}>; rel="next"'
+
+
+def _text_cell(text: str) -> str:
+    """A name as a spreadsheet cell that is never a formula (CSV injection: a leading
+    =, +, -, @ or control character would be evaluated by Excel or LibreOffice)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

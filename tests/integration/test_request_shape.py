@@ -41,7 +41,15 @@ BODY_ROUTES = [
     ("PUT", "/events/eshg2025/delegates/D0002"),
     ("PUT", "/events/eshg2025"),  # the programme
 ]
-NOT_JSON = ["{", '{"scan_id": "s-1",}', "{'a': 1}", "NaN", '{"a": Infinity}', "[" * 100_000]
+NOT_JSON = [
+    "{",
+    '{"scan_id": "s-1",}',
+    "{'a': 1}",
+    "NaN",
+    '{"a": Infinity}',
+    "[" * 100_000,
+    '{"seconds": ' + "9" * 5000 + "}",  # more digits than Python turns into an int
+]
 NOT_AN_OBJECT = ["[]", "[1]", '"text"', "12", "true", "null", "", None]
 NOT_UTF8 = [b"\xff", b'{"name": "\xc5"}', '{"name": "Ł"}'.encode("utf-16")]
 

@@ -205,14 +205,17 @@ def create_app() -> APIGatewayRestResolver:
 def _json_body(text: str) -> Any:
     """The body as JSON with exact numbers (`cme.jsonio.loads`). powertools' validation turns
     only the standard library's JSONDecodeError into a request error; simplejson's is not
-    one, and nesting too deep for the parser is no JSON we can take either: both leave as
-    the standard library's error, so that they answer 400 rather than 500."""
+    one, and nesting too deep for the parser, or an integer of more digits than Python
+    converts (4,300), is no JSON we can take either: each leaves as the standard library's
+    error, so that they answer 400 rather than 500."""
     try:
         return loads(text)
     except JSONDecodeError as error:
         raise json.JSONDecodeError(error.msg, error.doc, error.pos) from None
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    except ValueError as error:  # int_max_str_digits
+        raise json.JSONDecodeError(f"a number is too long ({error})", text, 0) from None
 
 
 def _request_problem(details: Sequence[Any]) -> errors.InvalidRequest:

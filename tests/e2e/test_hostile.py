@@ -648,6 +648,15 @@ def test_known_methods_on_the_wrong_route_are_405(http: Http, nothing_stored: No
     assert_problem(http.get(delegate("/cart/S01")), 405, "method_not_allowed")
 
 
+def test_other_methods_on_the_public_routes_are_405_without_a_key(http: Http) -> None:
+    for path in ("/certificates/7K3M-9QXD-2HRP-4WZA-6TBN", "/openapi.json"):
+        for method in ("HEAD", "OPTIONS", "POST", "PUT", "DELETE"):
+            reply = http.request(method, path, key=None)
+            assert reply.status == 405, (method, path, reply.status)
+            if method != "HEAD":  # a HEAD answer has no body
+                assert json.loads(reply.data)["code"] == "method_not_allowed"
+
+
 def test_refused_ids_stay_free(http: Http) -> None:
     # After every refusal above, the ids they used were never claimed: the same scan id
     # is stored for a registered delegate, judged afresh

@@ -50,6 +50,8 @@ ROUTES: dict[tuple[str, str], tuple[str, bool]] = {
     ("GET", "/openapi.json"): ("OrganiserFunction", True),
 }
 PUBLIC_ROUTES = {route for route, (_, public) in ROUTES.items() if public}
+KEYLESS_ROUTES = PUBLIC_ROUTES | {("ANY", path) for _, path in PUBLIC_ROUTES}
+"""The public routes, and their paths' other methods: the function answers those 405."""
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.infra_support import PUBLIC_ROUTES, ROUTES, TEMPLATE, run, tool
+from tests.infra.infra_support import KEYLESS_ROUTES, ROUTES, TEMPLATE, run, tool
 
 SUB_NAME = re.compile(r"\$\{([A-Za-z0-9:]+)(?:\.[A-Za-z0-9.]+)?\}")
 ANY = "x-amazon-apigateway-any-method"
@@ -143,7 +143,7 @@ def test_openapi_requires_the_key_everywhere_but_the_public_routes(
             continue
         assert not operation.get("security"), f"{route} has another kind of security"
         public.add(route)
-    assert public == PUBLIC_ROUTES
+    assert public == KEYLESS_ROUTES
 
 
 def test_usage_plan_key_and_stage_are_generated(transformed: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cme import api, recording
+from cme.observability import Metric, count
 from cme.schemas import ID_REGEX, EvaluationIn
 
 app = api.create_app()
@@ -31,6 +32,8 @@ def put_cart_item(
     added = recording.add_to_cart(
         runtime.store(), event_id, delegate_id, session_id, now=runtime.now()
     )
+    if added:
+        count(Metric.CART_ITEMS_ADDED)
     return api.json_response({"session_id": session_id, "in_cart": True}, 201 if added else 200)
 
 
@@ -93,6 +96,8 @@ def put_evaluation(
         now=runtime.now(),
         skew=runtime.settings.clock_skew,
     )
+    if stored:
+        count(Metric.EVALUATIONS_RECORDED)
     payload = {
         "session_id": session_id,
         "submitted_at": evaluation.submitted_at,

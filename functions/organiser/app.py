@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cme import api, organising, report_formats
 from cme.facts import Attendance, Delegate
+from cme.observability import Metric, count
 from cme.schemas import ID_REGEX, DelegateIn
 
 app = api.create_app()
@@ -83,6 +84,7 @@ def get_report(
         cursor=cursor,
         budget=runtime.settings.report_budget,
     )
+    count(Metric.REPORT_PAGES)
     accept = app.current_event.headers.get("accept", "") or ""
     if "text/csv" not in accept:
         return api.json_response(report_formats.report_json(page))

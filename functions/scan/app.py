@@ -3,6 +3,7 @@ syncing late) and online / on-demand views."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -12,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from cme import api, recording
 from cme.errors import CmeError
 from cme.facts import ViewKind
-from cme.observability import logger
+from cme.observability import Metric, count, count_by, logger
 from cme.schemas import ID_REGEX, ScanBatchIn, ScanIn, ViewIn
 
 app = api.create_app()
@@ -44,7 +45,12 @@ def _record(event_id: str, scan: ScanIn) -> recording.ScanRecorded:
 )
 def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[Any]:
     logger.append_keys(delegate_id=scan.delegate_id, scan_id=scan.scan_id)
-    recorded = _record(event_id, scan)
+    try:
+        recorded = _record(event_id, scan)
+    except CmeError as error:
+        count_by(Metric.SCANS_REFUSED, "code", {error.code: 1})
+        raise
+    count(Metric.SCANS_REPEATED if recorded.duplicate else Metric.SCANS_RECORDED)
     payload = {"scan_id": recorded.scan_id, "day": recorded.day, "duplicate": recorded.duplicate}
     return api.json_response(payload, 200 if recorded.duplicate else 201)
 
@@ -57,6 +63,10 @@ def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[An
 def post_scan_batch(event_id: EventId, batch: Annotated[ScanBatchIn, Body()]) -> Response[Any]:
     recording.load_programme(runtime.store(), event_id)  # 404 for the whole batch
     results = [_batch_result(event_id, raw) for raw in batch.scans]
+    statuses = Counter(result["status"] for result in results)
+    count(Metric.SCANS_RECORDED, statuses[201])
+    count(Metric.SCANS_REPEATED, statuses[200])
+    count_by(Metric.SCANS_REFUSED, "code", Counter(r["code"] for r in results if "code" in r))
     return api.json_response({"results": results})
 
 
@@ -100,6 +110,8 @@ def post_view(
         now=runtime.now(),
         skew=runtime.settings.clock_skew,
     )
+    if not recorded.duplicate:
+        count(Metric.VIEWS_RECORDED)
     payload = {
         "view_id": recorded.view_id,
         "session_id": recorded.session_id,

@@ -30,7 +30,7 @@ from simplejson import JSONDecodeError
 
 from cme import errors
 from cme.jsonio import dumps, loads
-from cme.observability import logger
+from cme.observability import flush_metrics, logger
 from cme.settings import Settings, settings
 from cme.store import Store
 from cme.timestamps import Clock, system_clock
@@ -324,12 +324,16 @@ def lambda_entry(
     app: APIGatewayRestResolver,
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The function's `lambda_handler`: logging context (request id as correlation id,
-    state cleared between invocations) around `handle`."""
+    state cleared between invocations) around `handle`, and the request's metrics written
+    at its end."""
 
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
     )
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return handle(app, event, context)
+        try:
+            return handle(app, event, context)
+        finally:
+            flush_metrics()
 
     return lambda_handler

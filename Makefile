@@ -76,6 +76,11 @@ fuzz: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m cme.openapi --write
 
+# After a font package changes: the coverage tables the name check reads.
+.PHONY: font-coverage
+font-coverage: $(STAMP)
+	$(BIN)/python -m cme.certificate.coverage_table --write
+
 .PHONY: clean
 clean:
 	rm -rf $(VENV) out .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -26,21 +26,40 @@ from a PyPI package installed into the common layer and is found with
   Japanese name written in kanji only cannot be told from a Chinese one and keeps the
   Traditional forms. It has no bold: emphasis falls back to the regular weight.
 
-None of them covers Hebrew, Thai, Armenian, Georgian or the Indic scripts other than
-Devanagari: such a name prints as empty boxes (fpdf2 logs the missing glyphs); another
-`fontpkg-noto-sans-*` package added to `_FALLBACKS` would cover it.
+* **Noto Sans <script>** (`manimgx-fonts`, OFL 1.1: Noto as Google publishes it,
+  variable wght 400-700, pinned the same way) adds one font per script: Hebrew,
+  Armenian, Georgian, Ethiopic (Amharic, Tigrinya), Bengali, Gujarati, Gurmukhi,
+  Kannada, Malayalam, Odia, Sinhala, Tamil, Telugu, Thai, Lao, Khmer and Myanmar. The
+  package's other files (emoji, symbols, italic, and Arabic, Devanagari and Noto Sans
+  again) are not used.
 
-Noto Sans is always used. The Arabic and CJK fonts join a certificate only when its text
-has a character Noto Sans lacks and they have; fpdf2's fallback fonts then pick them per
-character. Each font is cut down with HarfBuzz's subsetter (hb-subset) to the characters
-the certificate prints, a variable font pinned to static instances: a millisecond or two,
-even for the 16 MB CJK font, which fpdf2 takes ~300 ms to parse and subset whole. fpdf2
-reads fonts only from files, so the cut-down fonts are written to private temporary
-files, removed when the render ends.
+Nothing bundled covers Tibetan, Mongolian, Syriac, Thaana, N'Ko, Cherokee, Canadian
+syllabics, Tifinagh, emoji or the mathematical alphabets: a name with such a character
+is refused (`unprintable_name`, the characters named) rather than printed with a gap.
+Registration warns about it, so the organiser can correct the name before the congress.
+A new script is a `FontSource` in `fonts.SOURCES` and `make font-coverage`.
 
-Text that needs it (Arabic joining and right-to-left order, Devanagari, CJK regional
-forms, combining marks) is shaped by HarfBuzz through fpdf2; Latin, Greek and Cyrillic
-are set from the advance widths, without the cost of shaping.
+Noto Sans is always used. Every other font joins a certificate only when its text has
+characters Noto Sans lacks and that font has (a mark or a joiner stays with the font of
+the letter before it, so that the cluster is shaped whole); `fonts.assign_fonts` makes
+the choice, and fpdf2's fallback fonts follow it, as each character is in exactly one
+cut-down font. Each font is cut down with HarfBuzz's subsetter (hb-subset) to the
+characters the certificate prints, a variable font pinned to static instances: a
+millisecond or two, even for the 16 MB CJK font, which fpdf2 takes ~300 ms to parse and
+subset whole. fpdf2 reads fonts only from files, so the cut-down fonts are written to
+private temporary files, removed when the render ends.
+
+Text that needs it (Arabic joining and right-to-left order, Hebrew, Indic conjuncts and
+reordering, Sinhala, Khmer and Myanmar clusters, Thai marks, CJK regional forms,
+combining marks) is shaped by HarfBuzz through fpdf2; Latin, Greek, Cyrillic and
+Armenian are set from the advance widths, without the cost of shaping. A line whose ink
+reaches above or below Noto Sans's (Myanmar's stacked medials, Thai tone marks) gets the
+room it needs.
+
+Before anything is drawn, every text from data (the name, the event's name, place,
+accreditation and statements) is checked: a character no bundled font has raises
+`UnprintableName`. The check reads precomputed coverage tables (`coverage.py`), so that
+request validation can use it without HarfBuzz or fpdf2.
 """
 
 from __future__ import annotations

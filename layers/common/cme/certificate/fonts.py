@@ -1,54 +1,232 @@
-"""The fonts a certificate is set in: where they come from, what each covers, and how
-each is cut down to the characters a certificate prints (see the package docstring)."""
+"""The fonts a certificate is set in: where each comes from, which characters it has a
+glyph for, which one sets each character, and how each is cut down to the characters a
+certificate prints. The package docstring tells the fonts apart.
+
+`unprintable` and `font_for` read the precomputed coverage tables (`coverage.py`), not
+the font files: request validation and the issuing route use them without HarfBuzz or
+fpdf2. Cutting and measuring open the files, when a certificate is drawn.
+"""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from cme.errors import Problem
+from cme.visible import default_ignorable
+
 if TYPE_CHECKING:
     import uharfbuzz as hb
     from fpdf import FPDF
 
+    from cme.certificate.facts import CertificateFacts
+
 
 @dataclass(frozen=True, slots=True)
-class _FontSource:
+class FontSource:
     family: str
+    """The fpdf2 family name, and the key of the font's coverage table."""
     package: str
+    """The PyPI package (import name) the font file comes with."""
     resource: str
-    styles: tuple[tuple[str, int | None], ...]
-    """fpdf2 style -> weight to pin the variable font to (None: a static font)."""
+    variable: bool = True
+    """A variable font with a weight axis: pinned to 400 for text and 600 for emphasis.
+    A static font has one weight, which emphasis falls back to."""
+
+    @property
+    def styles(self) -> tuple[tuple[str, int | None], ...]:
+        """fpdf2 style -> the weight to pin the variable font to (None: static)."""
+        return (("", 400), ("B", 600)) if self.variable else (("", None),)
 
 
-_SANS: Final = _FontSource(
-    "sans", "fontpkg_noto_sans", "files/NotoSans[wdth,wght].ttf", (("", 400), ("B", 600))
+SANS: Final = FontSource("sans", "fontpkg_noto_sans", "files/NotoSans[wdth,wght].ttf")
+ARABIC: Final = FontSource(
+    "arabic", "fontpkg_noto_sans_arabic", "files/NotoSansArabic[wdth,wght].ttf"
 )
-_ARABIC: Final = _FontSource(
-    "arabic",
-    "fontpkg_noto_sans_arabic",
-    "files/NotoSansArabic[wdth,wght].ttf",
-    (("", 400), ("B", 600)),
+CJK: Final = FontSource(
+    "cjk", "cvttf_NotoSansCJK_Regular", "NotoSansCJKtc-Regular.otf", variable=False
 )
-_CJK: Final = _FontSource(
-    "cjk", "cvttf_NotoSansCJK_Regular", "NotoSansCJKtc-Regular.otf", (("", None),)
+
+
+def _noto(script: str) -> FontSource:
+    """Noto Sans <script>, as `manimgx-fonts` ships it (wght 400-700)."""
+    return FontSource(script.lower(), "manimgx_fonts", f"NotoSans{script}[wght].ttf")
+
+
+SOURCES: Final = (
+    SANS,
+    ARABIC,
+    *(
+        _noto(script)
+        for script in (
+            "Hebrew",
+            "Armenian",
+            "Georgian",
+            "Ethiopic",
+            "Bengali",
+            "Gujarati",
+            "Gurmukhi",
+            "Kannada",
+            "Malayalam",
+            "Oriya",
+            "Sinhala",
+            "Tamil",
+            "Telugu",
+            "Thai",
+            "Lao",
+            "Khmer",
+            "Myanmar",
+        )
+    ),
+    CJK,
 )
-_FALLBACKS: Final = (_ARABIC, _CJK)
+"""Every bundled font, in the order a character's font is looked for: Noto Sans first
+(Latin, Greek, Cyrillic, Devanagari and the punctuation around them), CJK last (it also
+has Latin and punctuation, in CJK proportions)."""
+
+
+# --- coverage ----------------------------------------------------------------------------
+
+
+@functools.cache
+def _ranges(source: FontSource) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The source's coverage as sorted range starts and (inclusive) ends."""
+    from cme.certificate.coverage import COVERAGE
+
+    starts: list[int] = []
+    ends: list[int] = []
+    for item in COVERAGE[source.family].split():
+        first, _, last = item.partition("-")
+        starts.append(int(first, 16))
+        ends.append(int(last or first, 16))
+    return tuple(starts), tuple(ends)
+
+
+def covers(source: FontSource, code: int) -> bool:
+    starts, ends = _ranges(source)
+    index = bisect.bisect_right(starts, code) - 1
+    return index >= 0 and code <= ends[index]
+
+
+_JOINERS: Final = frozenset({0x034F, 0x200C, 0x200D})
+"""Combining grapheme joiner, zero-width non-joiner and joiner: shaped with the letters
+around them."""
+
+
+def _continues_cluster(character: str) -> bool:
+    code = ord(character)
+    return (
+        unicodedata.category(character) in ("Mn", "Mc", "Me")
+        or code in _JOINERS
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0100 <= code <= 0xE01EF
+    )
+
+
+def font_for(character: str, previous: FontSource | None = None) -> FontSource | None:
+    """The font that sets `character`, or None when no bundled font has it. A mark or a
+    joiner stays in the font of the character before it (`previous`) when that font has
+    it, so that HarfBuzz shapes it with its base; anything else takes the first font
+    that has it."""
+    code = ord(character)
+    if previous is not None and _continues_cluster(character) and covers(previous, code):
+        return previous
+    return next((source for source in SOURCES if covers(source, code)), None)
+
+
+def assign_fonts(text: str) -> dict[str, FontSource]:
+    """One font for each character of `text` (fpdf2 chooses fonts per character, not
+    per occurrence: the first occurrence decides). Characters no font has are left out."""
+    chosen: dict[str, FontSource] = {}
+    previous: FontSource | None = None
+    for character in text:
+        source = chosen.get(character) or font_for(character, previous)
+        if source is not None:
+            chosen.setdefault(character, source)
+        previous = source
+    return chosen
+
+
+def unprintable(text: str) -> tuple[str, ...]:
+    """The characters of `text` (NFC) that would print nothing although they should: no
+    bundled font has a glyph for them. Default-ignorable characters (joiners, bidi
+    marks, variation selectors) print nothing by design and are not listed."""
+    missing = {
+        c
+        for c in unicodedata.normalize("NFC", text)
+        if not default_ignorable(c) and font_for(c) is None
+    }
+    return tuple(sorted(missing))
+
+
+def code_points(characters: Iterable[str]) -> str:
+    """`U+E000 (private use), U+0F40 TIBETAN LETTER KA`: what an organiser can look up."""
+    described = []
+    for character in characters:
+        category = unicodedata.category(character)
+        name = {"Co": "private use", "Cn": "unassigned", "Cs": "surrogate"}.get(category)
+        label = f"({name})" if name else unicodedata.name(character, "")
+        described.append(f"U+{ord(character):04X} {label}".strip())
+    return ", ".join(described)
+
+
+def unprintable_problem(path: str, text: str) -> Problem | None:
+    """The problem (code `unprintable_name`) of a text that holds characters no bundled
+    font prints, named by the API's path to it."""
+    missing = unprintable(text)
+    if not missing:
+        return None
+    return Problem(path, "unprintable_name", f"no bundled font prints {code_points(missing)}")
+
+
+def printing_problems(facts: CertificateFacts) -> tuple[Problem, ...]:
+    """Every text of the certificate drawn from data (the name, the event's name, place
+    and statements) that holds characters no bundled font prints."""
+    texts = {
+        "name": facts.delegate_name,
+        "event.name": facts.event_name,
+        "event.city": facts.event_city,
+        "event.country": facts.event_country,
+        "event.accreditation.body": facts.accreditation_body,
+        "event.accreditation.unit": facts.unit,
+        "event.accreditation.statement": facts.accreditation_statement,
+    }
+    for index, conversion in enumerate(facts.conversions):
+        texts[f"event.conversions[{index}].name"] = conversion.name
+        texts[f"event.conversions[{index}].statement"] = conversion.statement
+    for index, statement in enumerate(facts.statements):
+        texts[f"event.statements[{index}]"] = statement
+    found = (unprintable_problem(path, text) for path, text in texts.items())
+    return tuple(problem for problem in found if problem is not None)
+
+
+def printed_form(text: str) -> str:
+    """`text` as it is drawn: without soft hyphens (a font draws them as hyphens; the
+    certificate never breaks a word at one) and without default-ignorable characters no
+    font has (they would print nothing, and fpdf2 would split a shaped run at them)."""
+    return "".join(
+        c for c in text if c != "\u00ad" and not (default_ignorable(c) and font_for(c) is None)
+    )
+
+
+# --- the font files ------------------------------------------------------------------------
 
 # The font files stay open (HarfBuzz maps them into memory) for the life of the process.
 _open_resources = ExitStack()
 
 
 @functools.cache
-def _face(source: _FontSource) -> hb.Face:
+def face(source: FontSource) -> hb.Face:
     import uharfbuzz as hb
 
     resource = files(source.package).joinpath(source.resource)
@@ -57,8 +235,23 @@ def _face(source: _FontSource) -> hb.Face:
 
 
 @functools.cache
-def _coverage(source: _FontSource) -> frozenset[int]:
-    return frozenset(_face(source).unicodes)
+def _font(source: FontSource) -> hb.Font:
+    """The font at its default instance, one unit per font unit, for measuring."""
+    import uharfbuzz as hb
+
+    return hb.Font(face(source))
+
+
+def measured_coverage(source: FontSource) -> str:
+    """The font file's cmap as the coverage table writes it: `0020-007E 00A0 ...`."""
+    codes = sorted(face(source).unicodes)
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return " ".join(f"{a:04X}" if a == b else f"{a:04X}-{b:04X}" for a, b in ranges)
 
 
 _LAYOUT_TABLES: Final = ("GSUB", "GPOS", "GDEF")
@@ -66,14 +259,14 @@ _UNUSED_TABLES: Final = ("STAT", "gasp", "DSIG", "meta")
 
 
 def _cut_font(
-    source: _FontSource, characters: set[int], weight: int | None, *, layout: bool
+    source: FontSource, characters: set[int], weight: int | None, *, layout: bool
 ) -> bytes:
     """The font reduced to `characters` (with the glyphs its layout features reach from
     them when `layout`, else without layout tables); a variable font pinned to `weight`
-    at normal width."""
+    and its other axes to their defaults (normal width)."""
     import uharfbuzz as hb
 
-    face = _face(source)
+    font_face = face(source)
     wanted = hb.SubsetInput()
     wanted.sets(hb.SubsetInputSets.UNICODE).update(characters)
     dropped = _UNUSED_TABLES if layout else _UNUSED_TABLES + _LAYOUT_TABLES
@@ -81,18 +274,10 @@ def _cut_font(
         {int.from_bytes(tag.encode("ascii"), "big") for tag in dropped}
     )
     if weight is not None:
-        wanted.pin_axis_location(face, "wght", weight)
-        wanted.pin_axis_location(face, "wdth", 100)
+        wanted.pin_all_axes_to_default(font_face)
+        wanted.pin_axis_location(font_face, "wght", weight)
     wanted.flags = hb.SubsetFlags.NOTDEF_OUTLINE | hb.SubsetFlags.NO_HINTING
-    return bytes(hb.subset(face, wanted).blob.data)
-
-
-@dataclass(frozen=True, slots=True)
-class SansMetrics:
-    characters: frozenset[int]
-    """What Noto Sans sets in this certificate."""
-    advances: Mapping[str, Mapping[int, float]]
-    """fpdf2 style -> character -> advance width, per 1000 units of em."""
+    return bytes(hb.subset(font_face, wanted).blob.data)
 
 
 def _write_font(data: bytes, suffix: str) -> Path:
@@ -103,29 +288,93 @@ def _write_font(data: bytes, suffix: str) -> Path:
     return Path(name)
 
 
-def install_fonts(pdf: FPDF, text: str, written: list[Path]) -> SansMetrics:
+@dataclass(frozen=True, slots=True)
+class InstalledFonts:
+    """The fonts of one certificate, as the setter needs to know them."""
+
+    assignment: Mapping[str, FontSource]
+    """Which font sets each character the certificate prints."""
+    sans_advances: Mapping[str, Mapping[int, float]]
+    """fpdf2 style -> character -> Noto Sans's advance width, per 1000 units of em."""
+
+    def plain(self, text: str) -> bool:
+        """Set in Noto Sans alone, without shaping: measured from the advances."""
+        assignment = self.assignment
+        return not needs_shaping(text) and all(assignment.get(c) is SANS for c in text)
+
+    def ink_overflow(self, text: str) -> tuple[float, float]:
+        """How far, in ems, the ink of `text` rises above Noto Sans's ascender and falls
+        below its descender: the room a line of it needs besides the usual leading.
+        Myanmar's stacked medials, Thai tone marks over vowels and Indic subjoined
+        consonants reach further than Latin ever does."""
+        runs: list[tuple[FontSource, str]] = []
+        for character in text:
+            source = self.assignment.get(character)
+            if source is None:
+                continue
+            if runs and runs[-1][0] is source:
+                runs[-1] = (source, runs[-1][1] + character)
+            else:
+                runs.append((source, character))
+        top, bottom = _ink_box(SANS)
+        above = below = 0.0
+        for source, run in runs:
+            if source is SANS:
+                continue
+            run_top, run_bottom = _ink_extent(source, run)
+            above = max(above, run_top - top)
+            below = max(below, bottom - run_bottom)
+        return above, below
+
+
+@functools.cache
+def _ink_box(source: FontSource) -> tuple[float, float]:
+    """The font's ascender and descender, in ems."""
+    extents = _font(source).get_font_extents("ltr")
+    upem = face(source).upem
+    return extents.ascender / upem, extents.descender / upem
+
+
+def _ink_extent(source: FontSource, text: str) -> tuple[float, float]:
+    """The highest and lowest ink of `text` shaped in `source`, in ems above the baseline."""
+    import uharfbuzz as hb
+
+    font = _font(source)
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    hb.shape(font, buffer)
+    top = bottom = 0.0
+    for info, position in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True):
+        extents = font.get_glyph_extents(info.codepoint)
+        if extents is None:
+            continue
+        rise = position.y_offset + extents.y_bearing
+        top = max(top, rise)
+        bottom = min(bottom, rise + extents.height)
+    upem = face(source).upem
+    return top / upem, bottom / upem
+
+
+def install_fonts(pdf: FPDF, text: str, written: list[Path]) -> InstalledFonts:
     """Add to `pdf` the fonts `text` needs, each cut down to the characters it sets:
-    Noto Sans always, a fallback only for characters Noto Sans lacks. The font files
-    are listed in `written`, for the caller to remove once the PDF is out."""
+    Noto Sans always, another font only for the characters it sets. Each character is
+    in exactly one cut font, so fpdf2's choice per character (Noto Sans if it has it,
+    else the fallback that has it) is the choice of `assign_fonts`. The font files are
+    listed in `written`, for the caller to remove once the PDF is out."""
     from fpdf.fonts import TTFFont
 
-    characters = {ord(c) for c in text} | {ord(" ")}
-    advances: dict[str, Mapping[int, float]] = {}
-    plan = [(_SANS, characters & _coverage(_SANS))]
-    left = characters - plan[0][1]
-    for source in _FALLBACKS:
-        if not left:
-            break
-        mine = left & _coverage(source)
-        if mine:
-            plan.append((source, mine))
-            left -= mine
+    assignment = assign_fonts(text + " ")
+    plan: dict[FontSource, set[int]] = {SANS: set()}
+    for character, source in assignment.items():
+        plan.setdefault(source, set()).add(ord(character))
     # Noto Sans keeps its layout tables only when some of its text must be shaped
-    # (combining marks, Devanagari); the fallbacks always need theirs.
-    sans_layout = needs_shaping("".join(chr(c) for c in plan[0][1]))
-    for source, mine in plan:
+    # (combining marks, Devanagari); the others always need theirs.
+    sans_layout = needs_shaping("".join(chr(c) for c in plan[SANS]))
+    advances: dict[str, Mapping[int, float]] = {}
+    for source, mine in plan.items():
         suffix = Path(source.resource).suffix
-        layout = sans_layout or source is not _SANS
+        layout = sans_layout or source is not SANS
         for style, weight in source.styles:
             path = _write_font(_cut_font(source, mine, weight, layout=layout), suffix)
             written.append(path)
@@ -136,17 +385,21 @@ def install_fonts(pdf: FPDF, text: str, written: list[Path]) -> SansMetrics:
                 # and re-encode every glyph when fpdf2 embeds the font (a quarter of
                 # the time of a whole render).
                 font.ttfont.recalcBBoxes = False
-                if source is _SANS:
+                if source is SANS:
                     advances[style] = font.cw
-    if len(plan) > 1:
+    others = [source.family for source in plan if source is not SANS]
+    if others:
         # CJK has one weight: emphasis falls back to it rather than to nothing.
-        pdf.set_fallback_fonts([source.family for source, _ in plan[1:]], exact_match=False)
-    return SansMetrics(frozenset(plan[0][1]), advances)
+        pdf.set_fallback_fonts(others, exact_match=False)
+    return InstalledFonts(assignment, advances)
 
 
-# Text that reads right without shaping: Latin, Greek, Cyrillic and the punctuation and
-# symbols around them, with no combining mark. Everything else (marks to place, Arabic
-# joining, Indic reordering, CJK regional forms) goes through HarfBuzz.
+# --- shaping -------------------------------------------------------------------------------
+
+# Text that reads right without shaping: Latin, Greek, Cyrillic, Armenian and the
+# punctuation and symbols around them, with no combining mark. Everything else (marks to
+# place, Arabic and Hebrew direction and joining, Indic reordering, CJK regional forms)
+# goes through HarfBuzz.
 _PLAIN = re.compile("[\u0000-\u058f\u1e00-\u2bff\u2c60-\u2c7f\ua640-\ua69f\ua720-\ua7ff]*")
 
 

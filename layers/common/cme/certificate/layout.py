@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from cme.certificate.facts import CertificateFacts
-from cme.certificate.fonts import install_fonts
+from cme.certificate.fonts import install_fonts, printing_problems
 from cme.certificate.typesetting import (
     ACCENT,
     INK,
@@ -20,9 +20,11 @@ from cme.certificate.typesetting import (
     Setter,
     Type,
     right_to_left,
+    shape_marks_with_their_base,
     sizes,
 )
 from cme.certificate.wording import Wording, wording
+from cme.errors import UnprintableName
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -178,8 +180,9 @@ def _draw_table(
 
 
 def _statements_height(setter: Setter, paragraphs: tuple[str, ...], kind: Type) -> float:
-    lines = sum(len(setter.lines(p, kind, _FINE_W)) for p in paragraphs)
-    return lines * kind.line_height + _FINE_GAP * (len(paragraphs) - 1)
+    return sum(setter.height(p, kind, _FINE_W) for p in paragraphs) + _FINE_GAP * (
+        len(paragraphs) - 1
+    )
 
 
 def _draw_middle(setter: Setter, words: Wording, top: float, bottom: float) -> _Continuation:
@@ -297,22 +300,28 @@ def _draw_continuation(setter: Setter, words: Wording, what: _Continuation) -> N
     for statement in statements:
         align: Align = "R" if right_to_left(statement) else "L"
         for line in setter.lines(statement, kind, _WIDTH):
-            if y + kind.line_height > _BOTTOM:
+            above, below = setter.room(line, kind)
+            if y + above + kind.line_height + below > _BOTTOM:
                 y = new_page()
-            setter.line(line, kind, x=_LEFT, y=y, width=_WIDTH, align=align)
-            y += kind.line_height
+            setter.line(line, kind, x=_LEFT, y=y + above, width=_WIDTH, align=align)
+            y += above + kind.line_height + below
         y += _FINE_GAP
 
 
 def render_certificate(facts: CertificateFacts) -> bytes:
     """The certificate as PDF bytes: A4 landscape, on one page unless the per-day table
     or the statements cannot fit on it at a legible size (they then follow on page 2).
-    Raises ValueError for a naive `issued_at`."""
+    Raises ValueError for a naive `issued_at`, and UnprintableName rather than leave a
+    character of the name (or of any other text from data) blank."""
     from fpdf import FPDF
     from fpdf.fonts import TTFFont
 
     if facts.issued_at.utcoffset() is None:
         raise ValueError("issued_at must be timezone-aware")
+    problems = printing_problems(facts)
+    if problems:
+        raise UnprintableName(problems)
+    shape_marks_with_their_base()
     words = wording(facts)
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
     pdf.set_margins(_LEFT, _TOP, _PAGE_W - _RIGHT)

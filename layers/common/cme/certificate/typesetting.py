@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Literal
 
-from cme.certificate.fonts import SansMetrics, needs_shaping, shaping_language
+from cme.certificate.fonts import InstalledFonts, needs_shaping, shaping_language
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -64,10 +65,11 @@ class Setter:
     of the certificate together.
     """
 
-    def __init__(self, pdf: FPDF, sans: SansMetrics) -> None:
+    def __init__(self, pdf: FPDF, fonts: InstalledFonts) -> None:
         self.pdf = pdf
-        self._sans = sans
+        self._fonts = fonts
         self._widths: dict[tuple[str, Type], float] = {}
+        self._overflow: dict[str, tuple[float, float]] = {}
         self._state: tuple[object, ...] = ()
 
     def select(self, text: str, kind: Type) -> None:
@@ -95,9 +97,8 @@ class Setter:
     def _measure(self, text: str, kind: Type) -> float:
         """The width fpdf2 gives the text; summed from the font's advances when no
         fallback font and no shaping is involved (fpdf2 does the same, more slowly)."""
-        sans = self._sans
-        if all(ord(c) in sans.characters for c in text) and not needs_shaping(text):
-            advances = sans.advances[kind.style]
+        if self._fonts.plain(text):
+            advances = self._fonts.sans_advances[kind.style]
             em = sum(advances[ord(c)] for c in text) * kind.size / 1000
             return (em + kind.spacing * len(text)) * PT
         self.select(text, kind)
@@ -174,9 +175,27 @@ class Setter:
         if align == "L" and right_to_left(text):
             align = "R"
         for line in self.lines(text, kind, width):
-            self.line(line, kind, x=x, y=y, width=width, align=align, link=link)
-            y += kind.line_height
+            above, below = self.room(line, kind)
+            self.line(line, kind, x=x, y=y + above, width=width, align=align, link=link)
+            y += above + kind.line_height + below
         return y
+
+    def height(self, text: str, kind: Type, width: float) -> float:
+        """The height `paragraph` gives `text`."""
+        return sum(
+            sum(self.room(line, kind)) + kind.line_height for line in self.lines(text, kind, width)
+        )
+
+    def room(self, line: str, kind: Type) -> tuple[float, float]:
+        """Millimetres a line of `line` needs above and below its usual height, for ink
+        that reaches past Noto Sans's (stacked marks, tall scripts)."""
+        if self._fonts.plain(line):
+            return 0.0, 0.0
+        overflow = self._overflow.get(line)
+        if overflow is None:
+            overflow = self._overflow[line] = self._fonts.ink_overflow(line)
+        em = kind.size * PT
+        return overflow[0] * em, overflow[1] * em
 
     def line(
         self,
@@ -193,6 +212,30 @@ class Setter:
         self.select(text, kind)
         self.pdf.set_xy(x, y)
         self.pdf.cell(width, kind.line_height, text, align=align, link=link or "")
+
+
+def shape_marks_with_their_base() -> None:
+    """Make fpdf2 shape a combining mark or a joiner together with the letter before it.
+
+    fpdf2 (2.8.9) starts a new text fragment, shaped on its own, wherever the Unicode
+    script changes, and takes the Inherited script (combining marks, ZWJ, ZWNJ) for a
+    script of its own: the Sinhala conjunct in ශ්‍රී (ZWJ) fell apart into a visible
+    virama and a bare letter. Unicode (UAX #24) and HarfBuzz count Inherited with the
+    run it is in; so does fpdf2 once its script lookup says Common for it.
+    """
+    import fpdf.fpdf
+    from fpdf.unicode_script import UnicodeScript, get_unicode_script
+
+    namespace = vars(fpdf.fpdf)  # where fpdf2's text fragmenting looks the script up
+    if namespace["get_unicode_script"] is not get_unicode_script:
+        return  # done before
+
+    @functools.cache  # fpdf2 clears the lookup's cache after each PDF, as it clears its own
+    def script(character: str) -> UnicodeScript:
+        found = get_unicode_script(character)
+        return UnicodeScript.COMMON if found is UnicodeScript.INHERITED else found
+
+    namespace["get_unicode_script"] = script
 
 
 def sizes(largest: float, smallest: float, step: float = 1.0) -> tuple[float, ...]:

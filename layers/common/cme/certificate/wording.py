@@ -11,6 +11,7 @@ from typing import Final
 
 from cme.amounts import for_print
 from cme.certificate.facts import CertificateFacts
+from cme.certificate.fonts import printed_form
 from cme.wording import MONTHS, UNIT_PLURALS, long_date
 
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -123,7 +124,9 @@ class Wording:
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text.strip())
+    """`text` as printed: NFC, trimmed, without what prints nothing and would get in the
+    way of shaping (`printed_form`)."""
+    return printed_form(unicodedata.normalize("NFC", text.strip()))
 
 
 def wording(facts: CertificateFacts) -> Wording:

@@ -64,8 +64,24 @@ request validation can use it without HarfBuzz or fpdf2.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cme.certificate.facts import CertificateConversion, CertificateDay, CertificateFacts
-from cme.certificate.layout import render_certificate
+
+if TYPE_CHECKING:
+    from cme.certificate.layout import render_certificate
+
+
+def __getattr__(name: str) -> object:
+    """`render_certificate`, imported when first asked for: code that only states or
+    checks facts (issuing, registration, the verification page) does not load the
+    layout, wording and typesetting modules."""
+    if name == "render_certificate":
+        from cme.certificate.layout import render_certificate
+
+        return render_certificate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CertificateConversion",

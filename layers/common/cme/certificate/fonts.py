@@ -400,26 +400,46 @@ def install_fonts(pdf: FPDF, text: str, written: list[Path]) -> InstalledFonts:
 # punctuation and symbols around them, with no combining mark. Everything else (marks to
 # place, Arabic and Hebrew direction and joining, Indic reordering, CJK regional forms)
 # goes through HarfBuzz.
-_PLAIN = re.compile("[\u0000-\u058f\u1e00-\u2bff\u2c60-\u2c7f\ua640-\ua69f\ua720-\ua7ff]*")
+_PLAIN: Final = "[\u0000-\u058f\u1e00-\u2bff\u2c60-\u2c7f\ua640-\ua69f\ua720-\ua7ff]*"
+
+# Scripts whose regional glyph forms the CJK font selects by language.
+_KANA: Final = "[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]"
+_HANGUL: Final = "[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"
+_HAN: Final = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+
+
+@functools.cache
+def _pattern(expression: str) -> re.Pattern[str]:
+    """Compiled on first use: the classes take milliseconds to compile, and checking a
+    name at registration never needs them."""
+    return re.compile(expression)
 
 
 def needs_shaping(text: str) -> bool:
-    return _PLAIN.fullmatch(text) is None or any(unicodedata.combining(c) for c in text)
-
-
-# Scripts whose regional glyph forms the CJK font selects by language.
-_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+    return _pattern(_PLAIN).fullmatch(text) is None or any(unicodedata.combining(c) for c in text)
 
 
 def shaping_language(text: str) -> str:
     """The language HarfBuzz shapes `text` in. Always explicit: left unset, HarfBuzz takes
     the process locale, and the CJK forms would change with the machine."""
-    if _KANA.search(text):
+    if _pattern(_KANA).search(text):
         return "ja"
-    if _HANGUL.search(text):
+    if _pattern(_HANGUL).search(text):
         return "ko"
-    if _HAN.search(text):
+    if _pattern(_HAN).search(text):
         return "zh-Hant"
     return "und"
+
+
+_RTL_CLASSES: Final = frozenset({"R", "AL"})
+
+
+def right_to_left(text: str) -> bool:
+    """The paragraph direction by its first strong character (Unicode bidi P2-P3)."""
+    for character in text:
+        direction = unicodedata.bidirectional(character)
+        if direction in _RTL_CLASSES:
+            return True
+        if direction == "L":
+            return False
+    return False

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from cme.certificate.facts import CertificateFacts
-from cme.certificate.fonts import install_fonts, printing_problems
+from cme.certificate.fonts import install_fonts, printing_problems, right_to_left
 from cme.certificate.typesetting import (
     ACCENT,
     INK,
@@ -19,7 +19,6 @@ from cme.certificate.typesetting import (
     Colour,
     Setter,
     Type,
-    right_to_left,
     shape_marks_with_their_base,
     sizes,
 )

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Literal
 
-from cme.certificate.fonts import InstalledFonts, needs_shaping, shaping_language
+from cme.certificate.fonts import (
+    InstalledFonts,
+    needs_shaping,
+    right_to_left,
+    shaping_language,
+)
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -41,20 +45,6 @@ class Type:
 
     def at(self, size: float) -> Type:
         return replace(self, size=size)
-
-
-_RTL_CLASSES: Final = frozenset({"R", "AL"})
-
-
-def right_to_left(text: str) -> bool:
-    """The paragraph direction by its first strong character (Unicode bidi P2-P3)."""
-    for character in text:
-        direction = unicodedata.bidirectional(character)
-        if direction in _RTL_CLASSES:
-            return True
-        if direction == "L":
-            return False
-    return False
 
 
 class Setter:

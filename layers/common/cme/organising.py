@@ -112,11 +112,25 @@ def get_programme(store: Store, event_id: str) -> dict[str, Any]:
     return stored.document
 
 
-def put_delegate(store: Store, event_id: str, delegate: Delegate, *, now: datetime) -> bool:
-    """Register (True) or update (False) a delegate. Attendance is registration data: it
-    never rewrites credits."""
+@dataclass(frozen=True, slots=True)
+class DelegateSaved:
+    created: bool
+    warnings: tuple[Problem, ...]
+    """What the organiser should correct before the congress: a name with characters no
+    bundled font prints is stored, but its certificate would be refused."""
+
+
+def put_delegate(
+    store: Store, event_id: str, delegate: Delegate, *, now: datetime
+) -> DelegateSaved:
+    """Register or update a delegate. Attendance is registration data: it never rewrites
+    credits."""
+    from cme.certificate.fonts import unprintable_problem
+
     load_programme(store, event_id)
-    return store.save_delegate(event_id, delegate, now=now)
+    created = store.save_delegate(event_id, delegate, now=now)
+    warning = unprintable_problem("name", delegate.name)
+    return DelegateSaved(created, () if warning is None else (warning,))
 
 
 # --------------------------------------------------------------------------- report

@@ -192,6 +192,11 @@ def test_verification_page_for_browsers(ready: Any) -> None:
     assert page.headers["content-type"].startswith("text/html")
     assert "Łukasz Żółć" in page.text
     assert "lukasz@example.org" not in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
 
 
 def test_revoke_is_for_good(ready: Any, expect_problem: Any) -> None:

@@ -281,8 +281,13 @@ def test_an_unprintable_name_is_logged_by_code_point(
 def test_event_texts_no_font_prints_refuse_every_certificate(
     delegate: str, eshg: Any, programme_document: dict[str, Any], expect_problem: Any
 ) -> None:
+    # Given a programme whose statement no bundled font prints: stored, with a warning
     programme_document["event"]["statements"] = ["Claim only \U0001f642 hours."]
-    assert eshg.put("/events/eshg2025", programme_document).status == 200
+    replaced = eshg.put("/events/eshg2025", programme_document)
+    assert replaced.status == 200
+    assert [(w["path"], w["code"]) for w in replaced.body["warnings"]] == [
+        ("event.statements[0]", "unprintable_name")
+    ]
     scan(eshg, "c-1", "2025-05-24T08:00:00+02:00")
     evaluate(eshg, "S01", "2025-05-24T12:05:00+02:00")
 

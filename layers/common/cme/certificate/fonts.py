@@ -189,25 +189,55 @@ def unprintable_problem(path: str, text: str) -> Problem | None:
     return Problem(path, "unprintable_name", f"no bundled font prints {code_points(missing)}")
 
 
+def unprintable_problems(texts: Mapping[str, str]) -> tuple[Problem, ...]:
+    """The problems of the texts (path -> text) that hold characters no font prints."""
+    found = (unprintable_problem(path, text) for path, text in texts.items())
+    return tuple(problem for problem in found if problem is not None)
+
+
+def event_texts(
+    *,
+    name: str,
+    city: str,
+    country: str,
+    body: str,
+    unit: str,
+    statement: str,
+    conversions: Iterable[tuple[str, str]],
+    statements: Iterable[str],
+) -> dict[str, str]:
+    """The event's own words a certificate prints, by their path in the programme."""
+    texts = {
+        "event.name": name,
+        "event.city": city,
+        "event.country": country,
+        "event.accreditation.body": body,
+        "event.accreditation.unit": unit,
+        "event.accreditation.statement": statement,
+    }
+    for index, (conversion, said) in enumerate(conversions):
+        texts[f"event.conversions[{index}].name"] = conversion
+        texts[f"event.conversions[{index}].statement"] = said
+    for index, text in enumerate(statements):
+        texts[f"event.statements[{index}]"] = text
+    return texts
+
+
 def printing_problems(facts: CertificateFacts) -> tuple[Problem, ...]:
     """Every text of the certificate drawn from data (the name, the event's name, place
     and statements) that holds characters no bundled font prints."""
-    texts = {
-        "name": facts.delegate_name,
-        "event.name": facts.event_name,
-        "event.city": facts.event_city,
-        "event.country": facts.event_country,
-        "event.accreditation.body": facts.accreditation_body,
-        "event.accreditation.unit": facts.unit,
-        "event.accreditation.statement": facts.accreditation_statement,
-    }
-    for index, conversion in enumerate(facts.conversions):
-        texts[f"event.conversions[{index}].name"] = conversion.name
-        texts[f"event.conversions[{index}].statement"] = conversion.statement
-    for index, statement in enumerate(facts.statements):
-        texts[f"event.statements[{index}]"] = statement
-    found = (unprintable_problem(path, text) for path, text in texts.items())
-    return tuple(problem for problem in found if problem is not None)
+    texts = {"name": facts.delegate_name}
+    texts |= event_texts(
+        name=facts.event_name,
+        city=facts.event_city,
+        country=facts.event_country,
+        body=facts.accreditation_body,
+        unit=facts.unit,
+        statement=facts.accreditation_statement,
+        conversions=((c.name, c.statement) for c in facts.conversions),
+        statements=facts.statements,
+    )
+    return unprintable_problems(texts)
 
 
 def printed_form(text: str) -> str:

@@ -224,6 +224,8 @@ def test_what_no_bundled_font_has_is_unprintable(name: str, missing: list[str]) 
 def test_what_prints_nothing_by_design_is_not_unprintable() -> None:
     # joiners, bidi marks and variation selectors are default-ignorable
     assert unprintable("Anna\u200b Maria\u200e Lisa\ufe0f Eva\u00ad") == ()
+    # and the setter breaks lines at a line feed, spaces at a tab
+    assert unprintable("Claim only the hours\nspent.\tThank you.\r\n") == ()
 
 
 def test_every_text_drawn_from_data_is_checked() -> None:

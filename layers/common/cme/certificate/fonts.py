@@ -157,6 +157,11 @@ def assign_fonts(text: str) -> dict[str, FontSource]:
     return chosen
 
 
+_LAYOUT: Final = frozenset("\t\n\r")
+"""Tab, line feed and carriage return: the setter breaks lines and spaces words there;
+they need no glyph."""
+
+
 def unprintable(text: str) -> tuple[str, ...]:
     """The characters of `text` (NFC) that would print nothing although they should: no
     bundled font has a glyph for them. Default-ignorable characters (joiners, bidi
@@ -164,7 +169,7 @@ def unprintable(text: str) -> tuple[str, ...]:
     missing = {
         c
         for c in unicodedata.normalize("NFC", text)
-        if not default_ignorable(c) and font_for(c) is None
+        if c not in _LAYOUT and not default_ignorable(c) and font_for(c) is None
     }
     return tuple(sorted(missing))
 

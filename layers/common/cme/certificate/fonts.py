@@ -168,7 +168,7 @@ def unprintable(text: str) -> tuple[str, ...]:
     marks, variation selectors) print nothing by design and are not listed."""
     missing = {
         c
-        for c in unicodedata.normalize("NFC", text)
+        for c in set(unicodedata.normalize("NFC", text))
         if c not in _LAYOUT and not default_ignorable(c) and font_for(c) is None
     }
     return tuple(sorted(missing))
@@ -249,9 +249,12 @@ def printed_form(text: str) -> str:
     """`text` as it is drawn: without soft hyphens (a font draws them as hyphens; the
     certificate never breaks a word at one) and without default-ignorable characters no
     font has (they would print nothing, and fpdf2 would split a shaped run at them)."""
-    return "".join(
-        c for c in text if c != "\u00ad" and not (default_ignorable(c) and font_for(c) is None)
-    )
+    if text.isascii():
+        return text
+    silent = {
+        c for c in set(text) if c == "\u00ad" or (default_ignorable(c) and font_for(c) is None)
+    }
+    return "".join(c for c in text if c not in silent) if silent else text
 
 
 # --- the font files ------------------------------------------------------------------------
@@ -331,11 +334,12 @@ class InstalledFonts:
     """Which font sets each character the certificate prints."""
     sans_advances: Mapping[str, Mapping[int, float]]
     """fpdf2 style -> character -> Noto Sans's advance width, per 1000 units of em."""
+    sans_characters: frozenset[str] = frozenset()
+    """The characters Noto Sans sets."""
 
     def plain(self, text: str) -> bool:
         """Set in Noto Sans alone, without shaping: measured from the advances."""
-        assignment = self.assignment
-        return not needs_shaping(text) and all(assignment.get(c) is SANS for c in text)
+        return self.sans_characters.issuperset(text) and not needs_shaping(text)
 
     def ink_overflow(self, text: str) -> tuple[float, float]:
         """How far, in ems, the ink of `text` rises above Noto Sans's ascender and falls
@@ -426,7 +430,8 @@ def install_fonts(pdf: FPDF, text: str, written: list[Path]) -> InstalledFonts:
     if others:
         # CJK has one weight: emphasis falls back to it rather than to nothing.
         pdf.set_fallback_fonts(others, exact_match=False)
-    return InstalledFonts(assignment, advances)
+    sans = frozenset(c for c, source in assignment.items() if source is SANS)
+    return InstalledFonts(assignment, advances, sans)
 
 
 # --- shaping -------------------------------------------------------------------------------

@@ -179,11 +179,11 @@ class Setter:
     def room(self, line: str, kind: Type) -> tuple[float, float]:
         """Millimetres a line of `line` needs above and below its usual height, for ink
         that reaches past Noto Sans's (stacked marks, tall scripts)."""
-        if self._fonts.plain(line):
-            return 0.0, 0.0
         overflow = self._overflow.get(line)
         if overflow is None:
-            overflow = self._overflow[line] = self._fonts.ink_overflow(line)
+            plain = self._fonts.plain(line)
+            overflow = (0.0, 0.0) if plain else self._fonts.ink_overflow(line)
+            self._overflow[line] = overflow
         em = kind.size * PT
         return overflow[0] * em, overflow[1] * em
 

@@ -27,7 +27,12 @@ from cme.certificate.coverage_table import coverage_module
 from cme.certificate.fonts import SOURCES, assign_fonts, face, measured_coverage, unprintable
 from cme.errors import UnprintableName
 from tests.names import NAMES_BY_SCRIPT
-from tests.unit.test_certificate_pdf import certificate_facts, pdfium_text, pypdf_text
+from tests.unit.test_certificate_pdf import (
+    assert_text_inside_the_frame,
+    certificate_facts,
+    pdfium_text,
+    pypdf_text,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MATHS_BOLD_ANNA = "\U0001d400\U0001d427\U0001d427\U0001d41a"
@@ -292,8 +297,15 @@ def test_checking_a_name_imports_neither_fpdf2_nor_harfbuzz() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_every_script_renders_within_the_page_and_facts_stay_the_same() -> None:
-    # The same facts give the same bytes, whatever the fonts
+@pytest.mark.parametrize(("script", "name"), NAMES_BY_SCRIPT.items(), ids=NAMES_BY_SCRIPT)
+def test_every_script_stays_inside_the_frame_on_one_page(script: str, name: str) -> None:
+    pdf = pdf_for(name)
+
+    assert_text_inside_the_frame(pdf)
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1, script
+
+
+def test_the_same_facts_give_the_same_bytes_whatever_the_fonts() -> None:
     facts = replace(certificate_facts(), delegate_name=NAMES_BY_SCRIPT["Myanmar"])
 
     assert render_certificate(facts) == render_certificate(facts)

@@ -92,6 +92,11 @@ fuzz: $(STAMP) ## schemathesis against cme serve, 20,000 generated requests
 openapi: $(STAMP) ## regenerate the OpenAPI document the API serves
 	$(BIN)/python -m cme_tools.openapi --write
 
+# After a font package changes: the coverage tables the name check reads.
+.PHONY: font-coverage
+font-coverage: $(STAMP) ## regenerate the fonts' coverage tables after a font package changes
+	$(BIN)/python -m cme_tools.font_coverage --write
+
 .PHONY: clean
 clean: ## remove .venv, out/ and every cache
 	rm -rf $(VENV) out .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

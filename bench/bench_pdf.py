@@ -1,5 +1,6 @@
-"""Certificate PDFs: render time and size per script, the cold first render, and a whole
-congress (3,500 certificates) on two cores.
+"""Certificate PDFs: render time and size per script, the cold first render, a whole
+congress (3,500 certificates) on two cores, and the size of the layer that carries the
+fonts.
 
 The certificates are the ESHG 2025 sample's (its real statements) with the worked
 example's days; only the delegate's name changes.
@@ -7,7 +8,9 @@ example's days; only the delegate's name changes.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -37,6 +40,8 @@ NAMES = {
     "Latin": "Łukasz Żółć",
     "CJK": "李小龍",
     "Arabic": "محمد عبد الله",
+    "Hebrew": "שרה לוי",
+    "Tamil": "முத்துலட்சுமி ரெட்டி",
 }
 CONGRESS = 3_500
 SAMPLE = 400
@@ -172,6 +177,71 @@ def congress() -> Row:
     )
 
 
+LAYER_BUILD = REPOSITORY / ".aws-sam" / "build" / "CommonLayer"
+LAYER_REQUIREMENTS = REPOSITORY / "layers" / "common" / "requirements.txt"
+LAYER_LIMIT_MB = 250
+
+
+def _tree_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def _installed_bytes() -> int:
+    """What the layer's requirements and their dependencies take installed here (this
+    platform's wheels), plus the cme package."""
+    from packaging.requirements import Requirement
+
+    wanted = [
+        Requirement(line).name
+        for line in LAYER_REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    seen: set[str] = set()
+    total = 0
+    while wanted:
+        name = re.sub(r"[-_.]+", "-", wanted.pop()).lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        distribution = importlib.metadata.distribution(name)
+        for file in distribution.files or ():
+            located = Path(str(file.locate()))
+            if located.is_file():
+                total += located.stat().st_size
+        for requirement in map(Requirement, distribution.requires or ()):
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                wanted.append(requirement.name)
+    return total + _tree_bytes(REPOSITORY / "layers" / "common" / "cme")
+
+
+def layer_size() -> Row:
+    """The common layer unzipped: as `sam build` built it (`make sam-build`), else the
+    installed size of what it would hold."""
+    if LAYER_BUILD.is_dir():
+        size, how = _tree_bytes(LAYER_BUILD), "as built by sam build (.aws-sam/build)"
+    else:
+        size, how = _installed_bytes(), "installed size of its requirements + cme (no sam build)"
+    megabytes = size / 1024 / 1024
+    fonts = sum(
+        _tree_bytes(Path(str(importlib.metadata.distribution(name).locate_file(package))))
+        for name, package in (
+            ("fontpkg-noto-sans", "fontpkg_noto_sans"),
+            ("fontpkg-noto-sans-arabic", "fontpkg_noto_sans_arabic"),
+            ("cvttf-NotoSansCJK-Regular", "cvttf_NotoSansCJK_Regular"),
+            ("manimgx-fonts", "manimgx_fonts"),
+        )
+    )
+    return Row(
+        "pdf",
+        "common layer, unzipped",
+        megabytes,
+        "MB",
+        f"<= 200 MB (Lambda: {LAYER_LIMIT_MB})",
+        megabytes <= 200,
+        f"{how}; fonts {fonts / 1024 / 1024:.1f} MB of it",
+    )
+
+
 def run() -> list[Row]:
     rows: list[Row] = []
     for script, name in NAMES.items():
@@ -193,4 +263,5 @@ def run() -> list[Row]:
         rows.append(Row("pdf", f"size, {script} name", size_kb, "KB", "<= 60 KB", size_kb <= 60))
     rows.append(cold_first_render())
     rows.append(congress())
+    rows.append(layer_size())
     return rows

@@ -97,7 +97,7 @@ def get_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]
     ),
 )
 def verify_certificate(serial: Serial) -> Response[Any]:
-    from cme.verify_page import render_verify_page, verification_as_json
+    from cme.verify_page import PAGE_HEADERS, render_verify_page, verification_as_json
 
     verification = issuing.verification(issuing.find_certificate(runtime.store(), serial))
     if _wants_html(app.current_event.headers.get("accept") or ""):
@@ -105,7 +105,7 @@ def verify_certificate(serial: Serial) -> Response[Any]:
             status_code=200,
             content_type="text/html; charset=utf-8",
             body=render_verify_page(verification),
-            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+            headers=dict(PAGE_HEADERS),
         )
     return api.json_response(
         verification_as_json(verification), headers={"Cache-Control": "no-store"}

@@ -54,15 +54,16 @@ def put_delegate(
         email=delegate.email,
         profession=delegate.profession,
     )
-    created = organising.put_delegate(runtime.store(), event_id, registration, now=runtime.now())
+    saved = organising.put_delegate(runtime.store(), event_id, registration, now=runtime.now())
     payload = {
         "event_id": event_id,
         "delegate_id": delegate_id,
         "name": delegate.name,
         "attendance": delegate.attendance,
         "profession": delegate.profession,
+        "warnings": [w.as_dict() for w in saved.warnings],
     }
-    return api.json_response(payload, 201 if created else 200)
+    return api.json_response(payload, 201 if saved.created else 200)
 
 
 @app.get(

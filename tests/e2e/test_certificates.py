@@ -14,15 +14,20 @@ import pytest
 from pypdf import PdfReader
 
 from tests.e2e.served import Http
+from tests.names import NAMES_BY_SCRIPT
+from tests.unit.test_certificate_scripts import expected_letters, name_letters
 
 pytestmark = pytest.mark.e2e
 
 NAME = "Ólafur Þór Gunnarsson"
 
 
-def ready_delegate(http: Http, event: str, delegate: str, name: str) -> None:
+def ready_delegate(
+    http: Http, event: str, delegate: str, name: str, *, registered: bool = False
+) -> None:
     base = f"/events/{event}/delegates/{delegate}"
-    assert http.put(base, {"name": name, "attendance": "in_person"}).status == 201
+    if not registered:
+        assert http.put(base, {"name": name, "attendance": "in_person"}).status == 201
     scan = {
         "scan_id": f"scan-{delegate}",
         "delegate_id": delegate,
@@ -113,3 +118,46 @@ def test_revoked_certificate_verifies_as_revoked(http: Http, event: str) -> None
     public = http.get(f"/certificates/{serial.replace('-', '')}", key=None)
     assert public.body["status"] == "revoked"
     assert "revoked" in rendered_text(f"{http.base_url}/certificates/{serial}").lower()
+
+
+@pytest.mark.parametrize(
+    ("number", "script"), list(enumerate(NAMES_BY_SCRIPT, start=1)), ids=NAMES_BY_SCRIPT
+)
+def test_a_name_in_every_script_is_issued_and_downloaded(
+    http: Http, event: str, number: int, script: str
+) -> None:
+    # Given a delegate registered with a name in this script (no warning), ready
+    name = NAMES_BY_SCRIPT[script]
+    delegate = f"W{number:04d}"
+    registered = http.put(
+        f"/events/{event}/delegates/{delegate}", {"name": name, "attendance": "online"}
+    )
+    assert registered.status == 201
+    assert registered.body["warnings"] == []
+    ready_delegate(http, event, delegate, name, registered=True)
+
+    # When the certificate is issued and downloaded through its link
+    issued = http.post(f"/events/{event}/delegates/{delegate}/certificate")
+    assert issued.status == 201
+    with urllib.request.urlopen(issued.body["url"], timeout=30) as response:
+        pdf = response.read()
+
+    # Then every letter of the name is in the PDF, and verification names the holder
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert not expected_letters(name) - name_letters(text)
+    verified = http.get(f"/certificates/{issued.body['serial']}", key=None)
+    assert verified.body["delegate_name"] == name
+
+
+def test_the_verify_page_of_a_right_to_left_name_in_a_browser(http: Http, event: str) -> None:
+    name = NAMES_BY_SCRIPT["Hebrew"]
+    ready_delegate(http, event, "B0004", name)
+    serial = http.post(f"/events/{event}/delegates/B0004/certificate").body["serial"]
+    url = f"{http.base_url}/certificates/{serial}"
+
+    served = http.get(url, headers={"accept": "text/html"}, key=None)
+    page = rendered_text(url)
+
+    assert "default-src 'none'" in served.headers["Content-Security-Policy"]
+    assert served.headers["X-Frame-Options"] == "DENY"
+    assert f'<dd dir="rtl">{name}</dd>' in page

@@ -276,6 +276,31 @@ def test_a_clean_file_without_bom_exits_0(cme: Any, stack: Stack, tmp_path: Path
     assert ran.lines[-1] == "2 rows: 2 created, 0 updated, 0 failed"
 
 
+def test_names_that_print_blank_fail_and_unprintable_ones_warn_per_row(
+    cme: Any, stack: Stack, tmp_path: Path
+) -> None:
+    assert cme("load-programme", str(programme_file(tmp_path, "cli-names")), *stack.api).status == 0
+    rows = [
+        "N1,\u200b\u200b,,online,",  # zero-width spaces only
+        "N2,Anna \ue000,,online,",  # a private-use character
+        "N3,שרה לוי,,online,",
+        "N4,\u0301,,online,",  # a combining mark without a base
+    ]
+    path = delegates_file(tmp_path, rows)
+
+    ran = cme("import-delegates", "cli-names", str(path), "--quiet", *stack.api)
+
+    assert ran.status == 1
+    outcome = {line.split(": ")[0]: line.split(": ", 2)[2] for line in ran.lines[:-1]}
+    assert outcome["line 2"].startswith("error invalid_request: name: ")
+    assert outcome["line 3"].startswith("created; warning unprintable_name: name: ")
+    assert "U+E000" in outcome["line 3"]
+    assert "line 4" not in outcome  # quiet: a clean row is not printed
+    assert outcome["line 5"].startswith("error invalid_request: name: ")
+    assert ran.lines[-1] == "4 rows: 2 created, 0 updated, 1 with a warning, 2 failed"
+    assert sorted(report_rows(stack, "cli-names")) == ["N2", "N3"]
+
+
 def test_a_file_that_is_not_a_delegates_csv_is_a_usage_error(
     cme: Any, stack: Stack, tmp_path: Path
 ) -> None:
@@ -388,6 +413,31 @@ def test_a_delegate_whose_pdf_cannot_be_saved_fails_with_exit_1(
     assert ran.lines[0] == "2 delegates: 1 issued, 0 unchanged, 0 skipped (not ready), 1 failed"
     assert ran.err.startswith("failed X2: not_saved: ")
     assert (folder / "X1.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_a_name_the_certificate_cannot_print_is_listed_apart(
+    cme: Any, stack: Stack, tmp_path: Path
+) -> None:
+    rows = ["U1,Ready Reader,,online,", "U2,Anna \ue000 Nowak,,online,"]
+    setup_event(cme, stack, tmp_path, "cli-unprintable", rows)
+    for delegate_id in ("U1", "U2"):
+        earn(stack, "cli-unprintable", delegate_id, "ES01")
+    folder = tmp_path / "out"
+
+    ran = cme("issue-certificates", "cli-unprintable", "-o", str(folder), *stack.api)
+
+    assert ran.status == 1
+    assert ran.lines[0] == (
+        "2 delegates: 1 issued, 0 unchanged, 0 skipped (not ready),"
+        " 1 refused (name not printable), 0 failed"
+    )
+    refused = ran.lines.index(
+        "refused, the certificate cannot print the name (correct it, then run again):"
+    )
+    assert ran.lines[refused + 1].split()[0] == "U2"
+    assert "name: no bundled font prints U+E000" in ran.lines[refused + 1]
+    assert sorted(p.name for p in folder.iterdir()) == ["U1.pdf"]
+    assert not ran.err  # not a failure
 
 
 # --------------------------------------------------------------------------- statement

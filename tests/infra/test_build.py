@@ -42,7 +42,12 @@ LAYER_PACKAGES = (
     "simplejson",
     "yaml",
 )
-FONT_PACKAGES = ("fontpkg_noto_sans", "fontpkg_noto_sans_arabic", "cvttf_NotoSansCJK_Regular")
+FONT_PACKAGES = (
+    "fontpkg_noto_sans",
+    "fontpkg_noto_sans_arabic",
+    "cvttf_NotoSansCJK_Regular",
+    "manimgx_fonts",
+)
 ELF_MACHINE_AARCH64 = 183
 
 

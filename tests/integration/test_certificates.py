@@ -192,6 +192,11 @@ def test_verification_page_for_browsers(ready: Any) -> None:
     assert page.headers["content-type"].startswith("text/html")
     assert "Łukasz Żółć" in page.text
     assert "lukasz@example.org" not in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
 
 
 def test_revoke_is_for_good(ready: Any, expect_problem: Any) -> None:
@@ -223,3 +228,70 @@ def test_links_use_the_stage_url_when_no_public_base_url_is_set(
     record = next(i for i in stored_items() if i["kind"]["S"] == "certificate")
     facts = loads(record["facts"]["S"])
     assert facts["verify_url"] == f"https://localhost/v1/certificates/{serial}"
+
+
+# --------------------------------------------------------------------------- unprintable names
+
+
+UNPRINTABLE = [("Anna \ue000 Kowalska", "U+E000"), ("Anna \u0378 Kowalska", "U+0378")]
+
+
+@pytest.mark.parametrize("case", UNPRINTABLE, ids=["private use", "unassigned"])
+def test_a_name_no_font_prints_is_refused_and_nothing_is_stored(
+    ready: Any, aws: dict[str, Any], stored_items: Any, expect_problem: Any, case: tuple[str, str]
+) -> None:
+    # Given a ready delegate whose corrected name holds a character no bundled font has
+    name, code_point = case
+    renamed = ready.put(BASE, {"name": name, "attendance": "in_person"})
+    assert renamed.status == 200
+    assert [(w["path"], w["code"]) for w in renamed.body["warnings"]] == [
+        ("name", "unprintable_name")
+    ]
+
+    # When the certificate is asked for
+    problem = expect_problem(ready.post(f"{BASE}/certificate"), 422, "unprintable_name")
+
+    # Then the problem names the text and the character, and nothing is stored
+    assert [(e["path"], e["code"]) for e in problem["errors"]] == [("name", "unprintable_name")]
+    assert code_point in problem["errors"][0]["detail"]
+    assert code_point in problem["detail"]
+    assert aws["s3"].list_objects_v2(Bucket=aws["CME_BUCKET_NAME"])["KeyCount"] == 0
+    assert [i for i in stored_items() if "CERT" in i["sk"]["S"]] == []
+    expect_problem(ready.get(f"{BASE}/certificate"), 404, "no_certificate")
+
+    # Once the organiser corrects the name, the certificate is issued
+    assert ready.put(BASE, {"name": "Anna Kowalska", "attendance": "in_person"}).status == 200
+    assert ready.post(f"{BASE}/certificate").status == 201
+
+
+def test_an_unprintable_name_is_logged_by_code_point(
+    ready: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert ready.put(BASE, {"name": "Anna \ue000", "attendance": "in_person"}).status == 200
+    caplog.clear()
+
+    assert ready.post(f"{BASE}/certificate").status == 422
+
+    refusal = next(r for r in caplog.records if hasattr(r, "problems"))
+    assert (refusal.levelname, getattr(refusal, "code", None)) == ("WARNING", "unprintable_name")
+    assert "U+E000" in refusal.problems[0]["detail"]
+    assert not any("lukasz@example.org" in str(r.__dict__) for r in caplog.records)
+
+
+def test_event_texts_no_font_prints_refuse_every_certificate(
+    delegate: str, eshg: Any, programme_document: dict[str, Any], expect_problem: Any
+) -> None:
+    # Given a programme whose statement no bundled font prints: stored, with a warning
+    programme_document["event"]["statements"] = ["Claim only \U0001f642 hours."]
+    replaced = eshg.put("/events/eshg2025", programme_document)
+    assert replaced.status == 200
+    assert [(w["path"], w["code"]) for w in replaced.body["warnings"]] == [
+        ("event.statements[0]", "unprintable_name")
+    ]
+    scan(eshg, "c-1", "2025-05-24T08:00:00+02:00")
+    evaluate(eshg, "S01", "2025-05-24T12:05:00+02:00")
+
+    problem = expect_problem(eshg.post(f"{BASE}/certificate"), 422, "unprintable_name")
+
+    assert [e["path"] for e in problem["errors"]] == ["event.statements[0]"]
+    assert "U+1F642" in problem["errors"][0]["detail"]

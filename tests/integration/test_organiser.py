@@ -287,6 +287,7 @@ def test_a_delegate_is_registered_then_updated(eshg):
         "name": "Łukasz Żółć",
         "attendance": "in_person",
         "profession": "physician",
+        "warnings": [],
     }
     assert updated.status == 200
     assert updated.body["attendance"] == "online"
@@ -456,3 +457,48 @@ def test_the_openapi_document_lists_the_contract_routes(client):
         ("/events/{event_id}/delegates/{delegate_id}/credits", "get"),
     ]:
         assert method in paths.get(path, {}), (method, path)
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        " ",
+        "\u00a0\u00a0",  # no-break spaces
+        "\u3000",  # ideographic space
+        "\u200b",  # zero-width space
+        "\u00ad",  # soft hyphen
+        "\u0301\u0308",  # combining marks without a base
+        "\u200d\u200c",  # joiners
+        "\ufe0f",  # variation selector
+        "\u3164",  # Hangul filler
+        "\u2800",  # Braille blank
+    ],
+)
+def test_a_name_that_leaves_no_ink_is_refused(eshg, expect_problem, name):
+    answer = eshg.put(f"{EVENT}/delegates/D0001", {"name": name, "attendance": "online"})
+
+    problem = expect_problem(answer, 422, "invalid_request")
+    assert [e["path"] for e in problem["errors"]] == ["body.name"]
+    assert eshg.get(f"{EVENT}/report").body["delegates"] == []
+
+
+def test_a_name_no_font_prints_is_stored_with_a_warning(eshg):
+    answer = eshg.put(f"{EVENT}/delegates/D0001", {"name": "Pema བཀྲ་ཤིས་", "attendance": "online"})
+
+    assert answer.status == 201
+    assert [(w["path"], w["code"]) for w in answer.body["warnings"]] == [
+        ("name", "unprintable_name")
+    ]
+    assert "U+0F40" in answer.body["warnings"][0]["detail"]  # TIBETAN LETTER KA
+    report = eshg.get(f"{EVENT}/report").body["delegates"]
+    assert [r["name"] for r in report] == ["Pema བཀྲ་ཤིས་"]
+
+
+@pytest.mark.parametrize("name", ["שרה לוי", "ශ්‍රියානි පෙරේරා", "Anna\u200bMaria", "\u0301Ana"])
+def test_a_printable_name_has_no_warning(eshg, name):
+    answer = eshg.put(f"{EVENT}/delegates/D0001", {"name": name, "attendance": "online"})
+
+    assert (answer.status, answer.body["warnings"]) == (201, [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
@@ -11,7 +13,12 @@ from html.parser import HTMLParser
 import pytest
 
 from cme.certificate import CertificateDay
-from cme.verify_page import Verification, render_verify_page, verification_as_json
+from cme.verify_page import (
+    PAGE_HEADERS,
+    Verification,
+    render_verify_page,
+    verification_as_json,
+)
 
 STATUSES = ("valid", "superseded", "revoked")
 
@@ -227,7 +234,49 @@ def test_a_right_to_left_name_is_isolated() -> None:
     page = _Page(render_verify_page(verification(delegate_name="محمد عبد الله")))
 
     assert "محمد عبد الله" in page.visible()
-    assert any(attrs.get("dir") == "auto" for attrs in page.named("dd"))
+    assert page.named("dd")[0].get("dir") == "rtl"
+
+
+@pytest.mark.parametrize(
+    ("name", "direction", "language"),
+    [
+        ("שרה לוי", "rtl", None),
+        ("پریسا رضایی", "rtl", None),
+        ("Łukasz Żółć", "ltr", None),
+        ("Sarah לוי-Cohen", "ltr", None),  # starts left to right, as on the certificate
+        ("山田 はなこ", "ltr", "ja"),
+        ("김민준", "ltr", "ko"),
+        ("李小龍", "ltr", "zh-Hant"),  # the glyph forms the certificate prints
+    ],
+)
+def test_the_name_carries_its_direction_and_the_language_its_glyphs_need(
+    name: str, direction: str, language: str | None
+) -> None:
+    page = _Page(render_verify_page(verification(delegate_name=name)))
+
+    attributes = page.named("dd")[0]
+    assert page.facts[0] == name
+    assert (attributes.get("dir"), attributes.get("lang")) == (direction, language)
+
+
+def test_the_page_is_served_with_a_policy_that_allows_only_its_own_stylesheet() -> None:
+    html = render_verify_page(verification())
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in PAGE_HEADERS["Content-Security-Policy"].split(";")
+    )
+    style = html[html.index("<style>") + len("<style>") : html.index("</style>")]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+
+    assert policy["default-src"] == "'none'"
+    assert policy["style-src"] == f"'sha256-{digest}'"  # the page's one stylesheet
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["base-uri"] == "'none'"
+    assert policy["form-action"] == "'none'"
+    assert PAGE_HEADERS["X-Frame-Options"] == "DENY"
+    # a style attribute would be blocked by that policy: the page has none
+    assert " style=" not in html
+    assert html.count("<style>") == 1
 
 
 def test_a_verification_without_days_has_no_table() -> None:

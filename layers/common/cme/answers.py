@@ -30,7 +30,9 @@ class Problem(_Out):
     detail: str
     code: str
     errors: list[dict[str, Any]] | None = Field(
-        default=None, description="The fields or programme problems at fault."
+        default=None,
+        description="The fields or programme problems at fault; unprintable_name: each"
+        " text (`name`, `event.name`, ...) and the characters no bundled font prints.",
     )
     warnings: list[dict[str, Any]] | None = Field(
         default=None, description="invalid_programme: the warnings found on the way."
@@ -146,6 +148,11 @@ class DelegateOut(_Out):
     name: str
     attendance: str
     profession: str | None = None
+    warnings: list[ProblemDetail] = Field(
+        default_factory=list,
+        description="What to correct before the congress: `unprintable_name` when the"
+        " name holds characters no bundled font prints (its certificate would be refused).",
+    )
 
 
 class ReportRowOut(_Out):

@@ -64,6 +64,7 @@ STATUS: dict[type[errors.CmeError], int] = {
     errors.IdReused: 409,
     errors.EvaluationsIncomplete: 409,
     errors.NoCredits: 409,
+    errors.UnprintableName: 422,
     errors.Throttled: 503,
 }
 """The one place where a domain error becomes an HTTP status."""

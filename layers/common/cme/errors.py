@@ -181,6 +181,22 @@ class NoCredits(CmeError):
     code = "no_credits"
 
 
+class UnprintableName(CmeError):
+    """A text the certificate prints (the delegate's name, or the event's own words) holds
+    characters that no bundled font prints: the certificate would show a blank or a
+    partial name, so it is not issued. `problems` name each text and its characters."""
+
+    code = "unprintable_name"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        said = "; ".join(f"{p.path}: {p.detail}" for p in problems)
+        super().__init__(f"the certificate cannot be printed ({said})")
+        self.problems = tuple(problems)
+
+    def extra(self) -> dict[str, Any]:
+        return {"errors": [p.as_dict() for p in self.problems]}
+
+
 class Throttled(CmeError):
     """The store could not take the request now; safe to retry after `retry_after` seconds."""
 

@@ -22,8 +22,10 @@ from cme.errors import (
     NoCredits,
     Throttled,
     UnknownCertificate,
+    UnprintableName,
 )
 from cme.jsonio import dumps, loads
+from cme.observability import logger
 from cme.programme import Programme
 from cme.recording import load_delegate, load_programme
 from cme.rules.credits import CreditStatement, compute_statement
@@ -162,6 +164,7 @@ def issue_certificate(
         if record.head is not None and latest is not None and record.head.fingerprint == digest:
             return _answer(files, event_id, latest, now=now, lifetime=lifetime)
 
+        _check_printable(facts)
         from cme.certificate import render_certificate
 
         key = pdf_key(event_id, serial)
@@ -227,6 +230,20 @@ def _check_ready(record: DelegateRecord, statement: CreditStatement) -> None:
         )
     if statement.total <= 0:
         raise NoCredits("no credits are earned yet")
+
+
+def _check_printable(facts: CertificateFacts) -> None:
+    """422 `unprintable_name` before anything is stored, rather than a certificate with
+    a blank or partial name (or event text): each text and its characters are named."""
+    from cme.certificate.fonts import printing_problems
+
+    problems = printing_problems(facts)
+    if problems:
+        logger.warning(
+            "certificate not issued: text without a font",
+            extra={"code": UnprintableName.code, "problems": [p.as_dict() for p in problems]},
+        )
+        raise UnprintableName(problems)
 
 
 def latest_certificate(

@@ -33,17 +33,18 @@ def put_programme(store: Store, event_id: str, document: Any, *, now: datetime) 
     once facts exist (RULES.md, "When the programme changes")."""
     loaded = build_programme(document)
     programme = loaded.programme
+    warnings = (*loaded.warnings, *_unprintable_texts(programme))
     if programme.event.id != event_id:
         raise InvalidProgramme(
             [Problem("event.id", "id_mismatch", f"event.id must be {event_id}, as in the path")],
-            loaded.warnings,
+            warnings,
         )
     for _attempt in range(3):
         current = store.programme_fresh(event_id)
         if current is not None:
             problems = _replacement_problems(store, current, programme)
             if problems:
-                raise InvalidProgramme(problems, loaded.warnings)
+                raise InvalidProgramme(problems, warnings)
         try:
             saved = store.save_programme(
                 event_id,
@@ -56,11 +57,31 @@ def put_programme(store: Store, event_id: str, document: Any, *, now: datetime) 
         except DocumentTooLarge as exc:
             raise InvalidProgramme(
                 [Problem("", "too_large", f"the programme is too large to store ({exc})")],
-                loaded.warnings,
+                warnings,
             ) from exc
-        return ProgrammeSaved(current is None, saved.version, loaded.warnings)
+        return ProgrammeSaved(current is None, saved.version, warnings)
     raise InvalidProgramme(
         [Problem("", "concurrent_update", "the programme changed meanwhile; send it again")]
+    )
+
+
+def _unprintable_texts(programme: Programme) -> tuple[Problem, ...]:
+    """Warnings for the event's words a certificate would print but no bundled font can:
+    every certificate of the event would be refused (unprintable_name) until corrected."""
+    from cme.certificate.fonts import event_texts, unprintable_problems
+
+    event = programme.event
+    return unprintable_problems(
+        event_texts(
+            name=event.name,
+            city=event.city,
+            country=event.country,
+            body=event.accreditation.body,
+            unit=event.accreditation.unit,
+            statement=event.accreditation.statement,
+            conversions=((c.name, c.statement) for c in event.conversions),
+            statements=event.statements,
+        )
     )
 
 
@@ -112,11 +133,25 @@ def get_programme(store: Store, event_id: str) -> dict[str, Any]:
     return stored.document
 
 
-def put_delegate(store: Store, event_id: str, delegate: Delegate, *, now: datetime) -> bool:
-    """Register (True) or update (False) a delegate. Attendance is registration data: it
-    never rewrites credits."""
+@dataclass(frozen=True, slots=True)
+class DelegateSaved:
+    created: bool
+    warnings: tuple[Problem, ...]
+    """What the organiser should correct before the congress: a name with characters no
+    bundled font prints is stored, but its certificate would be refused."""
+
+
+def put_delegate(
+    store: Store, event_id: str, delegate: Delegate, *, now: datetime
+) -> DelegateSaved:
+    """Register or update a delegate. Attendance is registration data: it never rewrites
+    credits."""
+    from cme.certificate.fonts import unprintable_problem
+
     load_programme(store, event_id)
-    return store.save_delegate(event_id, delegate, now=now)
+    created = store.save_delegate(event_id, delegate, now=now)
+    warning = unprintable_problem("name", delegate.name)
+    return DelegateSaved(created, () if warning is None else (warning,))
 
 
 # --------------------------------------------------------------------------- report

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,6 +22,7 @@ from pydantic import (
 )
 
 from cme.timestamps import RFC3339, parse_aware
+from cme.visible import visible
 
 ID_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 
@@ -29,7 +31,20 @@ _PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+$"
 """Text printed on certificates: no control characters, line or paragraph separators,
 or bidirectional overrides (which could make a printed name read as another)."""
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
+
+def _visible(text: str) -> str:
+    """A name of spaces, zero-width or format characters, soft hyphens or marks alone
+    would print as a blank line: it needs at least one character that leaves ink."""
+    if not visible(text):
+        raise ValueError("a name needs at least one visible character")
+    return text
+
+
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE),
+    AfterValidator(_visible),
+]
 
 
 def _whole_number(value: Any) -> Any:

@@ -8,6 +8,8 @@ inline CSS, no script, no font, image or other request.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,10 +18,11 @@ from typing import Any, Final
 
 from cme.amounts import for_json, for_print
 from cme.certificate import CertificateDay
+from cme.certificate.fonts import right_to_left, shaping_language
 from cme.timestamps import format_utc
 from cme.wording import UNIT_PLURALS, long_date
 
-__all__ = ["Verification", "render_verify_page", "verification_as_json"]
+__all__ = ["PAGE_HEADERS", "Verification", "render_verify_page", "verification_as_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,12 @@ _STATUSES: Final = {
 
 _WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-_STYLE: Final = """
+_STYLE: Final = (
+    "".join(
+        f".status-{key}{{--status-ink:{s.ink};--status-paper:{s.paper}}}"
+        for key, s in _STATUSES.items()
+    )
+    + """
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4d5560;--line:#d5dae1;--accent:#173763}
 *{box-sizing:border-box}
 body{margin:0;background:#f3f5f8;color:var(--ink);
@@ -119,6 +127,23 @@ thead th{color:var(--muted);font-weight:600;font-size:.9rem}
 @media (min-width:34rem){dl{display:grid;grid-template-columns:9rem 1fr;gap:.6rem 1rem}
 dt:not(:first-child){margin-top:0}dt{font-size:1rem}}
 """.strip()
+)
+
+_STYLE_HASH: Final = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+
+PAGE_HEADERS: Final = {
+    # Defence in depth (every field is escaped): the page loads nothing, runs nothing,
+    # posts nothing and is framed by no one; its one stylesheet is allowed by its hash.
+    "Content-Security-Policy": (
+        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+"""The headers the page is served with."""
 
 
 def _e(value: object) -> str:
@@ -150,6 +175,17 @@ def _days_table(v: Verification, unit: str) -> str:
     )
 
 
+def _name_attributes(name: str) -> str:
+    """`dir` as the certificate sets the name (by its first strong character), and the
+    language where the script decides the glyph forms, as on the certificate (kana:
+    Japanese, Hangul: Korean, Han alone: Traditional Chinese). Otherwise the language
+    of a name is unknown: it is not claimed."""
+    direction = "rtl" if right_to_left(name) else "ltr"
+    language = shaping_language(name)
+    lang = "" if language == "und" else f' lang="{language}"'
+    return f' dir="{direction}"{lang}'
+
+
 def render_verify_page(v: Verification) -> str:
     """The verification page, a complete HTML document. Raises ValueError for a status
     the contract does not have or a naive `issued_at`."""
@@ -175,14 +211,13 @@ def render_verify_page(v: Verification) -> str:
 <body>
 <main>
 <p class="kicker">CME certificate verification</p>
-<section class="status" aria-labelledby="status" \
-style="--status-ink:{status.ink};--status-paper:{status.paper}">
+<section class="status status-{_e(v.status)}" aria-labelledby="status">
 <span class="symbol" aria-hidden="true">{status.symbol}</span>
 <div><h1 id="status">{_e(status.word)}</h1><p>{_e(status.explanation)}</p></div>
 </section>
 <section class="card" aria-label="What the certificate states">
 <dl>
-<dt>Delegate</dt><dd dir="auto">{_e(v.delegate_name)}</dd>
+<dt>Delegate</dt><dd{_name_attributes(v.delegate_name)}>{_e(v.delegate_name)}</dd>
 <dt>Event</dt><dd dir="auto">{_e(v.event_name)}</dd>
 <dt>Credits</dt><dd>{_e(total)}</dd>
 <dt>Issued</dt><dd><time datetime="{_e(issued)}">{_e(_long_date(v.issued_at))}</time></dd>

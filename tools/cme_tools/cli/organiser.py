@@ -32,6 +32,7 @@ from cme_tools.client import (
     ApiUnreachable,
     CmeClient,
     InvalidApiUrl,
+    Reply,
     UnexpectedAnswer,
     resource,
 )
@@ -40,6 +41,8 @@ DELEGATE_COLUMNS = ("delegate_id", "name", "email", "attendance", "profession")
 REQUIRED_COLUMNS = ("delegate_id", "name", "attendance")
 NOT_READY = frozenset({"evaluations_incomplete", "no_credits"})
 """409 codes of a delegate who cannot have a certificate yet: skipped, not a failure."""
+UNPRINTABLE = "unprintable_name"
+"""422 code of a name no bundled font prints: listed apart, for the organiser to correct."""
 DEFAULT_WORKERS = 8
 EXIT_INTERRUPTED = 130
 
@@ -82,15 +85,20 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "Register or update every delegate of a UTF-8 CSV file (with or without a BOM)\n"
             "whose header names the columns delegate_id,name,email,attendance,profession\n"
             "(email and profession may be empty; attendance is in_person or online).\n"
-            "One line per row: created, updated, or error with the API's code. A bad row\n"
-            "never stops the good ones; the exit status is 1 when any row failed."
+            "One line per row: created, updated, or error with the API's code (a name of\n"
+            "spaces or invisible characters alone is refused); a row stored with a warning\n"
+            "(a name the certificate cannot print) says what to correct. A bad row never\n"
+            "stops the good ones; the exit status is 1 when any row failed."
         ),
         epilog="example:\n  cme import-delegates eshg2025 programmes/eshg2025-delegates.csv",
     )
     delegates.add_argument("event_id", metavar="EVENT_ID")
     delegates.add_argument("file", metavar="FILE.csv", help="the delegates")
     delegates.add_argument(
-        "-q", "--quiet", action="store_true", help="print only the rows that failed and a summary"
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the rows that failed or warn, and a summary",
     )
     _workers_option(delegates)
     delegates.set_defaults(run=_import_delegates)
@@ -131,8 +139,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "Ask for the certificate of every delegate in the report (concurrently, with a\n"
             "progress bar) and download each PDF as DIR/<delegate_id>.pdf. Safe to re-run:\n"
             "a delegate whose credits did not change keeps the same certificate. Delegates\n"
-            "not ready yet (evaluations missing, no credits) are skipped and listed; the\n"
-            "exit status is 1 only when some delegates failed."
+            "not ready yet (evaluations missing, no credits) are skipped and listed; those\n"
+            "whose name the certificate cannot print are listed apart, with the characters\n"
+            "to correct. The exit status is 1 when some delegates failed or were refused."
         ),
         epilog="example:\n  cme issue-certificates eshg2025 -o certificates/",
     )
@@ -339,10 +348,15 @@ class RowOutcome:
     """created, updated or error"""
     code: str = ""
     detail: str = ""
+    warnings: tuple[str, ...] = ()
+    """What the API stored but warns about (a name no bundled font prints): to correct
+    before the congress."""
 
     def line(self) -> str:
         text = f"line {self.row.line}: {self.row.delegate_id or '?'}: {self.status}"
-        return f"{text} {self.code}: {self.detail}" if self.status == "error" else text
+        if self.status == "error":
+            return f"{text} {self.code}: {self.detail}"
+        return "; warning ".join([text, *self.warnings])
 
 
 @_api_command
@@ -363,19 +377,39 @@ def _import_delegates(args: argparse.Namespace) -> int:
             return RowOutcome(row, "error", error.code, _error_detail(error))
         except (ApiUnreachable, UnexpectedAnswer) as error:
             return RowOutcome(row, "error", "no_answer", str(error))
-        return RowOutcome(row, "created" if reply.status == 201 else "updated")
+        status = "created" if reply.status == 201 else "updated"
+        return RowOutcome(row, status, warnings=_warnings(reply))
 
     counts: Counter[str] = Counter()
+    warned = 0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import") as pool:
         for outcome in pool.map(register, rows):  # in file order, as each row is answered
             counts[outcome.status] += 1
-            if outcome.status == "error" or not args.quiet:
+            warned += bool(outcome.warnings)
+            if outcome.status == "error" or outcome.warnings or not args.quiet:
                 out(outcome.line())
+    with_warnings = f", {warned} with a warning" if warned else ""
     out(
-        f"{len(rows)} rows: {counts['created']} created, {counts['updated']} updated, "
-        f"{counts['error']} failed"
+        f"{len(rows)} rows: {counts['created']} created, {counts['updated']} updated"
+        f"{with_warnings}, {counts['error']} failed"
     )
     return EXIT_PARTIAL if counts["error"] else EXIT_OK
+
+
+def _warnings(reply: Reply) -> tuple[str, ...]:
+    """The answer's `warnings` as `code: path: detail`."""
+    try:
+        body = reply.json()
+    except UnexpectedAnswer:
+        return ()
+    found = body.get("warnings") if isinstance(body, Mapping) else None
+    if not isinstance(found, list):
+        return ()
+    return tuple(
+        f"{w.get('code', '')}: {w.get('path', '')}: {w.get('detail', '')}"
+        for w in found
+        if isinstance(w, Mapping)
+    )
 
 
 def _error_detail(error: ApiError) -> str:
@@ -543,7 +577,9 @@ class IssueOutcome:
     delegate_id: str
     name: str
     status: str
-    """issued, reissued (an earlier certificate is superseded), unchanged, skipped, failed"""
+    """issued, reissued (an earlier certificate is superseded), unchanged, skipped (not
+    ready), unprintable (the name holds characters no bundled font prints: for the
+    organiser to correct), failed"""
     serial: str = ""
     code: str = ""
     detail: str = ""
@@ -571,6 +607,9 @@ def issue_one(
             missing = error.problem.get("missing") or []
             detail = ", ".join(map(str, missing)) if missing else error.detail
             return IssueOutcome(delegate_id, name, "skipped", code=error.code, detail=detail)
+        if error.code == UNPRINTABLE:
+            detail = _error_detail(error)
+            return IssueOutcome(delegate_id, name, "unprintable", code=error.code, detail=detail)
         return IssueOutcome(delegate_id, name, "failed", code=error.code, detail=error.detail)
     except (ApiUnreachable, UnexpectedAnswer, KeyError, TypeError) as error:
         return IssueOutcome(delegate_id, name, "failed", code="no_answer", detail=str(error))
@@ -656,16 +695,20 @@ def _issue_certificates(args: argparse.Namespace) -> int:
     failed = [o for o in outcomes if o.status == "failed"]
     for outcome in failed:
         err(f"failed {outcome.delegate_id}: {outcome.code}: {outcome.detail}")
-    return EXIT_PARTIAL if failed else EXIT_OK
+    unprintable = any(o.status == "unprintable" for o in outcomes)
+    return EXIT_PARTIAL if failed or unprintable else EXIT_OK
 
 
 def issue_summary(outcomes: Sequence[IssueOutcome], folder: Path) -> Iterator[str]:
     counts = Counter(o.status for o in outcomes)
     issued = counts["issued"] + counts["reissued"]
     replacing = f" ({counts['reissued']} replacing an earlier one)" if counts["reissued"] else ""
+    refused = (
+        f"{counts['unprintable']} refused (name not printable), " if counts["unprintable"] else ""
+    )
     yield (
         f"{len(outcomes)} delegates: {issued} issued{replacing}, {counts['unchanged']} unchanged, "
-        f"{counts['skipped']} skipped (not ready), {counts['failed']} failed"
+        f"{counts['skipped']} skipped (not ready), {refused}{counts['failed']} failed"
     )
     saved = sum(1 for o in outcomes if o.pdf is not None)
     if saved:
@@ -677,3 +720,9 @@ def issue_summary(outcomes: Sequence[IssueOutcome], folder: Path) -> Iterator[st
         for o in skipped:
             missing = f" ({o.detail})" if o.code == "evaluations_incomplete" else ""
             yield f"  {_fit(o.delegate_id, width)}  {_fit(o.name, 30)}  {o.code}{missing}"
+    unprintable = [o for o in outcomes if o.status == "unprintable"]
+    if unprintable:
+        yield "refused, the certificate cannot print the name (correct it, then run again):"
+        width = max(_width(o.delegate_id) for o in unprintable)
+        for o in unprintable:
+            yield f"  {_fit(o.delegate_id, width)}  {_fit(o.name, 30)}  {o.detail}"

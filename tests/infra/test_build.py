@@ -118,6 +118,26 @@ def test_layer_carries_the_fonts(layer: Path) -> None:
         assert fonts, f"no font file in {package}"
 
 
+def test_layer_carries_every_font_a_certificate_may_use(layer: Path) -> None:
+    from cme.certificate.fonts import SOURCES
+
+    missing = [
+        f"{source.package}/{source.resource}"
+        for source in SOURCES
+        if not (layer / source.package / source.resource).is_file()
+    ]
+    assert missing == []
+
+
+def test_layer_holds_nothing_lambda_does_not_run(layer: Path) -> None:
+    # No tools, no second copies of the wheels' data files, no bytecode.
+    assert not (layer / "cme_tools").exists()
+    assert [p.name for p in layer.iterdir() if p.suffix in {".otf", ".ttf"}] == []
+    assert not (layer / "bin").exists()
+    assert not (layer / "share").exists()
+    assert [p for p in layer.rglob("__pycache__")] == []
+
+
 def test_layer_native_code_is_arm64(layer: Path) -> None:
     libraries = [p for p in layer.rglob("*.so*") if p.is_file()]
     assert any(p.parts[-2] == "uharfbuzz" for p in libraries), "uharfbuzz has no native module"

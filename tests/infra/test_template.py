@@ -180,10 +180,14 @@ def test_function_logs_to_its_own_group(resources: dict[str, Any], name: str) ->
     assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
-def test_layer_builds_with_pip_for_python313_arm64(resources: dict[str, Any]) -> None:
+def test_layer_builds_from_the_lock_for_python313_arm64(resources: dict[str, Any]) -> None:
     layer = resources["CommonLayer"]
     assert layer["Type"] == "AWS::Serverless::LayerVersion"
-    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    # layers/common/Makefile: pip with the lock's hashes, arm64 wheels for Python 3.13
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    recipe = (REPO / "layers" / "common" / "Makefile").read_text(encoding="utf-8")
+    for option in ("--require-hashes", "--python-version 3.13", "manylinux2014_aarch64"):
+        assert option in recipe
     assert layer["Metadata"]["BuildArchitecture"] == "arm64"
     properties = layer["Properties"]
     assert properties["ContentUri"].rstrip("/") == "../layers/common"

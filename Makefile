@@ -49,7 +49,7 @@ UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --p
 .PHONY: lock
 lock: $(STAMP) ## re-resolve both lock files after changing a pin in pyproject.toml
 	$(UV_COMPILE) --universal --extra dev -o $(LOCK)
-	$(UV_COMPILE) --python-platform aarch64-manylinux2014 --extra service -c $(LOCK) -o $(LAYER_LOCK)
+	$(UV_COMPILE) --python-platform aarch64-manylinux_2_28 --extra service -c $(LOCK) -o $(LAYER_LOCK)
 
 # mypy: strict on the layer and the tools, strict on each function (one run per function:
 # each is a module named `app`), and at mypy's defaults on the tests and the bench.

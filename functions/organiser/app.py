@@ -9,17 +9,15 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from cme import api, organising
 from cme.amounts import for_json, for_print
 from cme.facts import Attendance, Delegate
-from cme.schemas import ID_REGEX, DelegateIn
+from cme.schemas import DelegateId, DelegateIn, EventId
 
 app = api.create_app()
 runtime = api.runtime
-EventId = Annotated[str, Path(pattern=ID_REGEX)]
-DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
 
 
 @app.put(

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cme.amounts import parse_decimal, parse_ratio
 from cme.errors import InvalidProgramme, Problem
+from cme.text import ID_PATTERN, ID_RULE, UNPRINTABLE
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 EVIDENCE_POLICIES = ("daily_scan",)
 """Evidence policies a programme may choose (`policy.evidence`); see `cme.rules.evidence`."""
 
@@ -32,8 +32,6 @@ _LOCAL_DATETIME = re.compile(
 )
 _CLOCK_TIME = re.compile(r"^(?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-"""What cannot be printed on a certificate (a line break is fine in a statement)."""
 _TEXT_LIMIT = 200
 _STATEMENT_LIMIT = 2000
 
@@ -286,7 +284,7 @@ class _Builder:
         if len(value) > limit:
             self.error(path, "too_long", f"at most {limit} characters")
             return None
-        if _UNPRINTABLE.search(value):
+        if UNPRINTABLE.search(value):
             self.error(
                 path,
                 "unprintable_text",
@@ -299,7 +297,7 @@ class _Builder:
         if value is None:
             return None
         if not isinstance(value, str) or not ID_PATTERN.match(value):
-            self.error(path, "invalid_id", "ids match [A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+            self.error(path, "invalid_id", ID_RULE)
             return None
         return value
 

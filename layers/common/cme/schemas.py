@@ -1,6 +1,7 @@
-"""Request shapes of the public API (pydantic): they validate what comes in (422
-`invalid_request` naming the fields). Timestamps are RFC 3339 with an explicit offset.
-What goes out is documented by `cme.answers`."""
+"""Request shapes of the public API (pydantic): path parameters and bodies. They validate
+what comes in (422 `invalid_request` naming the fields). Timestamps are RFC 3339 with an
+explicit offset. What goes out is documented by `cme.answers`; the programme document is
+`cme.programme.model`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -20,16 +22,17 @@ from pydantic import (
     field_validator,
 )
 
+from cme.text import ID_REGEX, PRINTABLE_LINE
 from cme.timestamps import RFC3339, parse_aware
 
-ID_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-
 Identifier = Annotated[str, StringConstraints(pattern=ID_REGEX)]
-_PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+$"
-"""Text printed on certificates: no control characters, line or paragraph separators,
-or bidirectional overrides (which could make a printed name read as another)."""
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_LINE)]
+"""A delegate's name, printed on certificates."""
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
+EventId = Annotated[str, Path(pattern=ID_REGEX)]
+DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
+SessionId = Annotated[str, Path(pattern=ID_REGEX)]
+"""Path parameters: the ids a route's path names."""
 
 
 def _whole_number(value: Any) -> Any:
@@ -124,7 +127,8 @@ class DelegateIn(_In):
     ) = None
     attendance: Literal["in_person", "online"]
     profession: (
-        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_PRINTABLE)] | None
+        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE_LINE)]
+        | None
     ) = None
 
 

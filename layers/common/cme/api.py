@@ -198,7 +198,7 @@ def _json_body(text: str) -> Any:
     one, and nesting too deep for the parser is no JSON we can take either: both leave as
     the standard library's error, so that they answer 400 rather than 500."""
     try:
-        return loads(text)
+        return loads(text, note_repeats=True)  # a programme refuses a repeated key
     except JSONDecodeError as error:
         raise json.JSONDecodeError(error.msg, error.doc, error.pos) from None
     except RecursionError:

@@ -15,13 +15,16 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictInt,
     StrictStr,
     StringConstraints,
     WithJsonSchema,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from cme.programme.model import ProgrammeDocument
 from cme.text import ID_REGEX, PRINTABLE_LINE
 from cme.timestamps import RFC3339, parse_aware
 
@@ -130,6 +133,22 @@ class DelegateIn(_In):
         Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE_LINE)]
         | None
     ) = None
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PydanticCustomError("dict_type", "the body is not a JSON object")
+    return value  # as read: a key it repeats stays noted (cme.jsonio.RepeatedKeys)
+
+
+ProgrammeBody = Annotated[
+    dict[str, Any], PlainValidator(_json_object, json_schema_input_type=ProgrammeDocument)
+]
+"""The programme `PUT`: described to clients as `ProgrammeDocument`, taken as any JSON
+object and validated by `cme.organising.put_programme`. A body that does not fit is a
+422 `invalid_programme` naming every problem (the model's and the cross-field rules'),
+which the resolver's validation, answering `invalid_request` with the model's errors
+alone, could not give."""
 
 
 class RevokeIn(_In):

@@ -9,6 +9,7 @@ exist is a problem of the programme.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -386,3 +387,19 @@ def test_a_deadline_inside_a_fold_reads_back_as_stated(cairo: Programme) -> None
     assert document["event"]["claim_deadline"] == CAIRO_DEADLINE
     assert document["event"]["on_demand"]["end"] == CAIRO_DEADLINE
     assert build_programme(document).programme == cairo
+
+
+def test_a_refusal_says_the_deadline_as_a_delegate_at_the_event_reads_it(
+    eshg: Programme, cairo: Programme
+) -> None:
+    """The refusal names the local deadline with its offset (what the delegate was told),
+    not the first refused instant in UTC."""
+    for programme, late, local in [
+        (eshg, "2025-12-01T09:00:00Z", "2025-11-30 23:59:59 Europe/Rome (UTC+01:00)"),
+        (cairo, "2025-10-31T09:00:00Z", "2025-10-30 23:59:59 Africa/Cairo (UTC+02:00)"),
+    ]:
+        session = programme.sessions[0]
+        with pytest.raises(CmeError) as raised:
+            judge_evaluation(programme, session, at(late), now=NOW)
+        assert local in raised.value.detail
+        assert not re.search(r"\dZ", raised.value.detail)  # no instant in UTC

@@ -11,7 +11,7 @@ happens twice, an offset that disagrees) waits for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import NamedTuple
@@ -129,9 +129,8 @@ def _days(document: ProgrammeDocument, found: Findings) -> set[date]:
         if not day.intact("date"):
             continue
         on = parse_date(day.date)
-        if on in listed:
-            found.error(f"days[{i}].date", "duplicate_id", f"{on} is listed twice")
-        listed.add(on)
+        if not _again(listed, on, f"days[{i}].date", f"{on} is listed twice", found):
+            listed.add(on)
     return listed
 
 
@@ -145,8 +144,7 @@ def _slots(
     for i, slot in enumerate(document.slots):
         path = f"slots[{i}]"
         if slot.intact("id"):
-            if slot.id in declared:
-                found.error(f"{path}.id", "duplicate_id", f"slot {slot.id} is defined twice")
+            if _again(declared, slot.id, f"{path}.id", f"slot {slot.id} is defined twice", found):
                 continue
             declared[slot.id] = path
         on = parse_date(slot.date) if slot.intact("date") else None
@@ -201,8 +199,9 @@ def _sessions(
     for i, session in enumerate(document.sessions):
         path = f"sessions[{i}]"
         if session.intact("id"):
-            if session.id in seen:
-                found.error(f"{path}.id", "duplicate_id", f"session {session.id} is defined twice")
+            if _again(
+                seen, session.id, f"{path}.id", f"session {session.id} is defined twice", found
+            ):
                 continue
             seen.add(session.id)
         if not session.intact("slot"):
@@ -268,6 +267,14 @@ def _on_demand(window: OnDemandDoc, clock: _Clock, found: Findings) -> None:
             "on_demand_window_inverted",
             "the window is empty: it ends when it starts",
         )
+
+
+def _again[K](seen: Container[K], key: K, path: str, detail: str, found: Findings) -> bool:
+    """Whether an id (or date) was defined before: then `path` is a duplicate_id."""
+    if key in seen:
+        found.error(path, "duplicate_id", detail)
+        return True
+    return False
 
 
 def _wall(on: date, clock_text: str) -> datetime:

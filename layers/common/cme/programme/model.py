@@ -124,62 +124,49 @@ Statement = Annotated[str, _Value(_text(2000), _text_schema(2000))]
 
 AMOUNT_TEXT = r"^(?=.*[1-9])[0-9]+(?:\.[0-9]+)?$"
 """A positive decimal in plain digits (`1.5`, `25`, `0.25`): no sign, exponent or comma."""
+RATIO_TEXT = r"^\s*[0-9]+(?:\.[0-9]+)?\s*$|^\s*[0-9]+\s*/\s*[0-9]+\s*$"
 
 
-def _positive_amount(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise PydanticCustomError("invalid_number", "expected a decimal number like 1.5")
-    try:
-        amount = parse_decimal(value if isinstance(value, str) else str(value))
-    except ValueError:
-        raise PydanticCustomError("invalid_number", "expected a decimal number like 1.5") from None
-    if amount <= 0:
-        raise PydanticCustomError("not_positive", "must be greater than 0")
-    return amount
+def _positive[N: (Decimal, Fraction)](
+    parse: Callable[[str], N], expected: str, text: str, description: str
+) -> _Value:
+    """An exact number greater than 0, as a JSON number (never a float) or as text."""
+
+    def read(value: Any) -> N:
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            raise PydanticCustomError("invalid_number", expected)
+        try:
+            number = parse(value if isinstance(value, str) else str(value))
+        except (ValueError, ArithmeticError):
+            raise PydanticCustomError("invalid_number", expected) from None
+        if number <= 0:
+            raise PydanticCustomError("not_positive", "must be greater than 0")
+        return number
+
+    number = {"type": "number", "exclusiveMinimum": 0}
+    return _Value(
+        read, {"anyOf": [number, {"type": "string", "pattern": text}], "description": description}
+    )
 
 
 PositiveAmount = Annotated[
     Decimal,
-    _Value(
-        _positive_amount,
-        {
-            "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0},
-                {"type": "string", "pattern": AMOUNT_TEXT},
-            ],
-            "description": "An exact amount greater than 0, as a JSON number or as text in "
-            "plain digits (1.5, 25, 0.25).",
-        },
+    _positive(
+        parse_decimal,
+        "expected a decimal number like 1.5",
+        AMOUNT_TEXT,
+        "An exact amount greater than 0, as a JSON number or as text in plain digits "
+        "(1.5, 25, 0.25).",
     ),
 ]
-
-RATIO_TEXT = r"^\s*[0-9]+(?:\.[0-9]+)?\s*$|^\s*[0-9]+\s*/\s*[0-9]+\s*$"
-
-
-def _positive_ratio(value: Any) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise PydanticCustomError("invalid_number", "expected a ratio like 1, 0.5 or 2/3")
-    try:
-        ratio = parse_ratio(str(value))
-    except (ValueError, ArithmeticError):
-        raise PydanticCustomError("invalid_number", "expected a ratio like 1, 0.5 or 2/3") from None
-    if ratio <= 0:
-        raise PydanticCustomError("not_positive", "must be greater than 0")
-    return ratio
-
-
 Ratio = Annotated[
     Fraction,
-    _Value(
-        _positive_ratio,
-        {
-            "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0},
-                {"type": "string", "pattern": RATIO_TEXT},
-            ],
-            "description": "Credits of this kind per credit of the accreditation, greater than "
-            "0: a number, or text as a decimal (0.5) or a fraction (2/3).",
-        },
+    _positive(
+        parse_ratio,
+        "expected a ratio like 1, 0.5 or 2/3",
+        RATIO_TEXT,
+        "Credits of this kind per credit of the accreditation, greater than 0: a number, "
+        "or text as a decimal (0.5) or a fraction (2/3).",
     ),
 ]
 
@@ -195,32 +182,32 @@ def _flag(value: Any) -> bool:
 Flag = Annotated[bool, _Value(_flag, {"type": "boolean"})]
 
 
-def _local_date(value: Any) -> str:
-    try:
-        parse_date(value)
-    except (TypeError, ValueError):
-        raise PydanticCustomError("invalid_date", "expected a date like 2025-05-24") from None
-    return str(value)
+def _stated_as(parse: Callable[[str], object], code: str, expected: str) -> Callable[[Any], str]:
+    """Text that `parse` reads, kept as the document states it."""
+
+    def read(value: Any) -> str:
+        try:
+            parse(value)
+        except (TypeError, ValueError):
+            raise PydanticCustomError(code, expected) from None
+        return str(value)
+
+    return read
 
 
 LocalDate = Annotated[
     str,
-    _Value(_local_date, {"type": "string", "format": "date", "pattern": DATE_REGEX}),
+    _Value(
+        _stated_as(parse_date, "invalid_date", "expected a date like 2025-05-24"),
+        {"type": "string", "format": "date", "pattern": DATE_REGEX},
+    ),
 ]
-
-
-def _clock_time(value: Any) -> str:
-    try:
-        parse_clock(value)
-    except (TypeError, ValueError):
-        raise PydanticCustomError("invalid_time", "expected a local time like 08:30") from None
-    return str(value)
 
 
 ClockTime = Annotated[
     str,
     _Value(
-        _clock_time,
+        _stated_as(parse_clock, "invalid_time", "expected a local time like 08:30"),
         {
             "type": "string",
             "pattern": CLOCK_REGEX,

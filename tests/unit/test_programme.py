@@ -258,7 +258,7 @@ def test_a_faulty_field_of_a_session_does_not_hide_its_times(
     make_document: DocumentFactory,
 ) -> None:
     document = make_document()
-    document["sessions"][2].update({"accredited": "yes", "room": "", "end": "15:00"})
+    document["sessions"][2].update({"accredited": "yes", "room": None, "end": "15:00"})
     document["sessions"][1].update({"title": "\u202e", "credits": "1.6"})
     assert problems(document) == {
         ("sessions[2].accredited", "invalid_type"),
@@ -421,9 +421,13 @@ ERRORS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
     ("unknown_field", _set("event.venue", "MiCo"), {("event.venue", "unknown_field")}),
     ("missing", _drop("event.name"), {("event.name", "missing")}),
     ("missing", _set("event.city", "  "), {("event.city", "missing")}),
+    ("missing", _set("event.country", ""), {("event.country", "missing")}),  # no text
     ("too_long", _set("event.name", "x" * 201), {("event.name", "too_long")}),
     ("invalid_id", _set("sessions.0.id", "has space"), {("sessions[0].id", "invalid_id")}),
     ("invalid_number", _set("slots.0.max", "1,5"), {("slots[0].max", "invalid_number")}),
+    ("invalid_number", _set("slots.0.max", " 1.5"), {("slots[0].max", "invalid_number")}),
+    ("invalid_type", _set("sessions.0.recorded", ""), {("sessions[0].recorded", "invalid_type")}),
+    ("invalid_id", _set("sessions.0.id", "AM1\n"), {("sessions[0].id", "invalid_id")}),
     ("invalid_number", _set("days.0.cap", "1e1"), {("days[0].cap", "invalid_number")}),
     (
         "invalid_number",
@@ -733,6 +737,28 @@ def test_yaml_scalars_stay_text_until_the_builder_converts_them() -> None:
     slot, first = document["slots"][0], document["sessions"][0]
     assert (slot["start"], slot["max"], first["credits"]) == ("08:30", "0.3", "0.1")
     assert document["sessions"][2]["accredited"] == "false"
+
+
+def test_null_is_an_absent_value_in_json_and_in_yaml(make_document: DocumentFactory) -> None:
+    """What the schema says: a field that may be left out may be null. YAML's null forms
+    (`~`, `null`, nothing) are null; any other YAML scalar stays text."""
+    document = make_document()
+    for key in ("country", "conversions", "statements", "on_demand", "policy"):
+        document["event"][key] = None
+    document["sessions"][0].update({"start": None, "credits": None, "accredited": None})
+    programme = build_programme(document).programme
+    session = programme.session("AM1")
+    assert programme.event.on_demand is None and programme.event.policy.evidence == "daily_scan"
+    assert session is not None and (session.accredited, session.credits) == (True, Decimal("1.5"))
+
+    read = read_document(YAML_PROGRAMME.replace("city: Milan", "city: Milan\n  country:"))
+    assert read["event"]["country"] is None
+    assert read_document("a: ~\nb: null\nc: '~'\nd: ''\n") == {
+        "a": None,
+        "b": None,
+        "c": "~",
+        "d": "",
+    }
 
 
 def test_amounts_are_exact_decimals_and_times_are_local_times() -> None:

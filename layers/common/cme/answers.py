@@ -14,9 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from cme.programme.model import ProgrammeDocument
-
-__all__ = ["ProgrammeDocument"]  # the programme as stored: the document it was put as
+from cme.programme.model import ProgrammeDocument  # noqa: F401 - the programme GET answer
 
 Credits = Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})]
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]

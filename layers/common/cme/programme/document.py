@@ -2,7 +2,8 @@
 document of a programme written back.
 
 Reading keeps every YAML scalar as text (PyYAML's BaseLoader semantics: `0.1` is not a
-float, `08:30` is not the sexagesimal 510) and every JSON number exact (`Decimal`); the
+float, `08:30` is not the sexagesimal 510), but for YAML's null, and every JSON number
+exact (`Decimal`); the
 model (`cme.programme.model`) converts each value on purpose. A mapping that repeats a key
 comes as `cme.jsonio.RepeatedKeys` (the last value kept), and `repeated_keys` names each
 repeated key as a problem, like any other.
@@ -10,7 +11,7 @@ repeated key as a problem, like any other.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -70,7 +71,8 @@ def _plain(node: yaml.Node, open_nodes: set[int]) -> Any:
     import yaml
 
     if isinstance(node, yaml.ScalarNode):
-        return node.value
+        # YAML's null (`~`, `null`, or nothing at all) is null; every other scalar is text.
+        return None if node.style is None and node.value in _YAML_NULLS else node.value
     if id(node) in open_nodes:
         raise yaml.MarkedYAMLError(
             problem="an alias refers to itself", problem_mark=node.start_mark
@@ -89,6 +91,9 @@ def _plain(node: yaml.Node, open_nodes: set[int]) -> Any:
     finally:
         open_nodes.discard(id(node))
     return object_from(pairs)
+
+
+_YAML_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 
 
 def _where(line: int | None, column: int | None) -> str:
@@ -122,7 +127,7 @@ def programme_document(programme: Programme) -> dict[str, Any]:
     event = programme.event
     zone = event.zone
 
-    def local(instant: datetime, unit: Any = SECOND) -> str:
+    def local(instant: datetime, unit: timedelta = SECOND) -> str:
         return instant.astimezone(zone).strftime(
             "%Y-%m-%dT%H:%M" if unit == MINUTE else "%Y-%m-%dT%H:%M:%S"
         )

@@ -48,7 +48,7 @@ class Stated(NamedTuple):
 @lru_cache(maxsize=4096)
 def parse_date(text: str) -> date:
     """`2025-05-24`; ValueError otherwise."""
-    if not _DATE.match(text):
+    if not _DATE.fullmatch(text):
         raise ValueError(text)
     return date.fromisoformat(text)
 
@@ -56,7 +56,7 @@ def parse_date(text: str) -> date:
 @lru_cache(maxsize=4096)
 def parse_clock(text: str) -> time:
     """`08:30` or `08:30:15`; ValueError otherwise (`24:00` included)."""
-    if not _CLOCK.match(text):
+    if not _CLOCK.fullmatch(text):
         raise ValueError(text)
     return time.fromisoformat(text)
 
@@ -64,7 +64,7 @@ def parse_clock(text: str) -> time:
 def parse_stated(text: str) -> Stated:
     """`2025-11-30T23:59:59`, `2025-11-30T23:59`, with an offset or not. ValueError when the
     form is wrong; `InvalidPart` when the form is right but its date or time is not one."""
-    match = _LOCAL_DATETIME.match(text)
+    match = _LOCAL_DATETIME.fullmatch(text)
     if match is None:
         raise ValueError(text)
     try:

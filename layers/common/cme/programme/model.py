@@ -9,7 +9,8 @@ where the value is ours to judge, pydantic's structural errors mapped in `proble
 Amounts stay exact: JSON numbers arrive as `Decimal` (`cme.jsonio`), YAML scalars as text
 (BaseLoader, `cme.programme.document`), and neither goes through float. Dates and times
 stay the text the document states (`"08:30"`, `"2025-11-30T23:59:59"`), checked by pattern
-and by calendar. A blank value (`null`, `~`, empty text) is an absent one.
+and by calendar. A null is an absent value (YAML's `~` and empty values are read as null);
+a text of spaces only is a missing one.
 
 New settings of a programme (evidence policies, professions, tests) are new fields and
 new `Literal` values here; the rules that need more than one value go to `checks`.
@@ -87,7 +88,7 @@ class _Value:
 
 
 def _identifier(value: Any) -> str:
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise PydanticCustomError("invalid_id", ID_RULE)
     return value
 
@@ -97,8 +98,10 @@ Identifier = Annotated[str, _Value(_identifier, {"type": "string", "pattern": ID
 
 def _text(limit: int) -> Callable[[Any], str]:
     def read(value: Any) -> str:
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str):
             raise PydanticCustomError("invalid_type", "expected text")
+        if not value.strip():
+            raise PydanticCustomError("missing", "empty text")
         if len(value) > limit:
             raise PydanticCustomError("too_long", f"at most {limit} characters")
         if UNPRINTABLE.search(value):
@@ -122,8 +125,8 @@ Title = Annotated[str, _Value(_text(500), _text_schema(500))]
 Statement = Annotated[str, _Value(_text(2000), _text_schema(2000))]
 """A paragraph printed on the certificate: it may break lines."""
 
-AMOUNT_TEXT = r"^(?=.*[1-9])[0-9]+(?:\.[0-9]+)?$"
-"""A positive decimal in plain digits (`1.5`, `25`, `0.25`): no sign, exponent or comma."""
+AMOUNT_TEXT = r"^[0-9]+(?:\.[0-9]+)?$"
+"""A decimal in plain digits (`1.5`, `25`, `0.25`): no sign, exponent, comma or space."""
 RATIO_TEXT = r"^\s*[0-9]+(?:\.[0-9]+)?\s*$|^\s*[0-9]+\s*/\s*[0-9]+\s*$"
 
 
@@ -134,6 +137,8 @@ def _positive[N: (Decimal, Fraction)](
 
     def read(value: Any) -> N:
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            raise PydanticCustomError("invalid_number", expected)
+        if isinstance(value, str) and value != value.strip():
             raise PydanticCustomError("invalid_number", expected)
         try:
             number = parse(value if isinstance(value, str) else str(value))
@@ -253,7 +258,7 @@ _TIMEZONE = re.compile(TIMEZONE_REGEX)
 
 def _timezone(value: Any) -> str:
     try:
-        if not isinstance(value, str) or not _TIMEZONE.match(value):
+        if not isinstance(value, str) or not _TIMEZONE.fullmatch(value):
             raise ValueError(value)
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -288,19 +293,27 @@ EVIDENCE_POLICIES: tuple[str, ...] = get_args(get_args(Evidence)[0])
 # --------------------------------------------------------------------------- the document
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() in ("", "~", "null"))
+def _absent_may_be_null(schema: dict[str, Any]) -> None:
+    """In the document's schema, a field that may be left out may also be null: the same."""
+    required = set(schema.get("required", ()))
+    for name, field in schema.get("properties", {}).items():
+        if name in required or {"type": "null"} in field.get("anyOf", ()):
+            continue
+        notes = {k: field.pop(k) for k in ("title", "description", "default") if k in field}
+        schema["properties"][name] = {"anyOf": [field, {"type": "null"}], **notes}
 
 
 class _Doc(BaseModel):
     # Not frozen: `salvage` fills a document's valid fields one at a time.
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", defer_build=True, json_schema_extra=_absent_may_be_null
+    )
 
     @model_validator(mode="before")
     @classmethod
-    def _blank_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict) and any(map(_blank, data.values())):
-            return {key: value for key, value in data.items() if not _blank(value)}
+    def _null_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(value is None for value in data.values()):
+            return {key: value for key, value in data.items() if value is not None}
         return data
 
     def intact(self, *names: str) -> bool:
@@ -472,7 +485,7 @@ def _salvaged(model: type[_Doc], raw: Any) -> _Doc:
         value = raw.get(name) if isinstance(raw, Mapping) else None
         nested = _part_model(field.annotation)
         listed = get_origin(field.annotation) is list
-        if _blank(value):
+        if value is None:
             if field.is_required():
                 refused.add(name)
         elif nested is not None and listed and isinstance(value, list):

@@ -466,14 +466,10 @@ def salvage(data: Any) -> ProgrammeDocument | None:
     rules to check all the same: each part that validates on its own (the event, each
     day, slot and session), and of the others each field that does. A field refused or
     missing is left unset (`intact` says so), and the rules never read it."""
-    if not isinstance(data, Mapping):
-        return None
-    part = _salvaged(ProgrammeDocument, data)
-    assert isinstance(part, ProgrammeDocument)
-    return part
+    return _salvaged(ProgrammeDocument, data) if isinstance(data, Mapping) else None
 
 
-def _salvaged(model: type[_Doc], raw: Any) -> _Doc:
+def _salvaged[D: _Doc](model: type[D], raw: Any) -> D:
     if isinstance(raw, Mapping):
         try:
             return model.model_validate(raw)

@@ -10,14 +10,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cme import api, issuing
 from cme.amounts import for_json
-from cme.schemas import ID_REGEX, RevokeIn
+from cme.schemas import DelegateId, EventId, RevokeIn
 from cme.serials import display
 from cme.store.files import CertificateFiles
 
 app = api.create_app()
 runtime = api.runtime
-EventId = Annotated[str, Path(pattern=ID_REGEX)]
-DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
 Serial = Annotated[str, Path(max_length=64)]
 CERTIFICATE = "/events/<event_id>/delegates/<delegate_id>/certificate"
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from cme import api, recording
 from cme.observability import Metric, count
-from cme.schemas import ID_REGEX, EvaluationIn
+from cme.schemas import DelegateId, EvaluationIn, EventId, SessionId
 
 app = api.create_app()
 runtime = api.runtime
-EventId = Annotated[str, Path(pattern=ID_REGEX)]
-DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
-SessionId = Annotated[str, Path(pattern=ID_REGEX)]
 CART = "/events/<event_id>/delegates/<delegate_id>/cart"
 
 

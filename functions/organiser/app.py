@@ -6,25 +6,26 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from cme import api, organising, report_formats
 from cme.facts import Attendance, Delegate
 from cme.observability import Metric, count
-from cme.schemas import ID_REGEX, DelegateIn
+from cme.schemas import DelegateId, DelegateIn, EventId, ProgrammeBody
 
 app = api.create_app()
 runtime = api.runtime
-EventId = Annotated[str, Path(pattern=ID_REGEX)]
-DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
 
 
 @app.put(
     "/events/<event_id>",
     summary="Create or replace the event's programme",
+    description="The programme document (`event.id` equal to the path). A document that "
+    "does not fit, or breaks a rule of the programme, is a 422 `invalid_programme` whose "
+    "`errors` name every problem: `path` (`sessions[3].end`), `code` and `detail`.",
     responses=api.answers({201: ("Created", "EventSavedOut"), 200: ("Replaced", "EventSavedOut")}),
 )
-def put_event(event_id: EventId, document: Annotated[dict[str, Any], Body()]) -> Response[Any]:
+def put_event(event_id: EventId, document: Annotated[ProgrammeBody, Body()]) -> Response[Any]:
     saved = organising.put_programme(runtime.store(), event_id, document, now=runtime.now())
     payload = {
         "event_id": event_id,
@@ -34,7 +35,11 @@ def put_event(event_id: EventId, document: Annotated[dict[str, Any], Body()]) ->
     return api.json_response(payload, 201 if saved.created else 200)
 
 
-@app.get("/events/<event_id>", summary="The programme as stored")
+@app.get(
+    "/events/<event_id>",
+    summary="The programme as stored",
+    responses=api.answers({200: ("The canonical programme document", "ProgrammeDocument")}),
+)
 def get_event(event_id: EventId) -> Response[Any]:
     return api.json_response(organising.get_programme(runtime.store(), event_id))
 

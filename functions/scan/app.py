@@ -7,19 +7,17 @@ from collections import Counter
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import TypeAdapter, ValidationError
 
 from cme import api, recording
 from cme.errors import CmeError
 from cme.facts import ViewKind
 from cme.observability import Metric, count, count_by, logger
-from cme.schemas import ID_REGEX, ScanBatchIn, ScanIn, ViewIn
+from cme.schemas import DelegateId, EventId, ScanBatchIn, ScanIn, ViewIn
 
 app = api.create_app()
 runtime = api.runtime
-EventId = Annotated[str, Path(pattern=ID_REGEX)]
-DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
 _scan_shape = TypeAdapter(ScanIn)
 
 

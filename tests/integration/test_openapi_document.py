@@ -64,3 +64,27 @@ def test_every_error_answer_is_problem_json() -> None:
             for status, response in operation["responses"].items():
                 if status.startswith(("4", "5")):
                     assert list(response["content"]) == ["application/problem+json"]
+
+
+def test_the_programme_is_typed_in_and_out() -> None:
+    """The programme `PUT` body and the `GET` answer are the programme document's schema
+    (so generated clients get types), not an untyped object."""
+    document = json.loads(served_document())
+    schemas = document["components"]["schemas"]
+    operations = document["paths"]["/events/{event_id}"]
+    body = operations["put"]["requestBody"]["content"]["application/json"]["schema"]
+    answer = operations["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body == answer == {"$ref": "#/components/schemas/ProgrammeDocument"}
+
+    programme = schemas["ProgrammeDocument"]
+    assert programme["additionalProperties"] is False
+    assert set(programme["required"]) == {"event", "days", "slots", "sessions"}
+    session = schemas["SessionDoc"]
+    assert set(session["required"]) == {"id", "slot", "title"}
+    assert session["properties"]["id"]["pattern"] == "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+    evidence = schemas["PolicyDoc"]["properties"]["evidence"]  # optional: it may be null
+    [allowed] = [choice for choice in evidence["anyOf"] if choice != {"type": "null"}]
+    assert allowed.get("enum", [allowed.get("const")]) == ["daily_scan"]
+    event = schemas["EventDoc"]["properties"]
+    assert event["claim_deadline"]["pattern"].startswith("^")
+    assert event["name"]["maxLength"] == 200

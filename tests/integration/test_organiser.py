@@ -99,8 +99,15 @@ def test_warnings_come_with_201_and_200(client, programme_document):
     ]
 
 
-def test_every_problem_of_a_programme_is_named_at_once(client, expect_problem, programme_document):
+@pytest.mark.parametrize("timezone", ["Europe/Rome", "Europe/Milan"])
+def test_every_problem_of_a_programme_is_named_at_once(
+    client, expect_problem, programme_document, timezone
+):
+    """CONTRACT.md: unknown timezone, overlapping slots, a slot on an unlisted day, a
+    session outside its slot, credits above the slot maximum, a duplicate id; the checks
+    that need no timezone run without one (Europe/Milan is no zone: Italy is Europe/Rome)."""
     document = programme_document
+    document["event"]["timezone"] = timezone
     document["sessions"][3]["end"] = "10:30"  # ES04 runs past its slot
     document["sessions"][0]["credits"] = 2  # above sat-1's 1.5
     document["slots"][1]["start"] = "09:30"  # sat-2 overlaps sat-1
@@ -112,14 +119,37 @@ def test_every_problem_of_a_programme_is_named_at_once(client, expect_problem, p
     answer = client.put(EVENT, document)
 
     problem = expect_problem(answer, 422, "invalid_programme")
+    unknown_zone = [("unknown_timezone", "event.timezone")] if timezone == "Europe/Milan" else []
     assert errors_of(problem) == [
         ("credits_above_slot_max", "sessions[0].credits"),
         ("duplicate_id", f"sessions[{len(document['sessions']) - 1}].id"),
         ("overlapping_slots", "slots[1].start"),
         ("session_outside_slot", "sessions[3].end"),
         ("slot_on_unlisted_day", f"slots[{len(document['slots']) - 1}].date"),
+        *unknown_zone,
     ]
     expect_problem(client.get(EVENT), 404, "unknown_event")
+
+
+def test_a_programme_that_does_not_fit_its_schema_is_invalid_programme_not_invalid_request(
+    client, expect_problem, programme_document
+):
+    """A JSON object that does not fit the document's schema names every problem as a
+    programme problem (422 `invalid_programme`), a repeated key included; a body that is
+    not a JSON object stays a 400 `invalid_request`."""
+    programme_document["days"] = "24 May"
+    programme_document["sessions"][2]["credits"] = "lots"
+    raw = json.dumps(programme_document).replace('"city":', '"city": "Rome", "city":', 1)
+
+    problem = expect_problem(client.put(EVENT, raw=raw), 422, "invalid_programme")
+
+    assert errors_of(problem) == [
+        ("duplicate_key", "event.city"),
+        ("invalid_number", "sessions[2].credits"),
+        ("invalid_type", "days"),
+    ]
+    expect_problem(client.put(EVENT, raw="[1, 2]"), 400, "invalid_request")
+    expect_problem(client.put(EVENT, raw="{"), 400, "invalid_request")
 
 
 def test_a_wrong_event_id_an_unknown_timezone_or_no_programme_at_all_is_invalid(

@@ -10,7 +10,9 @@ maximum, a slot on an unlisted day, duplicate ids.'
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
+import pkgutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cme.programme
 from cme.errors import InvalidProgramme
@@ -42,23 +46,34 @@ def problems(document: Any) -> Found:
     return {(p.path, p.code) for p in raised.value.problems}
 
 
+def _set_top(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda document: document.__setitem__(key, value)
+
+
 def warnings(document: Any) -> Found:
     return {(w.path, w.code) for w in build_programme(document).warnings}
 
 
 def validator_codes() -> set[str]:
-    """Every code programme.py can report: the second argument of `self.error(...)`,
-    `self.warn(...)` and `Problem(...)`, read from its source."""
-    tree = ast.parse(inspect.getsource(cme.programme))
+    """Every code the programme package can report, read from its source: the second
+    argument of `found.error(...)`, `found.warn(...)` and `Problem(...)`, the first of
+    `PydanticCustomError(...)` and `_coded(...)`."""
     codes = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or len(node.args) < 2:
-            continue
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        code = node.args[1]
-        if name in ("error", "warn", "Problem") and isinstance(code, ast.Constant):
-            codes.add(str(code.value))
+    for module in pkgutil.iter_modules(cme.programme.__path__):
+        source = inspect.getsource(__import__(f"cme.programme.{module.name}", fromlist=["_"]))
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            position = {"error": 1, "warn": 1, "Problem": 1, "PydanticCustomError": 0}.get(
+                str(name), 0 if name == "_coded" else None
+            )
+            if position is None or len(node.args) <= position:
+                continue
+            code = node.args[position]
+            if isinstance(code, ast.Constant):
+                codes.add(str(code.value))
     return codes
 
 
@@ -211,6 +226,155 @@ def test_a_faulty_event_field_does_not_hide_the_problems_of_slots_and_sessions(
     }
 
 
+def test_with_an_unknown_timezone_every_other_problem_is_still_named(
+    make_document: DocumentFactory,
+) -> None:
+    """The six problems the contract lists, planted at once: the ones that need no timezone
+    (overlaps, a session outside its slot, credits above the maximum, an unlisted day,
+    duplicate ids) are compared on the local clock all the same."""
+    document = make_document(
+        timezone="Europe/Milan",
+        slots=[
+            {"id": "am", "date": "2025-05-24", "start": "08:30", "end": "10:00", "max": "1.5"},
+            {"id": "mid", "date": "2025-05-24", "start": "09:30", "end": "11:00", "max": "1"},
+            {"id": "sun", "date": "2025-05-25", "start": "08:30", "end": "10:00", "max": "1"},
+        ],
+        sessions=[
+            {"id": "A", "slot": "am", "title": "Runs late", "end": "10:15"},
+            {"id": "B", "slot": "am", "title": "Rich", "credits": "2"},
+            {"id": "A", "slot": "sun", "title": "Same id"},
+        ],
+    )
+    assert problems(document) == {
+        ("event.timezone", "unknown_timezone"),
+        ("slots[1].start", "overlapping_slots"),
+        ("slots[2].date", "slot_on_unlisted_day"),
+        ("sessions[0].end", "session_outside_slot"),
+        ("sessions[1].credits", "credits_above_slot_max"),
+        ("sessions[2].id", "duplicate_id"),
+    }
+
+
+def test_a_faulty_field_of_a_session_does_not_hide_its_times(
+    make_document: DocumentFactory,
+) -> None:
+    document = make_document()
+    document["sessions"][2].update({"accredited": "yes", "room": None, "end": "15:00"})
+    document["sessions"][1].update({"title": "\u202e", "credits": "1.6"})
+    assert problems(document) == {
+        ("sessions[2].accredited", "invalid_type"),
+        ("sessions[2].end", "session_outside_slot"),
+        ("sessions[1].title", "unprintable_text"),
+        ("sessions[1].credits", "credits_above_slot_max"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_set_top("event", "Milan"), {("event", "invalid_type")}),
+        (_set_top("slots", {"am": 1}), {("slots", "invalid_type")}),
+        (
+            _set_top("sessions", ["AM1", 7]),
+            {("sessions[0]", "invalid_type"), ("sessions[1]", "invalid_type")},
+        ),
+        (
+            _set_top("days", []),
+            {("days", "missing")},  # and no slot is blamed for an unlisted day
+        ),
+        (
+            _set_top("event", {}),
+            {
+                (f"event.{k}", "missing")
+                for k in ("id", "name", "city", "timezone", "accreditation", "claim_deadline")
+            },
+        ),
+    ],
+    ids=["event-text", "slots-mapping", "sessions-of-text", "no-days", "empty-event"],
+)
+def test_a_document_of_the_wrong_shape_is_named_part_by_part(
+    make_document: DocumentFactory, change: Callable[[dict[str, Any]], None], expected: Found
+) -> None:
+    document = make_document()
+    change(document)
+    assert problems(document) == expected
+
+
+def _places(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a document: each key of each mapping, each item of each list."""
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    return [p for key, child in items for p in [(*path, key), *_places(child, (*path, key))]]
+
+
+def _replace(document: Any, place: tuple[Any, ...], value: Any) -> None:
+    """Put a value at a place, unless an earlier change took the place away."""
+    node = document
+    for key in place[:-1]:
+        node = _child(node, key)
+    last = place[-1]
+    if isinstance(node, dict) or (isinstance(node, list) and _child(node, last) is not None):
+        node[last] = value
+
+
+def _child(node: Any, key: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and key < len(node):
+        return node[key]
+    return None
+
+
+ODD_VALUES = st.sampled_from(
+    [
+        None,
+        "",
+        "x",
+        "~",
+        0,
+        2,
+        -1,
+        1.5,
+        True,
+        [],
+        {},
+        ["x"],
+        {"id": "x"},
+        "08:30",
+        "2025-05-24",
+        "2025-05-24T08:30",
+        "Europe/Rome",
+        "Mars/Base",
+        "1/0",
+        "\u202e",
+    ]
+)
+
+
+@given(data=st.data())
+@settings(max_examples=150, deadline=timedelta(seconds=2))
+def test_any_value_anywhere_is_a_programme_or_named_problems(
+    make_document: DocumentFactory, data: st.DataObject
+) -> None:
+    """Whatever a document holds wherever, reading it builds a programme or names its
+    problems (each with a path and a code): the rules read only what the model accepted."""
+    document = make_document()
+    for place in data.draw(st.lists(st.sampled_from(_places(document)), min_size=1, max_size=3)):
+        # a copy: sampled_from hands out the same dict each time, and one placed inside
+        # itself would be a document no parser can produce
+        _replace(document, place, copy.deepcopy(data.draw(ODD_VALUES)))
+    try:
+        build_programme(document)
+    except InvalidProgramme as refused:
+        assert refused.problems
+        assert all(p.code and p.detail for p in refused.problems)
+
+
 # ---------------------------------------------------------------------------- every code
 
 
@@ -260,9 +424,13 @@ ERRORS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
     ("unknown_field", _set("event.venue", "MiCo"), {("event.venue", "unknown_field")}),
     ("missing", _drop("event.name"), {("event.name", "missing")}),
     ("missing", _set("event.city", "  "), {("event.city", "missing")}),
+    ("missing", _set("event.country", ""), {("event.country", "missing")}),  # no text
     ("too_long", _set("event.name", "x" * 201), {("event.name", "too_long")}),
     ("invalid_id", _set("sessions.0.id", "has space"), {("sessions[0].id", "invalid_id")}),
     ("invalid_number", _set("slots.0.max", "1,5"), {("slots[0].max", "invalid_number")}),
+    ("invalid_number", _set("slots.0.max", " 1.5"), {("slots[0].max", "invalid_number")}),
+    ("invalid_type", _set("sessions.0.recorded", ""), {("sessions[0].recorded", "invalid_type")}),
+    ("invalid_id", _set("sessions.0.id", "AM1\n"), {("sessions[0].id", "invalid_id")}),
     ("invalid_number", _set("days.0.cap", "1e1"), {("days[0].cap", "invalid_number")}),
     (
         "invalid_number",
@@ -315,9 +483,14 @@ ERRORS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
         _set("event.timezone", "../etc/passwd"),
         {("event.timezone", "unknown_timezone")},
     ),
-    (
+    (  # an empty window: it ends when it starts
         "on_demand_window_inverted",
         _set("event.on_demand", {"start": "2025-06-01T00:00", "end": "2025-06-01T00:00"}),
+        {("event.on_demand.end", "on_demand_window_inverted")},
+    ),
+    (
+        "on_demand_window_inverted",
+        _set("event.on_demand", {"start": "2025-06-01T00:00", "end": "2025-05-31T23:59:59"}),
         {("event.on_demand.end", "on_demand_window_inverted")},
     ),
     (
@@ -446,7 +619,81 @@ def test_a_file_that_is_not_utf8_is_not_a_document(
     path.write_bytes(eshg_path.read_text(encoding="utf-8").encode("utf-16"))
     with pytest.raises(InvalidProgramme) as raised:
         load_programme_file(path)
-    assert [(p.path, p.code) for p in raised.value.problems] == [("", code)]
+    assert [(p.path, p.code) for p in raised.value.problems] == [(str(path), code)]
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "code", "line"),
+    [
+        ("event:\n  id: x\n bad indent: y\n", ".yaml", "not_yaml", 3),
+        ('{\n  "event": \n}', ".json", "not_json", 3),
+    ],
+)
+def test_a_file_that_is_not_a_document_is_named_with_the_line_at_fault(
+    tmp_path: Path, text: str, suffix: str, code: str, line: int
+) -> None:
+    """Whole-file problems name the file (never an empty path or `<unicode string>`) and
+    the line where reading failed."""
+    path = tmp_path / f"broken{suffix}"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidProgramme) as raised:
+        load_programme_file(path)
+    [problem] = raised.value.problems
+    assert (problem.path, problem.code) == (str(path), code)
+    assert f"line {line}," in problem.detail
+    assert "<unicode string>" not in problem.detail
+
+
+def test_a_file_that_cannot_be_read_is_one_problem_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    for path in (missing, tmp_path):
+        with pytest.raises(InvalidProgramme) as raised:
+            load_programme_file(path)
+        assert [(p.path, p.code) for p in raised.value.problems] == [(str(path), "unreadable_file")]
+        assert "Errno" not in raised.value.problems[0].detail
+
+
+REPEATED_KEYS = """
+event:
+  id: repeated
+  name: First name
+  name: Second name
+  city: Milan
+  timezone: Europe/Rome
+  accreditation: {body: UEMS-EACCME, unit: ECMEC, total: 3, statement: Accredited.}
+  claim_deadline: 2025-11-30T23:59:59
+days:
+  - {date: 2025-05-24, cap: 3, cap: 6}
+slots:
+  - {id: am, date: 2025-05-24, start: 08:30, end: 10:00, max: 1.5}
+sessions:
+  - {id: A, slot: am, title: First, credits: 1, credits: 2}
+"""
+
+
+def test_a_key_given_twice_is_a_problem_with_its_path_in_yaml_and_json(
+    tmp_path: Path, make_document: DocumentFactory
+) -> None:
+    """A repeated key never silently keeps its last value: each is named, with every other
+    problem of the document (here the second `credits` is above the slot's maximum)."""
+    expected = {
+        ("event.name", "duplicate_key"),
+        ("days[0].cap", "duplicate_key"),
+        ("sessions[0].credits", "duplicate_key"),
+        ("sessions[0].credits", "credits_above_slot_max"),
+    }
+    yaml_file = tmp_path / "repeated.yaml"
+    yaml_file.write_text(REPEATED_KEYS, encoding="utf-8")
+    with pytest.raises(InvalidProgramme) as raised:
+        load_programme_file(yaml_file)
+    assert {(p.path, p.code) for p in raised.value.problems} == expected
+
+    text = dumps(make_document()).replace('"city":', '"city":"Rome","city":', 1)
+    json_file = tmp_path / "repeated.json"
+    json_file.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidProgramme) as raised:
+        load_programme_file(json_file)
+    assert {(p.path, p.code) for p in raised.value.problems} == {("event.city", "duplicate_key")}
 
 
 def test_the_sample_file_loads_without_warnings(eshg_path: Path) -> None:
@@ -458,8 +705,9 @@ def test_the_sample_file_loads_without_warnings(eshg_path: Path) -> None:
 
 
 def test_every_code_of_the_validator_is_triggered_by_a_test() -> None:
-    """A code added to programme.py without a test here fails this test."""
-    tested = {code for code, _, _ in ERRORS + WARNINGS} | {"not_yaml", "not_json"}
+    """A code added to the programme package without a test here fails this test."""
+    tested = {code for code, _, _ in ERRORS + WARNINGS}
+    tested |= {"not_yaml", "not_json", "unreadable_file", "duplicate_key"}
     assert validator_codes() == tested
 
 
@@ -492,6 +740,28 @@ def test_yaml_scalars_stay_text_until_the_builder_converts_them() -> None:
     slot, first = document["slots"][0], document["sessions"][0]
     assert (slot["start"], slot["max"], first["credits"]) == ("08:30", "0.3", "0.1")
     assert document["sessions"][2]["accredited"] == "false"
+
+
+def test_null_is_an_absent_value_in_json_and_in_yaml(make_document: DocumentFactory) -> None:
+    """What the schema says: a field that may be left out may be null. YAML's null forms
+    (`~`, `null`, nothing) are null; any other YAML scalar stays text."""
+    document = make_document()
+    for key in ("country", "conversions", "statements", "on_demand", "policy"):
+        document["event"][key] = None
+    document["sessions"][0].update({"start": None, "credits": None, "accredited": None})
+    programme = build_programme(document).programme
+    session = programme.session("AM1")
+    assert programme.event.on_demand is None and programme.event.policy.evidence == "daily_scan"
+    assert session is not None and (session.accredited, session.credits) == (True, Decimal("1.5"))
+
+    read = read_document(YAML_PROGRAMME.replace("city: Milan", "city: Milan\n  country:"))
+    assert read["event"]["country"] is None
+    assert read_document("a: ~\nb: null\nc: '~'\nd: ''\n") == {
+        "a": None,
+        "b": None,
+        "c": "~",
+        "d": "",
+    }
 
 
 def test_amounts_are_exact_decimals_and_times_are_local_times() -> None:

@@ -9,6 +9,7 @@ exist is a problem of the programme.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -322,3 +323,83 @@ def test_the_deadline_through_an_audit(eshg: Programme, statement_of: Judge) -> 
     )
     assert [(r.fact_id, r.code) for r in audited.refusals] == [("S02", "claim_deadline_passed")]
     assert statuses(statement) == {"S01": CartStatus.CREDITED}
+
+
+# ------------------------------------------------------------- a deadline inside a DST fold
+
+CAIRO_DEADLINE = "2025-10-30T23:59:59"
+"""Cairo's clocks go back at midnight that night: 23:00-23:59:59 happens twice, first at
+UTC+3 (20:00-20:59:59 UTC), then at UTC+2 (21:00-21:59:59 UTC)."""
+
+
+@pytest.fixture
+def cairo(make_document: Callable[..., dict[str, Any]]) -> Programme:
+    document = make_document(
+        timezone="Africa/Cairo",
+        claim_deadline=CAIRO_DEADLINE,
+        on_demand={"start": "2025-05-27T00:00:00", "end": CAIRO_DEADLINE},
+    )
+    loaded = build_programme(document)
+    assert [(w.path, w.code) for w in loaded.warnings] == [
+        ("event.claim_deadline", "ambiguous_local_time"),
+        ("event.on_demand.end", "ambiguous_local_time"),
+    ]
+    return loaded.programme
+
+
+@pytest.mark.parametrize(
+    ("instant", "accepted"),
+    [
+        ("2025-10-30T23:30:00+03:00", True),  # the first 23:30
+        ("2025-10-30T23:30:00+02:00", True),  # the repeated hour: still before 00:00
+        ("2025-10-30T23:59:59.999+02:00", True),
+        ("2025-10-31T00:00:00+02:00", False),  # the next local day
+    ],
+)
+def test_a_deadline_inside_a_fold_admits_the_repeated_last_hour(
+    cairo: Programme, instant: str, accepted: bool
+) -> None:
+    """RULES.md, "Evaluation": `23:59:59` admits anything before 00:00:00 of the next local
+    day, even when a DST fold repeats the last hour; the on-demand window's end alike."""
+    session = cairo.session("AM1")
+    assert session is not None
+    when = at(instant)
+
+    def evaluate() -> None:
+        judge_evaluation(cairo, session, when, now=NOW)
+
+    def watch() -> None:
+        judge_view(cairo, session, ViewKind.ON_DEMAND, when, now=NOW)
+
+    if accepted:
+        evaluate()
+        watch()
+    else:
+        assert code_of(evaluate) == "claim_deadline_passed"
+        assert code_of(watch) == "outside_on_demand_window"
+    assert cairo.event.claim_closes_at == at("2025-10-31T00:00:00+02:00")
+
+
+def test_a_deadline_inside_a_fold_reads_back_as_stated(cairo: Programme) -> None:
+    from cme.programme import programme_document
+
+    document = programme_document(cairo)
+    assert document["event"]["claim_deadline"] == CAIRO_DEADLINE
+    assert document["event"]["on_demand"]["end"] == CAIRO_DEADLINE
+    assert build_programme(document).programme == cairo
+
+
+def test_a_refusal_says_the_deadline_as_a_delegate_at_the_event_reads_it(
+    eshg: Programme, cairo: Programme
+) -> None:
+    """The refusal names the local deadline with its offset (what the delegate was told),
+    not the first refused instant in UTC."""
+    for programme, late, local in [
+        (eshg, "2025-12-01T09:00:00Z", "2025-11-30 23:59:59 Europe/Rome (UTC+01:00)"),
+        (cairo, "2025-10-31T09:00:00Z", "2025-10-30 23:59:59 Africa/Cairo (UTC+02:00)"),
+    ]:
+        session = programme.sessions[0]
+        with pytest.raises(CmeError) as raised:
+            judge_evaluation(programme, session, at(late), now=NOW)
+        assert local in raised.value.detail
+        assert not re.search(r"\dZ", raised.value.detail)  # no instant in UTC

@@ -10,7 +10,7 @@ from typing import Any
 
 from cme.errors import CmeError, InvalidRequest
 from cme.facts import Attendance, Delegate, DelegateFacts, Evaluation, Scan, View, ViewKind
-from cme.programme import ID_PATTERN, Programme, Session
+from cme.programme import Programme, Session
 from cme.rules.judge import (
     DEFAULT_SKEW,
     is_repeat,
@@ -21,6 +21,7 @@ from cme.rules.judge import (
     judge_view,
     require_session,
 )
+from cme.text import ID_PATTERN
 from cme.timestamps import parse_aware
 
 

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from cme.programme.model import ProgrammeDocument  # noqa: F401 - the programme GET answer
+
 Credits = Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})]
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 

@@ -210,7 +210,7 @@ def _json_body(text: str) -> Any:
     converts (4,300), is no JSON we can take either: each leaves as the standard library's
     error, so that they answer 400 rather than 500."""
     try:
-        return loads(text)
+        return loads(text, note_repeats=True)  # a programme refuses a repeated key
     except JSONDecodeError as error:
         raise json.JSONDecodeError(error.msg, error.doc, error.pos) from None
     except RecursionError:

@@ -6,6 +6,7 @@ and it is small, pure-Python-capable and long maintained.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +37,30 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     )
 
 
-def loads(text: str | bytes) -> Any:
-    """JSON in with every non-integer number as an exact `Decimal`."""
-    return simplejson.loads(text, use_decimal=True, allow_nan=False)
+class RepeatedKeys(dict[str, Any]):
+    """An object read from text that names some keys more than once: the last value of each
+    is kept, as JSON parsers do, and `repeated` says which, for a reader that must refuse
+    it (the programme: `cme.programme.document.repeated_keys`)."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def object_from(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object from its key-value pairs as read, noting repeated keys (`RepeatedKeys`)."""
+    fields = dict(pairs)
+    if len(fields) == len(pairs):
+        return fields
+    noted = RepeatedKeys(fields)
+    noted.repeated = tuple(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+    return noted
+
+
+def loads(text: str | bytes, *, note_repeats: bool = False) -> Any:
+    """JSON in with every non-integer number as an exact `Decimal`; with `note_repeats`, an
+    object that repeats a key comes as `RepeatedKeys`."""
+    return simplejson.loads(
+        text,
+        use_decimal=True,
+        allow_nan=False,
+        object_pairs_hook=object_from if note_repeats else None,
+    )

@@ -13,11 +13,12 @@ from typing import Any
 
 from cme.errors import InvalidProgramme, InvalidRequest, Problem, UnknownEvent
 from cme.facts import Delegate
-from cme.programme import ID_PATTERN, Programme, build_programme, programme_document
+from cme.programme import Programme, build_programme, programme_document
 from cme.recording import load_programme
 from cme.rules.credits import compute_statement
 from cme.serials import display
 from cme.store import DocumentTooLarge, References, Store, StoredProgramme, WriteRefused
+from cme.text import ID_PATTERN
 
 
 @dataclass(frozen=True, slots=True)

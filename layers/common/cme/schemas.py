@@ -1,6 +1,7 @@
-"""Request shapes of the public API (pydantic): they validate what comes in (422
-`invalid_request` naming the fields). Timestamps are RFC 3339 with an explicit offset.
-What goes out is documented by `cme.answers`."""
+"""Request shapes of the public API (pydantic): path parameters and bodies. They validate
+what comes in (422 `invalid_request` naming the fields). Timestamps are RFC 3339 with an
+explicit offset. What goes out is documented by `cme.answers`; the programme document is
+`cme.programme.model`."""
 
 from __future__ import annotations
 
@@ -8,28 +9,28 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictInt,
     StrictStr,
     StringConstraints,
     WithJsonSchema,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from cme.programme.model import ProgrammeDocument
+from cme.text import ID_REGEX, PRINTABLE_LINE
 from cme.timestamps import RFC3339, parse_aware
 from cme.visible import visible
 
-ID_REGEX = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-
 Identifier = Annotated[str, StringConstraints(pattern=ID_REGEX)]
-_PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+$"
-"""Text printed on certificates: no control characters, line or paragraph separators,
-or bidirectional overrides (which could make a printed name read as another)."""
 
 
 def _visible(text: str) -> str:
@@ -42,9 +43,15 @@ def _visible(text: str) -> str:
 
 Name = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE),
+    StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_LINE),
     AfterValidator(_visible),
 ]
+"""A delegate's name, printed on certificates."""
+
+EventId = Annotated[str, Path(pattern=ID_REGEX)]
+DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
+SessionId = Annotated[str, Path(pattern=ID_REGEX)]
+"""Path parameters: the ids a route's path names."""
 
 
 def _whole_number(value: Any) -> Any:
@@ -139,8 +146,25 @@ class DelegateIn(_In):
     ) = None
     attendance: Literal["in_person", "online"]
     profession: (
-        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_PRINTABLE)] | None
+        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE_LINE)]
+        | None
     ) = None
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PydanticCustomError("dict_type", "the body is not a JSON object")
+    return value  # as read: a key it repeats stays noted (cme.jsonio.RepeatedKeys)
+
+
+ProgrammeBody = Annotated[
+    dict[str, Any], PlainValidator(_json_object, json_schema_input_type=ProgrammeDocument)
+]
+"""The programme `PUT`: described to clients as `ProgrammeDocument`, taken as any JSON
+object and validated by `cme.organising.put_programme`. A body that does not fit is a
+422 `invalid_programme` naming every problem (the model's and the cross-field rules'),
+which the resolver's validation, answering `invalid_request` with the model's errors
+alone, could not give."""
 
 
 class RevokeIn(_In):

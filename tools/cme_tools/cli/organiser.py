@@ -293,7 +293,7 @@ class DelegateRow:
 def read_delegates_csv(path: Path) -> list[DelegateRow]:
     """The rows of a delegates' CSV (UTF-8, a BOM allowed). A file that cannot be read as
     such a CSV at all is a UsageError; a row that is wrong is a row with a problem."""
-    from cme.programme import ID_PATTERN
+    from cme.text import ID_PATTERN
 
     if not path.is_file():
         raise UsageError(f"{path}: no such file")

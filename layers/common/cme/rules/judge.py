@@ -69,21 +69,27 @@ def judge_view(
     """A live view begins inside `[start, end)` of its session; an on-demand view is of a
     recorded session, not before its end, inside the on-demand window."""
     _not_in_future(watched_at, now, skew, "watched_at")
+    event = programme.event
     if kind is ViewKind.LIVE:
         if watched_at < session.start:
-            raise ViewBeforeSession(f"session {session.id} starts at {format_utc(session.start)}")
+            raise ViewBeforeSession(
+                f"session {session.id} starts at {event.describe(session.start)}"
+            )
         if watched_at >= session.end:
-            raise ViewAfterSession(f"session {session.id} ended at {format_utc(session.end)}")
+            raise ViewAfterSession(f"session {session.id} ended at {event.describe(session.end)}")
         return
     if not session.recorded:
         raise NotRecorded(f"session {session.id} is not available on demand")
     if watched_at < session.end:
         raise ViewBeforeSession(
-            f"the recording of {session.id} exists from {format_utc(session.end)}"
+            f"the recording of {session.id} exists from {event.describe(session.end)}"
         )
-    window = programme.event.on_demand
+    window = event.on_demand
     if window is None or watched_at not in window:
-        raise OutsideOnDemandWindow(f"{format_utc(watched_at)} is outside the on-demand period")
+        raise OutsideOnDemandWindow(
+            f"{event.describe(watched_at)} is outside the on-demand period: "
+            f"{event.describe_on_demand()}"
+        )
 
 
 def judge_evaluation(
@@ -98,12 +104,18 @@ def judge_evaluation(
     no later than the claim deadline (whose last second counts whole)."""
     _not_in_future(submitted_at, now, skew, "submitted_at")
     judge_cart_addition(session)
+    event = programme.event
     if submitted_at < session.end:
         raise EvaluationNotOpen(
-            f"the evaluation of {session.id} opens when the session ends", opens_at=session.end
+            f"the evaluation of {session.id} opens when the session ends, at "
+            f"{event.describe(session.end)}",
+            opens_at=session.end,
         )
-    if submitted_at >= programme.event.claim_closes_at:
-        raise ClaimDeadlinePassed(f"claims closed at {format_utc(programme.event.claim_closes_at)}")
+    if submitted_at >= event.claim_closes_at:
+        raise ClaimDeadlinePassed(
+            f"the claim deadline was {event.describe_deadline()}; "
+            f"{event.describe(submitted_at)} is after it"
+        )
 
 
 def judge_cart_addition(session: Session) -> None:

@@ -81,3 +81,13 @@ def test_the_layer_lock_is_the_service_and_runs_what_the_tests_ran() -> None:
     # Nothing of the tools or the tests ships in the layer.
     for name in ("moto", "pytest", "tqdm", "mypy", "uv"):
         assert name not in layer
+
+
+def test_the_command_line_installs_without_the_service() -> None:
+    # pip install 'cme-credits[cli]': an HTTP client's needs and the domain, no fonts, no
+    # AWS SDK, no PDF library (cme serve says what it lacks instead).
+    cli = set(pins("cli"))
+    assert cli.isdisjoint(pins("service").keys() - cli - pins().keys())
+    for name in ("fpdf2", "boto3", "botocore", "pynamodb", "aws-lambda-powertools"):
+        assert name not in cli
+    assert not any(name.startswith(("fontpkg", "cvttf", "manimgx")) for name in cli)

@@ -4,6 +4,7 @@ stand-in (see `cme_tools.local.server`)."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 
 from cme_tools.cli.terminal import UsageError
@@ -27,7 +28,17 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     serve.set_defaults(run=_serve)
 
 
+LOCAL_STACK_NEEDS = ("moto", "aws_lambda_powertools", "pynamodb", "fpdf")
+"""What the local stack imports beyond the command line's own dependencies."""
+
+
 def _serve(args: argparse.Namespace) -> int:
+    missing = [name for name in LOCAL_STACK_NEEDS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(
+            f"cme serve runs the service itself and needs {', '.join(missing)}: "
+            "pip install 'cme-credits[local]' (or make serve in a checkout)"
+        )
     from cme_tools.local.server import ServeConfig, serve
 
     if not 0 < args.port < 65536 or args.workers < 1:

@@ -227,17 +227,3 @@ def test_the_programmes_warnings_reach_stderr(
         for line in err.splitlines()
     ] == [True]
     check_worked_example(loads(out))
-
-
-def test_serve_without_the_local_stack_installed_is_a_usage_error(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "moto" else real(name, *a)
-    )
-    assert main(["serve", "--port", "3999"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("cme: ") and "moto" in err and "cme-credits[local]" in err

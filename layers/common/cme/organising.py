@@ -15,9 +15,16 @@ from cme.errors import InvalidProgramme, InvalidRequest, Problem, UnknownEvent
 from cme.facts import Delegate
 from cme.programme import ID_PATTERN, Programme, build_programme, programme_document
 from cme.recording import load_programme
+from cme.records import (
+    CertificateStatus,
+    DocumentTooLarge,
+    References,
+    Store,
+    StoredProgramme,
+    WriteRefused,
+)
 from cme.rules.credits import compute_statement
 from cme.serials import display
-from cme.store import DocumentTooLarge, References, Store, StoredProgramme, WriteRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +46,7 @@ def put_programme(store: Store, event_id: str, document: Any, *, now: datetime) 
             loaded.warnings,
         )
     for _attempt in range(3):
-        current = store.programme_fresh(event_id)
+        current = store.latest_programme(event_id)
         if current is not None:
             problems = _replacement_problems(store, current, programme)
             if problems:
@@ -130,7 +137,7 @@ class ReportRow:
     total: Decimal
     days: dict[date, Decimal]
     certificate_serial: str | None
-    certificate_status: str | None
+    certificate_status: CertificateStatus | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cme.errors import CmeError, IdReused, UnknownDelegate, UnknownEvent
 from cme.facts import Evaluation, Scan, View, ViewKind
 from cme.programme import Programme, Session, build_programme
+from cme.records import DelegateRecord, RefusedScan, Store, WriteRefused, canonical_answers
 from cme.rules.judge import (
     EvaluationWindow,
     evaluation_window,
@@ -31,7 +32,6 @@ from cme.rules.judge import (
     judge_view,
     require_session,
 )
-from cme.store import DelegateRecord, Store, WriteRefused, canonical_answers
 
 if TYPE_CHECKING:
     from cme.rules.credits import CreditStatement
@@ -100,27 +100,21 @@ def record_scan(
     content = (delegate_id, station_id, scanned_at)
 
     def repeat() -> ScanRecorded | None:
-        guard = store.scan_guard(event_id, scan_id)
-        if guard is None:
+        recorded = store.recorded_scan(event_id, scan_id)
+        if recorded is None:
             return None
-        stored = (guard.delegate_id, guard.station_id, guard.scanned_at)
+        stored = (recorded.delegate_id, recorded.scan.station_id, recorded.scan.scanned_at)
         try:
             is_repeat(stored, content, what=f"scan {scan_id}")
         except IdReused as reused:  # refused like any other: the organiser sees it
             raise refuse(reused) from None
-        return ScanRecorded(scan_id, date.fromisoformat(guard.day), duplicate=True)
+        return ScanRecorded(scan_id, recorded.scan.day, duplicate=True)
 
     def refuse(error: CmeError) -> CmeError:
-        store.refuse_scan(
-            event_id,
-            scan_id=scan_id,
-            delegate_id=delegate_id,
-            station_id=station_id,
-            scanned_at=scanned_at,
-            received_at=now,
-            code=error.code,
-            detail=error.detail,
+        refused = RefusedScan(
+            scan_id, delegate_id, station_id, scanned_at, now, error.code, error.detail
         )
+        store.refuse_scan(event_id, refused)
         return error
 
     try:
@@ -174,18 +168,12 @@ def record_view(
     view = View(view_id, session.id, kind, watched_at, seconds)
 
     def repeat() -> ViewRecorded | None:
-        guard = store.view_guard(event_id, view_id)
-        if guard is None:
+        recorded = store.recorded_view(event_id, view_id)
+        if recorded is None:
             return None
-        stored = (
-            guard.delegate_id,
-            guard.session_id,
-            guard.view_kind,
-            guard.watched_at,
-            None if guard.seconds is None else int(guard.seconds),
+        is_repeat(
+            (recorded.delegate_id, recorded.view), (delegate_id, view), what=f"view {view_id}"
         )
-        incoming = (delegate_id, view.session_id, view.kind.value, watched_at, seconds)
-        is_repeat(stored, incoming, what=f"view {view_id}")
         return ViewRecorded(view_id, session.id, duplicate=True)
 
     try:

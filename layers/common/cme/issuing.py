@@ -28,6 +28,7 @@ from cme.programme import Programme
 from cme.recording import load_delegate, load_programme
 from cme.records import (
     Certificate,
+    CertificatePdfs,
     CertificateStatus,
     DelegateRecord,
     IssuedCertificate,
@@ -36,7 +37,7 @@ from cme.records import (
 )
 from cme.rules.credits import CreditStatement, compute_statement
 from cme.serials import canonical, display, new_serial
-from cme.store.files import CertificateFiles, pdf_key
+from cme.store.files import pdf_key
 
 if TYPE_CHECKING:
     from cme.certificate import CertificateFacts
@@ -139,7 +140,7 @@ def fingerprint(facts: CertificateFacts) -> str:
 
 def issue_certificate(
     store: Store,
-    files: CertificateFiles,
+    files: CertificatePdfs,
     event_id: str,
     delegate_id: str,
     *,
@@ -214,7 +215,7 @@ def _check_ready(record: DelegateRecord, statement: CreditStatement) -> None:
 
 def latest_certificate(
     store: Store,
-    files: CertificateFiles,
+    files: CertificatePdfs,
     event_id: str,
     delegate_id: str,
     *,
@@ -230,7 +231,7 @@ def latest_certificate(
 
 
 def _answer(
-    files: CertificateFiles,
+    files: CertificatePdfs,
     certificate: Certificate,
     *,
     now: datetime,

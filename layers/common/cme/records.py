@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
@@ -252,3 +252,13 @@ class Store(Protocol):
     ) -> None:
         """For good. `WriteRefused`: "previous" (it is revoked already)."""
         ...
+
+
+class CertificatePdfs(Protocol):
+    """Where certificate PDFs are kept, and short-lived links to them (S3 in Lambda)."""
+
+    def put(self, key: str, data: bytes, *, title: str) -> None: ...
+
+    def download_url(
+        self, key: str, *, filename: str, lifetime: timedelta | None = None
+    ) -> str: ...

@@ -101,9 +101,10 @@ def write_units(size: int) -> int:
     return max(1, math.ceil(size / 1024))
 
 
-def read_units(size: int) -> float:
-    """Eventually consistent (pynamodb's default): half a unit per started 4 KB."""
-    return 0.5 * max(1, math.ceil(size / 4096))
+def read_units(size: int, *, consistent: bool = False) -> float:
+    """A unit per started 4 KB read strongly; half of it eventually consistent (pynamodb's
+    default)."""
+    return (1.0 if consistent else 0.5) * max(1, math.ceil(size / 4096))
 
 
 # --------------------------------------------------------------------------- AWS calls
@@ -212,21 +213,21 @@ class AwsCalls:
         if not self._counting:
             return
         began = cpu()
-        self._read(model, parsed)
+        self._read(model, parsed, bool(context.get("bench_params", {}).get("ConsistentRead")))
         ended = cpu()
         self.usage.outside_seconds += ended - began
         self.usage.call_seconds += ended - context.get("bench_began", ended)
 
-    def _read(self, model: Any, parsed: dict[str, Any]) -> None:
+    def _read(self, model: Any, parsed: dict[str, Any], consistent: bool) -> None:
         if model.name == "Query":
             size = sum(item_size(i) for i in parsed.get("Items", []))
             self.usage.items_read += len(parsed.get("Items", []))
             self.usage.bytes_read += size
-            self.usage.read_units += read_units(size)
+            self.usage.read_units += read_units(size, consistent=consistent)
         elif model.name == "GetItem":
             size = item_size(parsed.get("Item", {}))
             self.usage.bytes_read += size
-            self.usage.read_units += read_units(size)
+            self.usage.read_units += read_units(size, consistent=consistent)
         elif model.name == "BatchGetItem":
             for items in parsed.get("Responses", {}).values():
                 for item in items:

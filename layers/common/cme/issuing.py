@@ -148,8 +148,11 @@ def issue_certificate(
     base_url: str,
     lifetime: timedelta,
 ) -> CertificateAnswer:
-    programme = load_programme(store, event_id)
     for _attempt in range(4):
+        # The programme as stored now, at every attempt: a container that kept an older
+        # one would state it, supersede the certificate issued from the newer one, and
+        # alternate with the containers that read the newer one.
+        programme = load_programme(store, event_id, latest=True)
         record = load_delegate(store, event_id, delegate_id)
         statement = compute_statement(programme, record.facts)
         _check_ready(record, statement)

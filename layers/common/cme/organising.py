@@ -161,7 +161,7 @@ def report_page(
     stale summary), paged through the event's partition without a table scan. A page may
     hold fewer than `limit` delegates when reading them would outlast `budget` (API
     Gateway gives up after 29 s): `next_cursor` then continues where it stopped."""
-    programme = load_programme(store, event_id)
+    programme = load_programme(store, event_id, latest=True)
     after = decode_cursor(cursor) if cursor else None
     ends = monotonic() + budget.total_seconds() if budget is not None else float("inf")
     records, last = store.delegate_records(

@@ -39,13 +39,15 @@ if TYPE_CHECKING:
 _built: dict[tuple[str, int], tuple[dict[str, Any], Programme]] = {}
 
 
-def load_programme(store: Store, event_id: str) -> Programme:
-    """The event's programme (404 `unknown_event`), built once per stored version.
+def load_programme(store: Store, event_id: str, *, latest: bool = False) -> Programme:
+    """The event's programme (404 `unknown_event`), built once per stored version: as this
+    container read it a little earlier, or, with `latest`, as stored now (what states
+    credits: never an older programme once a newer one was used).
 
     The version number alone does not name a document: another table (a test, a stage, a
     table created afresh) has its own version 1. The built programme is reused only for
     the very document it was built from."""
-    stored = store.programme(event_id)
+    stored = store.latest_programme(event_id) if latest else store.programme(event_id)
     if stored is None:
         raise UnknownEvent(f"no event {event_id}")
     key = (event_id, stored.version)
@@ -323,9 +325,10 @@ def record_evaluation(
 
 
 def statement(store: Store, event_id: str, delegate_id: str) -> CreditStatement:
-    """The delegate's credit statement: one Query (plus the programme when not cached)."""
+    """The delegate's credit statement, from the programme as stored now: one Query and one
+    read of the programme's version (plus the programme when that changed)."""
     from cme.rules.credits import compute_statement
 
-    programme = load_programme(store, event_id)
+    programme = load_programme(store, event_id, latest=True)
     record = load_delegate(store, event_id, delegate_id)
     return compute_statement(programme, record.facts)

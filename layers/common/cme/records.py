@@ -142,8 +142,11 @@ class Store(Protocol):
     """What the domain keeps and reads back. Labels in `WriteRefused` are given per method.
 
     Reads of the programme come in two strengths: `programme` may answer from what this
-    store read a little earlier (a container reuses it for `CME_PROGRAMME_CACHE_SECONDS`);
-    `latest_programme` answers with the programme as stored now (to replace it)."""
+    store read a little earlier (a container reuses it for `CME_PROGRAMME_CACHE_SECONDS`),
+    never older than one it answered before; `latest_programme` answers with the programme
+    as stored now, for what states credits (RULES.md, "When the programme changes": a
+    correction applies to everyone at once, and nothing goes back to an older programme
+    once a newer one was used) and to replace it."""
 
     # ------------------------------------------------------------------ programmes
 

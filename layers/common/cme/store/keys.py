@@ -3,6 +3,7 @@
 Everything of one event shares the partition key `EVENT#<event_id>`:
 
     PROGRAMME                          the programme document (canonical JSON)
+    PROGRAMME#VERSION                  its version alone (read strongly, cheaply)
     DEL#<delegate>#PROFILE             registration: name, email, attendance, profession
     DEL#<delegate>#SCAN#<scan_id>      an accepted badge scan (device time, server time, day)
     DEL#<delegate>#VIEW#<view_id>      an accepted live or on-demand view
@@ -24,6 +25,7 @@ statement is one Query of `DEL#<delegate>#`, and the report pages through `DEL#`
 from __future__ import annotations
 
 PROGRAMME = "PROGRAMME"
+PROGRAMME_VERSION = "PROGRAMME#VERSION"
 REFUSED_SCANS = "REFUSED#"
 DELEGATES_FROM = "DEL#"
 DELEGATES_UNTIL = "DEL$"  # the first key after every DEL# key ('$' follows '#')

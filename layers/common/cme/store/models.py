@@ -81,6 +81,14 @@ class ProgrammeItem(Item, discriminator="programme"):
     updated_at = UTCDateTimeAttribute()
 
 
+class ProgrammeVersionItem(Item, discriminator="programme_version"):
+    """The programme's version alone, in an item of its own: DynamoDB bills a read by the
+    size of the item (a projection does not make it cheaper), so a strongly consistent
+    read of this one costs one read unit where the document may cost dozens."""
+
+    version = NumberAttribute()
+
+
 class ProfileItem(Item, discriminator="delegate"):
     delegate_id = UnicodeAttribute()
     name = UnicodeAttribute()

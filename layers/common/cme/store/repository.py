@@ -49,6 +49,7 @@ from cme.store.models import (
     Item,
     ProfileItem,
     ProgrammeItem,
+    ProgrammeVersionItem,
     RefusedScanItem,
     ScanGuardItem,
     ScanItem,
@@ -190,15 +191,26 @@ class DynamoStore:
     # ------------------------------------------------------------------ programmes
 
     def programme(self, event_id: str) -> StoredProgramme | None:
-        """The event's programme, reused for `programme_cache` within this container."""
+        """The event's programme, reused for `programme_cache` within this container. An
+        eventually consistent read that answers with an older version than the one kept
+        (just after a replacement) is made again strongly: never back to an older one."""
         cached = self._programmes.get(event_id)
         if cached is not None and cached[0] > self._monotonic():
             return cached[1]
         item = self._read_programme(event_id, consistent=False)
+        if item is not None and cached is not None and int(item.version) < cached[1].version:
+            item = self._read_programme(event_id, consistent=True)
         return None if item is None else self._keep(_programme(event_id, item))
 
     def latest_programme(self, event_id: str) -> StoredProgramme | None:
-        """The programme as stored now (a strongly consistent read)."""
+        """The programme as stored now: a strongly consistent read of its version (one
+        read unit), and of the document only when that is not the version kept."""
+        key = (keys.event_key(event_id), keys.PROGRAMME_VERSION)
+        version = self._calling(lambda: _get(ProgrammeVersionItem, *key, consistent=True))
+        cached = self._programmes.get(event_id)
+        if version is not None and cached is not None and cached[1].version == version.version:
+            return self._keep(cached[1])
+        # A newer version, or a programme saved before its version had an item of its own.
         item = self._read_programme(event_id, consistent=True)
         return None if item is None else self._keep(_programme(event_id, item))
 
@@ -218,19 +230,22 @@ class DynamoStore:
         compressed = zlib.compress(dumps(document).encode(), 6)
         if len(compressed) > MAX_DOCUMENT_BYTES:
             raise DocumentTooLarge(f"{len(compressed)} bytes compressed")
+        pk = keys.event_key(event_id)
         item = ProgrammeItem(
-            pk=keys.event_key(event_id),
-            sk=keys.PROGRAMME,
-            document=compressed,
-            version=version,
-            updated_at=now,
+            pk=pk, sk=keys.PROGRAMME, document=compressed, version=version, updated_at=now
         )
+        stamp = ProgrammeVersionItem(pk=pk, sk=keys.PROGRAMME_VERSION, version=version)
         condition = (
             ProgrammeItem.pk.does_not_exist()
             if replaces is None
             else ProgrammeItem.version == replaces
         )
-        self.transact([Write("programme", lambda tx: tx.save(item, condition=condition))])
+        self.transact(
+            [
+                Write("programme", lambda tx: tx.save(item, condition=condition)),
+                Write("version", lambda tx: tx.save(stamp)),
+            ]
+        )
         return self._keep(StoredProgramme(event_id, document, version, now))
 
     def references(self, event_id: str) -> References:

@@ -11,7 +11,12 @@
   moto itself spent answering, so that the service's own time can be told apart.
 - `Congress`: delegates with a realistic mix of facts, written through the `Store`
   protocol (`add_scan`, `add_evaluation`, `add_certificate`, ...) into either store, so
-  that on moto they have the items and sizes the service writes.
+  that on moto they have the items and sizes the service writes. (`make demo` has a
+  congress of its own, `cme_tools.local.demo.Congress`: forty delegates played as HTTP
+  requests, each with the answer the contract gives it, refusals and an offline batch
+  included; this one is thousands of delegates written straight into a store, at the
+  rates `DelegateMix` assumes for the cost model, with the requests that record no fact
+  only counted. Neither could serve the other.)
 - `report_on_moto()`: a sample of the congress written into moto and read back by the
   report, for what only DynamoDB can tell (pages, bytes, read units, the time botocore
   and pynamodb take to turn pages into records) and to check the in-memory store's

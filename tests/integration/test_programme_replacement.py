@@ -15,6 +15,7 @@ import pytest
 from cme import api
 from cme.records import Store
 from cme.store.repository import DynamoStore
+from tests.integration.conftest import scan_body
 
 EVENT = "/events/eshg2025"
 BASE = f"{EVENT}/delegates/D0001"
@@ -35,13 +36,7 @@ def route(client: Any, monkeypatch: pytest.MonkeyPatch) -> Route:
 @pytest.fixture
 def ready(delegate: str, eshg: Any) -> Any:
     """D0001 scanned on 24 May and evaluated S01 and S03: 3.0 credits."""
-    scan = {
-        "scan_id": "c-1",
-        "delegate_id": "D0001",
-        "station_id": "desk-1",
-        "scanned_at": "2025-05-24T08:00:00+02:00",
-    }
-    assert eshg.post(f"{EVENT}/scans", scan).status == 201
+    assert eshg.post(f"{EVENT}/scans", scan_body("c-1", "2025-05-24T08:00:00+02:00")).status == 201
     for session, at in (("S01", "2025-05-24T12:05:00+02:00"), ("S03", "2025-05-24T14:35:00+02:00")):
         answer = eshg.put(f"{BASE}/evaluations/{session}", {"submitted_at": at, "answers": {}})
         assert answer.status == 201, answer.text

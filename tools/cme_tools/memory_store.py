@@ -93,6 +93,23 @@ def _refuse_unless(conditions: Mapping[str, bool]) -> None:
         raise WriteRefused(failed)
 
 
+def _claim[C, F](
+    claims: dict[str, C], label: str, fact_id: str, claim: C, *, facts: dict[str, F] | None, fact: F
+) -> None:
+    """A scan or a view: the delegate exists (it has `facts`), the client's id is not
+    claimed in the event (the retry guard, `label`), the fact is new; then both are kept."""
+    _refuse_unless(
+        {
+            "delegate": facts is not None,
+            label: fact_id not in claims,
+            "fact": facts is None or fact_id not in facts,
+        }
+    )
+    assert facts is not None
+    claims[fact_id] = claim
+    facts[fact_id] = fact
+
+
 class MemoryStore:
     """Every event in dictionaries. Each write checks and applies under one lock: all or
     nothing, as a transaction. Certificates are recorded for registered delegates only
@@ -183,19 +200,12 @@ class MemoryStore:
     def add_scan(
         self, event_id: str, delegate_id: str, scan: Scan, *, received_at: datetime
     ) -> None:
+        kept = scan._replace(scanned_at=_utc(scan.scanned_at))
         with self._lock:
             event, delegate = self._event(event_id), self._delegate(event_id, delegate_id)
-            _refuse_unless(
-                {
-                    "delegate": delegate is not None,
-                    "scan_id": scan.scan_id not in event.scans,
-                    "fact": delegate is None or scan.scan_id not in delegate.scans,
-                }
-            )
-            assert delegate is not None
-            kept = scan._replace(scanned_at=_utc(scan.scanned_at))
-            event.scans[scan.scan_id] = RecordedScan(delegate_id, kept)
-            delegate.scans[scan.scan_id] = kept
+            facts = None if delegate is None else delegate.scans
+            claim = RecordedScan(delegate_id, kept)
+            _claim(event.scans, "scan_id", scan.scan_id, claim, facts=facts, fact=kept)
 
     def recorded_scan(self, event_id: str, scan_id: str) -> RecordedScan | None:
         return self._event(event_id).scans.get(scan_id)
@@ -215,19 +225,12 @@ class MemoryStore:
     def add_view(
         self, event_id: str, delegate_id: str, view: View, *, received_at: datetime
     ) -> None:
+        kept = view._replace(watched_at=_utc(view.watched_at))
         with self._lock:
             event, delegate = self._event(event_id), self._delegate(event_id, delegate_id)
-            _refuse_unless(
-                {
-                    "delegate": delegate is not None,
-                    "view_id": view.view_id not in event.views,
-                    "fact": delegate is None or view.view_id not in delegate.views,
-                }
-            )
-            assert delegate is not None
-            kept = view._replace(watched_at=_utc(view.watched_at))
-            event.views[view.view_id] = RecordedView(delegate_id, kept)
-            delegate.views[view.view_id] = kept
+            facts = None if delegate is None else delegate.views
+            claim = RecordedView(delegate_id, kept)
+            _claim(event.views, "view_id", view.view_id, claim, facts=facts, fact=kept)
 
     def recorded_view(self, event_id: str, view_id: str) -> RecordedView | None:
         return self._event(event_id).views.get(view_id)

@@ -32,6 +32,7 @@ from cme.jsonio import dumps, loads
 from cme.observability import logger
 from cme.records import Store
 from cme.settings import Settings, settings
+from cme.store.repository import DynamoStore
 from cme.timestamps import Clock, system_clock
 
 PROBLEM_JSON = "application/problem+json"
@@ -75,20 +76,13 @@ def status_of(error: errors.CmeError) -> int:
     return 422
 
 
-def _dynamodb() -> Store:
-    """The container's DynamoDB store, created on first use (never at import)."""
-    from cme.store.repository import DynamoStore
-
-    return DynamoStore.default()
-
-
 @dataclass
 class Runtime:
     """What a function's routes need besides the request: replaced by tests (a frozen
     clock, a store on moto) and created lazily in Lambda."""
 
     clock: Clock = system_clock
-    store_factory: Callable[[], Store] = field(default=_dynamodb)
+    store_factory: Callable[[], Store] = field(default=DynamoStore.default)
 
     def now(self) -> datetime:
         return self.clock()

@@ -12,8 +12,9 @@ Every number comes from something measured in this run or stated here:
   CPU share (`support.cpu_factor`, memory sizes from `infra/template.yaml`) plus each AWS
   call at `LATENCY_MS`; a cold start (`COLD_SHARE` of the requests) adds the measured
   cold import, billed since Lambda bills the init phase (August 2025);
-- storage: the generated delegates' items as DynamoDB bills them (plus 100 bytes an item),
-  PDFs at the size `bench_aws` stored;
+- storage: what a sample of generated delegates keeps in the table once the service's
+  store has written them into moto (`support.report_on_moto`), as DynamoDB bills it (plus
+  100 bytes an item), PDFs at the size `bench_aws` stored;
 - prices: `PRICES`, AWS list prices in eu-west-1 (Ireland) as published in 2025, free
   tiers left out. Check them on the pricing pages before budgeting.
 """
@@ -26,7 +27,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.harness import Row
-from bench.support import CHECKOUT, MIX, cpu_factor, function_settings, item_size, sample_congress
+from bench.support import (
+    CHECKOUT,
+    MIX,
+    cpu_factor,
+    function_settings,
+    report_on_moto,
+    sample_congress,
+)
 
 REGION = "eu-west-1"
 PRICE_DATE = "2025 list prices"
@@ -176,12 +184,13 @@ def _variable_costs(
     return Costs(lines)
 
 
-def _report_cost(profile: dict[str, Any], memory: dict[str, int]) -> Counter[str]:
-    """The organiser's report pulls, per delegate (from the 200-delegate page)."""
-    measured = profile["report page (200 delegates)"]
+def _report_cost(memory: dict[str, int]) -> Counter[str]:
+    """The organiser's report pulls, per delegate (from the page of a sample on moto)."""
+    sample = report_on_moto()
+    count = len(sample.delegates)
     mb = memory["organiser"]
-    per_delegate_ms = measured.client_ms * cpu_factor(mb) / 200
-    pages = measured.usage.count("Query") / 200
+    per_delegate_ms = sample.own_ms * cpu_factor(mb) / count
+    pages = sample.usage.count("Query") / count
     per_pull = Counter(
         {
             "Lambda duration": mb
@@ -189,7 +198,7 @@ def _report_cost(profile: dict[str, Any], memory: dict[str, int]) -> Counter[str
             * (per_delegate_ms + pages * 50)
             / 1000
             * PRICES["lambda_arm64_gb_s"],
-            "DynamoDB reads": measured.usage.read_units / 200 * PRICES["dynamodb_rru"],
+            "DynamoDB reads": sample.usage.read_units / count * PRICES["dynamodb_rru"],
         }
     )
     return Counter({k: v * REPORT_PULLS for k, v in per_pull.items()})
@@ -197,9 +206,9 @@ def _report_cost(profile: dict[str, Any], memory: dict[str, int]) -> Counter[str
 
 def _storage(delegates: list[Any], pdf_bytes: float) -> tuple[float, float]:
     """Bytes a delegate keeps in DynamoDB (with 100 bytes an item) and in S3."""
-    table = sum(item_size(i.serialize()) + 100 for d in delegates for i in d.items)
+    sample = report_on_moto()
     issued = sum(d.calls["certificate issue"] for d in delegates)
-    return table / len(delegates), issued * pdf_bytes / len(delegates)
+    return sample.stored_bytes / len(sample.delegates), issued * pdf_bytes / len(delegates)
 
 
 def _alarm_metrics() -> int:
@@ -229,7 +238,7 @@ def run() -> list[Row]:
     mix = {name: totals[name] / len(delegates) for name in OPERATIONS}
     per_request = _per_request(profile, memory)
     costs = _variable_costs(mix, per_request, cold_ms)
-    costs.lines.update(_report_cost(profile, memory))
+    costs.lines.update(_report_cost(memory))
     pdf_bytes = profile["certificate issue"].usage.bytes_stored
     table_bytes, s3_bytes = _storage(delegates, pdf_bytes)
     months_kept = CLAIM_MONTHS

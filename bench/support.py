@@ -2,16 +2,25 @@
 
 - `service_on_moto()`: the real Lambda handlers in-process against moto, with the
   template's table and bucket and a frozen clock (as the integration tests run them).
+- `service_in_memory()`: the same handlers against the in-memory store
+  (`cme_tools.memory_store`), for a congress too big for moto (moto scans and sorts the
+  whole partition on every Query: 19 pages of 120,000 items took it 168 s).
 - `AwsCalls`: every AWS API call the service makes, counted by operation with botocore's
-  event hooks on each client it uses (pynamodb's DynamoDB clients and the S3 client),
-  with the DynamoDB capacity units the call consumes (from the real items' sizes) and the
-  time moto itself spent answering, so that the service's own time can be told apart.
-- `Congress`: delegates with a realistic mix of facts, their items built by the store's
-  own code (`Store.add_scan`, `add_evaluation`, ...), so they have the sizes the service
-  writes.
-- `InMemoryPartition`: DynamoDB's Query served from memory with DynamoDB's paging rule,
-  for partitions too big for moto (moto scans and sorts the whole partition on every
-  call: 19 pages of 120,000 items took it 168 s).
+  event hooks on the two clients it uses (the DynamoDB store's and the S3 client), with
+  the DynamoDB capacity units the call consumes (from the real items' sizes) and the time
+  moto itself spent answering, so that the service's own time can be told apart.
+- `Congress`: delegates with a realistic mix of facts, written through the `Store`
+  protocol (`add_scan`, `add_evaluation`, `add_certificate`, ...) into either store, so
+  that on moto they have the items and sizes the service writes. (`make demo` has a
+  congress of its own, `cme_tools.local.demo.Congress`: forty delegates played as HTTP
+  requests, each with the answer the contract gives it, refusals and an offline batch
+  included; this one is thousands of delegates written straight into a store, at the
+  rates `DelegateMix` assumes for the cost model, with the requests that record no fact
+  only counted. Neither could serve the other.)
+- `report_on_moto()`: a sample of the congress written into moto and read back by the
+  report, for what only DynamoDB can tell (pages, bytes, read units, the time botocore
+  and pynamodb take to turn pages into records) and to check the in-memory store's
+  report against it.
 
 Times of the service's own work are CPU times of this process (`time.process_time`, moto
 and the counting hooks taken out): the machine may be busy with other work, and a Lambda
@@ -97,9 +106,10 @@ def write_units(size: int) -> int:
     return max(1, math.ceil(size / 1024))
 
 
-def read_units(size: int) -> float:
-    """Eventually consistent (pynamodb's default): half a unit per started 4 KB."""
-    return 0.5 * max(1, math.ceil(size / 4096))
+def read_units(size: int, *, consistent: bool = False) -> float:
+    """A unit per started 4 KB read strongly; half of it eventually consistent (pynamodb's
+    default)."""
+    return (1.0 if consistent else 0.5) * max(1, math.ceil(size / 4096))
 
 
 # --------------------------------------------------------------------------- AWS calls
@@ -114,6 +124,7 @@ class Usage:
     write_units: float = 0.0
     read_units: float = 0.0
     bytes_read: int = 0
+    items_read: int = 0
     bytes_stored: int = 0
     outside_seconds: float = 0.0
     """Time not the service's own: moto answering, and these hooks counting."""
@@ -141,6 +152,7 @@ class AwsCalls:
         self.usage = Usage()
         self._stored_size = stored_size
         self._sent_at = 0.0
+        self._counting = True
         for client in clients:
             events = client.meta.events
             service = client.meta.service_model.service_id.hyphenize()
@@ -149,6 +161,15 @@ class AwsCalls:
             events.register(f"after-call.{service}", self._after_call)
             events.register_first(f"before-send.{service}", self._sending)
             events.register_last("before-send", self._answered)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Calls inside the block are not counted (nor their items sized)."""
+        self._counting = False
+        try:
+            yield
+        finally:
+            self._counting = True
 
     @contextlib.contextmanager
     def measuring(self) -> Iterator[Usage]:
@@ -163,6 +184,8 @@ class AwsCalls:
         context["bench_params"] = params
 
     def _before_call(self, model: Any, context: dict[str, Any], **_: Any) -> None:
+        if not self._counting:
+            return
         began = cpu()
         context["bench_began"] = began
         self._count(model, context)
@@ -192,21 +215,24 @@ class AwsCalls:
     def _after_call(
         self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any
     ) -> None:
+        if not self._counting:
+            return
         began = cpu()
-        self._read(model, parsed)
+        self._read(model, parsed, bool(context.get("bench_params", {}).get("ConsistentRead")))
         ended = cpu()
         self.usage.outside_seconds += ended - began
         self.usage.call_seconds += ended - context.get("bench_began", ended)
 
-    def _read(self, model: Any, parsed: dict[str, Any]) -> None:
+    def _read(self, model: Any, parsed: dict[str, Any], consistent: bool) -> None:
         if model.name == "Query":
             size = sum(item_size(i) for i in parsed.get("Items", []))
+            self.usage.items_read += len(parsed.get("Items", []))
             self.usage.bytes_read += size
-            self.usage.read_units += read_units(size)
+            self.usage.read_units += read_units(size, consistent=consistent)
         elif model.name == "GetItem":
             size = item_size(parsed.get("Item", {}))
             self.usage.bytes_read += size
-            self.usage.read_units += read_units(size)
+            self.usage.read_units += read_units(size, consistent=consistent)
         elif model.name == "BatchGetItem":
             for items in parsed.get("Responses", {}).values():
                 for item in items:
@@ -220,18 +246,6 @@ class AwsCalls:
         if self._sent_at:
             self.usage.outside_seconds += cpu() - self._sent_at
             self._sent_at = 0.0
-
-
-def service_clients(store: Any, files: Any) -> list[Any]:
-    """Every botocore client the service uses: pynamodb keeps one per model class."""
-    from cme.store.models import Item
-
-    models: list[Any] = [Item]
-    for model in models:
-        models.extend(model.__subclasses__())
-    found = [m._get_connection().connection.client for m in models]
-    found += [store.connection().client, files.client()]
-    return list({id(c): c for c in found}.values())
 
 
 # --------------------------------------------------------------------------- the service on moto
@@ -260,35 +274,56 @@ class Service:
     def cold(self) -> Iterator[None]:
         """Requests inside the block meet a new container's store: nothing cached."""
         from cme import api
-        from cme.store import Store
+        from cme.store.repository import DynamoStore
 
-        fresh = Store()
+        fresh = DynamoStore()
         api.runtime.store_factory = lambda: fresh
         try:
             yield
         finally:
             api.runtime.store_factory = lambda: self.warm_store
 
-    def load(self, items: list[Any]) -> None:
-        """Write pynamodb items straight into the table (no counting), 25 per call."""
-        for start in range(0, len(items), 25):
-            chunk = items[start : start + 25]
-            self.dynamodb.batch_write_item(
-                RequestItems={self.table: [{"PutRequest": {"Item": i.serialize()}} for i in chunk]}
-            )
+    def record(self, delegates: list[DelegateRecordings]) -> None:
+        """Write generated delegates into the table through the service's own store (their
+        AWS calls are not counted in any measurement)."""
+        with self.calls.paused(), _moto_without_rollback_copies():
+            for delegate in delegates:
+                delegate.write_to(self.warm_store)
+
+    def stored_items(self) -> list[dict[str, Any]]:
+        """Every item of the table, as DynamoDB JSON."""
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table)
+        return [item for page in pages for item in page["Items"]]
 
 
 @contextlib.contextmanager
-def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
-    """The service against moto in-process (the template's table and bucket), its clock
-    frozen at `NOW`, its AWS calls counted; everything restored on the way out."""
-    from moto import mock_aws
+def _moto_without_rollback_copies() -> Iterator[None]:
+    """moto copies every table before each transaction, to roll a failed one back: loading
+    thousands of generated facts (whose conditions all hold) through the store's own
+    transactions would be quadratic. Skipped while loading; nothing is measured then."""
+    import copy
 
+    from moto.dynamodb import models
+
+    class TablesKept:
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, models.Table) else copy.deepcopy(value, memo)
+
+    models_any: Any = models
+    models_any.copy = TablesKept
+    try:
+        yield
+    finally:
+        models_any.copy = copy
+
+
+@contextlib.contextmanager
+def _bench_environment(name: str) -> Iterator[dict[str, str]]:
+    """The settings the functions read (a table and bucket named after `name`), their
+    clock frozen at `NOW`; the environment and the runtime restored on the way out."""
     from cme import api
     from cme.settings import reset_settings
-    from cme.store import Store
-    from cme.store.files import CertificateFiles
-    from cme_tools.local.resources import create_resources_at
 
     env = {
         "AWS_ACCESS_KEY_ID": "bench",
@@ -300,40 +335,18 @@ def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
         "CME_BUCKET_NAME": f"{name}-certificates",
         "CME_PUBLIC_BASE_URL": "https://cme.example.org/v1",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # A report page ends once it has read for this long (wall time): moto answers a
+        # Query far slower than DynamoDB, and its time is not the service's.
+        "CME_REPORT_BUDGET_SECONDS": "600",
     }
     saved = {k: os.environ.get(k) for k in [*env, "AWS_ENDPOINT_URL"]}
     os.environ.update(env)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     reset_settings()
     runtime = (api.runtime.clock, api.runtime.store_factory)
-    clock = [NOW]
+    api.runtime.clock = lambda: NOW
     try:
-        with mock_aws():
-            clients = create_resources_at(
-                CHECKOUT.template,
-                table_name=env["CME_TABLE_NAME"],
-                bucket_name=env["CME_BUCKET_NAME"],
-                region="eu-west-1",
-            )
-            dynamodb, s3 = clients.dynamodb, clients.s3
-            store = Store()
-            api.runtime.clock = lambda: clock[0]
-            api.runtime.store_factory = lambda: store
-
-            def stored_size(table: str, key: dict[str, Any]) -> int:
-                return item_size(dynamodb.get_item(TableName=table, Key=key).get("Item", {}))
-
-            calls = AwsCalls(service_clients(store, CertificateFiles.default()), stored_size)
-            yield Service(
-                calls,
-                dynamodb,
-                s3,
-                env["CME_TABLE_NAME"],
-                env["CME_BUCKET_NAME"],
-                clock,
-                store,
-                Functions(CHECKOUT),
-            )
+        yield env
     finally:
         api.runtime.clock, api.runtime.store_factory = runtime
         for key, value in saved.items():
@@ -342,6 +355,62 @@ def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
             else:
                 os.environ[key] = value
         reset_settings()
+
+
+@contextlib.contextmanager
+def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
+    """The service against moto in-process (the template's table and bucket), its clock
+    frozen at `NOW`, its AWS calls counted; everything restored on the way out."""
+    from moto import mock_aws
+
+    from cme import api
+    from cme.store.files import CertificateFiles
+    from cme.store.repository import DynamoStore
+    from cme_tools.local.resources import create_resources_at
+
+    clock = [NOW]
+    with _bench_environment(name) as env, mock_aws():
+        clients = create_resources_at(
+            CHECKOUT.template,
+            table_name=env["CME_TABLE_NAME"],
+            bucket_name=env["CME_BUCKET_NAME"],
+            region="eu-west-1",
+        )
+        dynamodb, s3 = clients.dynamodb, clients.s3
+        store = DynamoStore()
+        api.runtime.clock = lambda: clock[0]
+        api.runtime.store_factory = lambda: store
+
+        def stored_size(table: str, key: dict[str, Any]) -> int:
+            return item_size(dynamodb.get_item(TableName=table, Key=key).get("Item", {}))
+
+        calls = AwsCalls([store.client(), CertificateFiles.default().client()], stored_size)
+        yield Service(
+            calls,
+            dynamodb,
+            s3,
+            env["CME_TABLE_NAME"],
+            env["CME_BUCKET_NAME"],
+            clock,
+            store,
+            Functions(CHECKOUT),
+        )
+
+
+@contextlib.contextmanager
+def service_in_memory(store: Any) -> Iterator[Callable[..., Answer]]:
+    """The four functions' handlers in-process against `store` (a `MemoryStore`): no AWS
+    at all. Yields `call(method, path, body=None, *, query="")`."""
+    from cme import api
+
+    with _bench_environment("cme-bench-memory"):
+        api.runtime.store_factory = lambda: store
+        functions = Functions(CHECKOUT)
+
+        def call(method: str, path: str, body: Any = None, *, query: str = "") -> Answer:
+            return functions.call(method, path, body, query=query)
+
+        yield call
 
 
 def programme_document() -> dict[str, Any]:
@@ -423,17 +492,22 @@ NAMES = ["Łukasz Żółć", "Ana Pérez", "Jean-Luc Moreau", "Søren Kierkegaar
 
 @dataclass
 class DelegateRecordings:
-    """One generated delegate: the store's items and what they hold."""
+    """One generated delegate: what it records, as writes to replay into any store."""
 
     delegate_id: str
-    items: list[Any]
+    writes: list[Callable[[Any], None]]
+    """Calls of the `Store` protocol, in the order the service would make them."""
     facts: Any
     calls: Counter[str]
     """API requests this delegate made, by operation."""
 
+    def write_to(self, store: Any) -> None:
+        for write in self.writes:
+            write(store)
+
 
 class Congress:
-    """Delegates of the ESHG 2025 programme with `MIX`'s facts, built by the store's code."""
+    """Delegates of the ESHG 2025 programme with `MIX`'s facts."""
 
     def __init__(self, seed: int = 2025) -> None:
         from cme.programme import load_programme_file
@@ -461,13 +535,27 @@ def sample_congress(
     return congress, list(congress.delegates(count))
 
 
+def in_memory(delegates: list[DelegateRecordings]) -> Any:
+    """A `MemoryStore` with the programme and these delegates."""
+    from cme.programme import load_programme_file, programme_document
+    from cme_tools.memory_store import MemoryStore
+
+    store = MemoryStore()
+    document = programme_document(load_programme_file(PROGRAMME_FILE).programme)
+    store.save_programme(EVENT, document, replaces=None, now=NOW)
+    for delegate in delegates:
+        delegate.write_to(store)
+    return store
+
+
 class _Delegate:
     """One delegate going through the congress and the months after it."""
 
     def __init__(self, congress: Congress, delegate_id: str, mix: DelegateMix) -> None:
         self.congress, self.delegate_id, self.mix = congress, delegate_id, mix
         self.rnd = congress.random
-        self.store = _CollectingStore()
+        self.writes: list[Callable[[Any], None]] = []
+        self.latest: Any = None
         self.calls: Counter[str] = Counter()
         self.in_person = self.rnd.random() < mix.in_person
         self.name = self.rnd.choice(NAMES)
@@ -502,26 +590,15 @@ class _Delegate:
             self.calls["certificate issue"] += issues
             self.calls["certificate get"] += _draw(self.rnd, self.mix.certificate_downloads)
             self.calls["verification"] += _draw(self.rnd, self.mix.verifications)
-        return DelegateRecordings(self.delegate_id, self.store.items, facts, self.calls)
+        return DelegateRecordings(self.delegate_id, self.writes, facts, self.calls)
 
     def _register(self) -> None:
-        from cme.facts import Attendance
-        from cme.store.models import ProfileItem
+        from cme.facts import Attendance, Delegate
 
         attendance = Attendance.IN_PERSON if self.in_person else Attendance.ONLINE
-        self.store.save(
-            ProfileItem(
-                pk=f"EVENT#{EVENT}",
-                sk=f"DEL#{self.delegate_id}#PROFILE",
-                delegate_id=self.delegate_id,
-                name=self.name,
-                attendance=attendance.value,
-                email=f"{self.delegate_id.lower()}@hospital.example.org",
-                profession="physician",
-                created_at=NOW,
-                updated_at=NOW,
-            )
-        )
+        email = f"{self.delegate_id.lower()}@hospital.example.org"
+        delegate = Delegate(self.delegate_id, self.name, attendance, email, "physician")
+        self.writes.append(lambda store: store.save_delegate(EVENT, delegate, now=NOW))
         self.calls["delegate put"] += 1
 
     def _attend(self, day: Any) -> None:
@@ -534,7 +611,7 @@ class _Delegate:
                 return
             first = min(s.start for s in slots) - timedelta(minutes=rnd.randint(5, 40))
             scan = Scan(_uuid(rnd), first, day, f"cme-desk-{rnd.randint(1, 12):02d}")
-            self.store.add_scan(EVENT, self.delegate_id, scan, received_at=first)
+            self._write("add_scan", EVENT, self.delegate_id, scan, received_at=first)
             self.scans.append(scan)
             self.calls["scan (batch)" if rnd.random() < mix.batch_share else "scan"] += 1
         for slot in slots:
@@ -547,7 +624,7 @@ class _Delegate:
                     continue
                 at = session.start + timedelta(minutes=rnd.randint(0, 10))
                 view = View(_uuid(rnd), session.id, ViewKind.LIVE, at, rnd.randint(600, 5400))
-                self.store.add_view(EVENT, self.delegate_id, view, received_at=at)
+                self._write("add_view", EVENT, self.delegate_id, view, received_at=at)
                 self.views.append(view)
                 self.calls["view"] += 1
             if rnd.random() < mix.slot_evaluated:
@@ -561,7 +638,7 @@ class _Delegate:
             session = rnd.choice(self.congress.recorded)
             at = datetime(2025, 6, 1, 18, tzinfo=UTC) + timedelta(hours=rnd.randint(0, 2000))
             view = View(_uuid(rnd), session.id, ViewKind.ON_DEMAND, at, rnd.randint(600, 5400))
-            self.store.add_view(EVENT, self.delegate_id, view, received_at=at)
+            self._write("add_view", EVENT, self.delegate_id, view, received_at=at)
             self.views.append(view)
             self.calls["view"] += 1
             self._evaluate(session, at + timedelta(minutes=rnd.randint(60, 300)))
@@ -572,11 +649,10 @@ class _Delegate:
         if session.id in self.evaluations:
             return
         if self.rnd.random() < self.mix.cart_first and session.id not in self.cart:
-            self.store.add_to_cart(EVENT, self.delegate_id, session.id, now=at)
+            self._write("add_to_cart", EVENT, self.delegate_id, session.id, now=at)
             self.calls["cart put"] += 1
         evaluation = Evaluation(session.id, at, _answers(self.rnd))
-        self.store.now = at
-        self.store.add_evaluation(EVENT, self.delegate_id, evaluation, received_at=at)
+        self._write("add_evaluation", EVENT, self.delegate_id, evaluation, received_at=at)
         self.evaluations[session.id] = evaluation
         self.cart.add(session.id)
         self.calls["evaluation"] += 1
@@ -589,17 +665,16 @@ class _Delegate:
         if self.rnd.random() < self.mix.open_cart_item:
             claimable = [s for s in programme.sessions if s.accredited]
             session = self.rnd.choice([s for s in claimable if s.id not in self.evaluations])
-            self.store.add_to_cart(EVENT, self.delegate_id, session.id, now=NOW)
+            self._write("add_to_cart", EVENT, self.delegate_id, session.id, now=NOW)
             self.cart.add(session.id)
             self.calls["cart put"] += 1
 
     def _certificate(self, statement: Any, n: int) -> None:
-        """The items `issuing.issue_certificate` records, with the facts it would state."""
+        """What `issuing.issue_certificate` records, with the facts it would state."""
         from cme import issuing
-        from cme.jsonio import dumps
+        from cme.records import Certificate, CertificateStatus
         from cme.serials import new_serial
         from cme.store.files import pdf_key
-        from cme.store.models import CertificateCopyItem, CertificateItem
 
         serial = new_serial()
         issued = NOW + timedelta(days=n)
@@ -611,33 +686,27 @@ class _Delegate:
             issued_at=issued,
             verify_url=issuing.verify_url("https://cme.example.org/v1", serial),
         )
-        key = pdf_key(EVENT, serial)
-        record = CertificateItem(
-            pk=f"CERT#{serial}",
-            sk="CERT",
+        certificate = Certificate(
             serial=serial,
             event_id=EVENT,
             delegate_id=self.delegate_id,
-            status="valid",
-            fingerprint=issuing.fingerprint(facts),
-            facts=dumps(issuing.facts_document(facts)),
-            pdf_key=key,
-            issued_at=issued,
-        )
-        copy = CertificateCopyItem(
-            pk=f"EVENT#{EVENT}",
-            sk=f"DEL#{self.delegate_id}#CERT#{serial}",
-            serial=serial,
-            status="valid",
+            status=CertificateStatus.VALID,
             total=statement.total,
-            days=dumps([[d.date, d.credits] for d in statement.days]),
+            days=tuple((d.date, d.credits) for d in statement.days),
             issued_at=issued,
-            pdf_key=key,
+            pdf_key=pdf_key(EVENT, serial),
+            fingerprint=issuing.fingerprint(facts),
         )
-        previous = self.store.head_serial(self.delegate_id)
-        self.store.add_certificate(
-            record, copy, head_version=n or None, supersedes=previous, now=issued
+        latest, stated = self.latest, issuing.facts_document(facts)
+        self.writes.append(
+            lambda store: store.add_certificate(
+                certificate, stated, latest=latest, supersede=latest is not None, now=issued
+            )
         )
+        self.latest = certificate
+
+    def _write(self, method: str, *args: Any, **kwargs: Any) -> None:
+        self.writes.append(lambda store: getattr(store, method)(*args, **kwargs))
 
 
 def _draw(rnd: random.Random, mean: float) -> int:
@@ -666,144 +735,49 @@ def _answers(rnd: random.Random) -> dict[str, Any]:
     }
 
 
-class _CollectingStore:
-    """The store's item-building code, with a transaction that keeps the items in a dict
-    instead of writing them (a put replaces, an update is applied as the store means it)."""
-
-    def __init__(self) -> None:
-        from cme.store import Store
-
-        self.kept: dict[tuple[str, str], Any] = {}
-        self.now = NOW
-        self._store = Store.__new__(Store)
-        self._store.transact = self._collect  # type: ignore[method-assign]
-
-    @property
-    def items(self) -> list[Any]:
-        return list(self.kept.values())
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def _collect(self, writes: Any) -> None:
-        for write in writes:
-            write.apply(self)
-
-    def save(self, model: Any, condition: Any = None, **_: Any) -> None:
-        self.kept[(model.pk, model.sk)] = model
-
-    def update(self, model: Any, actions: Any, condition: Any = None, **_: Any) -> None:
-        """The two updates a congress makes: an evaluated session joins the cart, and a
-        new certificate supersedes the previous one."""
-        from cme.store.models import CartEntryItem
-
-        key = (model.pk, model.sk)
-        if isinstance(model, CartEntryItem):
-            if key not in self.kept:
-                session = model.sk.rsplit("#", 1)[1]
-                self.kept[key] = CartEntryItem(
-                    pk=model.pk, sk=model.sk, session_id=session, added_at=self.now
-                )
-        elif key in self.kept:
-            self.kept[key].status = "superseded"
-
-    def condition_check(self, *_: Any, **__: Any) -> None:
-        return None
-
-    def delete(self, model: Any, **_: Any) -> None:
-        self.kept.pop((model.pk, model.sk), None)
-
-    def head_serial(self, delegate_id: str) -> str | None:
-        head = self.kept.get((f"EVENT#{EVENT}", f"DEL#{delegate_id}#CERTHEAD"))
-        return None if head is None else str(head.serial)
+# --------------------------------------------------------------------------- a sample on moto
 
 
-# --------------------------------------------------------------------------- a big partition
+@dataclass(frozen=True)
+class ReportOnMoto:
+    """One report page of every delegate of a sample written into moto."""
+
+    delegates: list[DelegateRecordings]
+    usage: Usage
+    """The AWS calls of one request."""
+    own_ms: float
+    """The organiser handler's own CPU time (moto's taken out), the median of three."""
+    status: int
+    body: Any
+    stored_bytes: int
+    """What the delegates keep in the table as DynamoDB bills it: each item's size plus
+    100 bytes (guards, certificates by serial and heads included)."""
 
 
-class InMemoryPartition:
-    """DynamoDB's Query over the items of a table, served from memory: the items in sort
-    key order, a page ending once its items reach `PAGE_BYTES` (DynamoDB's 1 MB, by its
-    item size), `LastEvaluatedKey` to go on. Installed as a `before-send` hook on the
-    service's DynamoDB clients, so botocore parses each page as it would DynamoDB's."""
-
-    PAGE_BYTES = 1024 * 1024
-
-    def __init__(self, items: list[dict[str, Any]]) -> None:
-        self._items = sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
-        self._keys = [(i["pk"]["S"], i["sk"]["S"]) for i in self._items]
-        self.pages = 0
-        self.bytes = 0
-        self.seconds = 0.0
-        """Time spent answering (the stand-in's, not the service's)."""
-
-    def install(self, clients: list[Any]) -> None:
-        for client in clients:
-            if client.meta.service_model.service_name == "dynamodb":
-                client.meta.events.register_first("before-send.dynamodb.Query", self._query)
-
-    def uninstall(self, clients: list[Any]) -> None:
-        for client in clients:
-            if client.meta.service_model.service_name == "dynamodb":
-                client.meta.events.unregister("before-send.dynamodb.Query", self._query)
-
-    def _query(self, request: Any, **_: Any) -> Any:
-        began = cpu()
-        try:
-            return self._answer(request)
-        finally:
-            self.seconds += cpu() - began
-
-    def _answer(self, request: Any) -> Any:
-        import bisect
-
-        from botocore.awsrequest import AWSResponse
-        from moto.core.botocore_stubber import MockRawResponse
-
-        body = json.loads(request.body)
-        values = {k: v["S"] for k, v in body["ExpressionAttributeValues"].items()}
-        expression = body["KeyConditionExpression"]
-        partition, low, high = self._bounds(expression, body["ExpressionAttributeNames"], values)
-        start = bisect.bisect_left(self._keys, (partition, low))
-        if "ExclusiveStartKey" in body:
-            after = (partition, body["ExclusiveStartKey"]["sk"]["S"])
-            start = bisect.bisect_right(self._keys, after)
-        page: list[dict[str, Any]] = []
-        size = 0
-        position = start
-        while position < len(self._keys) and self._keys[position] <= (partition, high):
-            item = self._items[position]
-            page.append(item)
-            size += item_size(item)
-            position += 1
-            if size >= self.PAGE_BYTES:
-                break
-        more = position < len(self._keys) and self._keys[position] <= (partition, high)
-        answer: dict[str, Any] = {"Items": page, "Count": len(page), "ScannedCount": len(page)}
-        if more and page:
-            answer["LastEvaluatedKey"] = {"pk": page[-1]["pk"], "sk": page[-1]["sk"]}
-        self.pages += 1
-        self.bytes += size
-        raw = MockRawResponse(json.dumps(answer).encode())
-        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "bench"}
-        return AWSResponse(request.url, 200, headers, raw)
-
-    @staticmethod
-    def _bounds(
-        expression: str, names: dict[str, str], values: dict[str, str]
-    ) -> tuple[str, str, str]:
-        """`pk = :p AND sk BETWEEN :a AND :b` or `... begins_with (sk, :a)`, as pynamodb
-        writes them."""
-        import re
-
-        for placeholder, name in names.items():
-            expression = expression.replace(placeholder, name)
-        expression = expression.strip().removeprefix("(").removesuffix(")")
-        if m := re.fullmatch(r"pk = (:\w+) AND sk BETWEEN (:\w+) AND (:\w+)", expression):
-            return values[m[1]], values[m[2]], values[m[3]]
-        if m := re.fullmatch(r"pk = (:\w+) AND begins_with \(sk, (:\w+)\)", expression):
-            return values[m[1]], values[m[2]], values[m[2]] + "\uffff"
-        raise ValueError(f"the in-memory partition does not answer {expression!r}")
+@functools.cache
+def report_on_moto(count: int = 100, seed: int = 11) -> ReportOnMoto:
+    """`count` generated delegates written into moto by the service's store, then the
+    report of all of them, once per process (several benches read it). Writing them takes
+    moto about half a second a delegate, so the sample is a hundred: what is read from it
+    is per delegate."""
+    delegates = list(Congress(seed=seed).delegates(count))
+    with service_on_moto("cme-bench-sample") as service:
+        answer = service.call("PUT", f"/events/{EVENT}", programme_document())
+        assert answer.status == 201, answer.text
+        service.record(delegates)
+        stored = sum(
+            item_size(item) + 100
+            for item in service.stored_items()
+            if not item["sk"]["S"].startswith("PROGRAMME")
+        )
+        service.call("GET", f"/events/{EVENT}/report", query="limit=1")  # a warm container
+        samples: list[float] = []
+        for _ in range(3):
+            with service.calls.measuring() as usage:
+                began = cpu()
+                answer = service.call("GET", f"/events/{EVENT}/report", query=f"limit={count}")
+                samples.append((cpu() - began - usage.outside_seconds) * 1000)
+    return ReportOnMoto(delegates, usage, median(samples), answer.status, answer.body, stored)
 
 
 def median(samples: list[float]) -> float:

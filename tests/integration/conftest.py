@@ -15,7 +15,7 @@ from moto import mock_aws
 from cme import api
 from cme.jsonio import dumps
 from cme.settings import reset_settings
-from cme.store import Store
+from cme.store.repository import DynamoStore
 from cme_tools.local.checkout import Checkout
 from cme_tools.local.functions import Answer, Functions
 from cme_tools.local.resources import create_resources_at
@@ -69,13 +69,13 @@ def clock() -> list[datetime]:
 
 
 @pytest.fixture
-def store(aws: dict[str, Any]) -> Store:
-    return Store()
+def store(aws: dict[str, Any]) -> DynamoStore:
+    return DynamoStore()
 
 
 @pytest.fixture
 def client(
-    functions: Functions, store: Store, clock: list[datetime], monkeypatch: pytest.MonkeyPatch
+    functions: Functions, store: DynamoStore, clock: list[datetime], monkeypatch: pytest.MonkeyPatch
 ) -> Functions:
     monkeypatch.setattr(api.runtime, "clock", lambda: clock[0])
     monkeypatch.setattr(api.runtime, "store_factory", lambda: store)

@@ -28,7 +28,7 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
 from cme.store.files import CertificateFiles
-from cme.store.models import Item
+from cme.store.repository import DynamoStore
 
 EVENT = "/events/eshg2025"
 BASE = f"{EVENT}/delegates/D0001"
@@ -176,17 +176,12 @@ def fresh_aws_clients() -> Iterator[None]:
     not used up botocore's retry quota: for tests that count on botocore retrying."""
 
     def reset() -> None:
-        for model in (Item, *_subclasses(Item)):
-            model._connection = None
+        DynamoStore.reset_connections()
         CertificateFiles._default = None
 
     reset()
     yield
     reset()
-
-
-def _subclasses(cls: type) -> list[type]:
-    return [s for sub in cls.__subclasses__() for s in (sub, *_subclasses(sub))]
 
 
 @pytest.fixture

@@ -12,9 +12,17 @@ from typing import Any
 
 import pytest
 
-from cme.programme import Programme, build_programme, load_programme_file, read_document
+from cme.facts import Attendance, Delegate
+from cme.programme import (
+    Programme,
+    build_programme,
+    load_programme_file,
+    programme_document,
+    read_document,
+)
 from cme.rules.credits import CreditStatement, compute_statement
 from cme_tools.audit import AuditedFacts, audit_facts
+from cme_tools.memory_store import MemoryStore
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 ESHG_PATH = REPOSITORY / "programmes" / "eshg2025.yaml"
@@ -151,3 +159,21 @@ def statement_of() -> Callable[..., Judged]:
         return compute_statement(programme, audited.facts), audited
 
     return judge
+
+
+# --------------------------------------------------------------------------- the domain in memory
+
+MID_JUNE = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+"""The server's clock of the domain tests: after the congress, inside the on-demand window,
+before the claim deadline."""
+
+
+@pytest.fixture
+def memory(eshg: Programme) -> MemoryStore:
+    """The in-memory store (`cme_tools.memory_store`) holding the ESHG 2025 programme, as
+    the API stores it, and one registered delegate, D0001."""
+    store = MemoryStore()
+    store.save_programme("eshg2025", programme_document(eshg), replaces=None, now=MID_JUNE)
+    delegate = Delegate("D0001", "Łukasz Żółć", Attendance.IN_PERSON)
+    store.save_delegate("eshg2025", delegate, now=MID_JUNE)
+    return store

@@ -31,8 +31,9 @@ from simplejson import JSONDecodeError
 from cme import errors
 from cme.jsonio import dumps, loads
 from cme.observability import flush_metrics, logger
+from cme.records import Store
 from cme.settings import Settings, settings
-from cme.store import Store
+from cme.store.repository import DynamoStore
 from cme.timestamps import Clock, system_clock
 
 PROBLEM_JSON = "application/problem+json"
@@ -83,7 +84,7 @@ class Runtime:
     clock, a store on moto) and created lazily in Lambda."""
 
     clock: Clock = system_clock
-    store_factory: Callable[[], Store] = field(default=Store.default)
+    store_factory: Callable[[], Store] = field(default=DynamoStore.default)
 
     def now(self) -> datetime:
         return self.clock()

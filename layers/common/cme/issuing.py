@@ -24,21 +24,26 @@ from cme.errors import (
     UnknownCertificate,
     UnprintableName,
 )
-from cme.jsonio import dumps, loads
+from cme.jsonio import dumps
 from cme.observability import logger
 from cme.programme import Programme
 from cme.recording import load_delegate, load_programme
+from cme.records import (
+    Certificate,
+    CertificatePdfs,
+    CertificateStatus,
+    DelegateRecord,
+    IssuedCertificate,
+    Store,
+    WriteRefused,
+)
 from cme.rules.credits import CreditStatement, compute_statement
 from cme.serials import canonical, display, new_serial
-from cme.store import DelegateRecord, Store, WriteRefused
-from cme.store.files import CertificateFiles, pdf_key
-from cme.store.models import CertificateCopyItem, CertificateItem
+from cme.store.files import pdf_key
 
 if TYPE_CHECKING:
     from cme.certificate import CertificateFacts
     from cme.verify_page import Verification
-
-VALID, SUPERSEDED, REVOKED = "valid", "superseded", "revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +55,7 @@ class CertificateAnswer:
     url_expires_at: datetime
     total: Decimal
     days: tuple[tuple[date, Decimal], ...]
-    status: str
+    status: CertificateStatus
     issued_at: datetime
     created: bool
 
@@ -137,7 +142,7 @@ def fingerprint(facts: CertificateFacts) -> str:
 
 def issue_certificate(
     store: Store,
-    files: CertificateFiles,
+    files: CertificatePdfs,
     event_id: str,
     delegate_id: str,
     *,
@@ -145,8 +150,11 @@ def issue_certificate(
     base_url: str,
     lifetime: timedelta,
 ) -> CertificateAnswer:
-    programme = load_programme(store, event_id)
     for _attempt in range(4):
+        # The programme as stored now, at every attempt: a container that kept an older
+        # one would state it, supersede the certificate issued from the newer one, and
+        # alternate with the containers that read the newer one.
+        programme = load_programme(store, event_id, latest=True)
         record = load_delegate(store, event_id, delegate_id)
         statement = compute_statement(programme, record.facts)
         _check_ready(record, statement)
@@ -161,43 +169,31 @@ def issue_certificate(
         )
         digest = fingerprint(facts)
         latest = record.latest_certificate
-        if record.head is not None and latest is not None and record.head.fingerprint == digest:
-            return _answer(files, event_id, latest, now=now, lifetime=lifetime)
+        if latest is not None and latest.fingerprint == digest:
+            return _answer(files, latest, now=now, lifetime=lifetime, created=False)
 
         _check_printable(facts)
         from cme.certificate import render_certificate
 
         key = pdf_key(event_id, serial)
         files.put(key, render_certificate(facts), title=f"{programme.event.name} certificate")
-        certificate = CertificateItem(
-            pk=f"CERT#{serial}",
-            sk="CERT",
+        certificate = Certificate(
             serial=serial,
             event_id=event_id,
             delegate_id=delegate_id,
-            status=VALID,
-            fingerprint=digest,
-            facts=dumps(facts_document(facts)),
-            pdf_key=key,
-            issued_at=facts.issued_at,
-        )
-        copy = CertificateCopyItem(
-            pk=f"EVENT#{event_id}",
-            sk=f"DEL#{delegate_id}#CERT#{serial}",
-            serial=serial,
-            status=VALID,
+            status=CertificateStatus.VALID,
             total=statement.total,
-            days=dumps([[d.date, d.credits] for d in statement.days]),
+            days=tuple((d.date, d.credits) for d in statement.days),
             issued_at=facts.issued_at,
             pdf_key=key,
+            fingerprint=digest,
         )
-        previous = latest.serial if latest is not None and latest.status == VALID else None
         try:
             store.add_certificate(
                 certificate,
-                copy,
-                head_version=None if record.head is None else int(record.head.version),
-                supersedes=previous,
+                facts_document(facts),
+                latest=latest,
+                supersede=latest is not None and latest.status is CertificateStatus.VALID,
                 now=now,
             )
         except WriteRefused:
@@ -205,16 +201,7 @@ def issue_certificate(
             # the previous one) in between: judge again against what is stored now. The
             # PDF written above stays unreferenced, never the other way round.
             continue
-        return CertificateAnswer(
-            serial=serial,
-            url=files.download_url(key, filename=_filename(event_id, serial), lifetime=lifetime),
-            url_expires_at=now + lifetime,
-            total=statement.total,
-            days=tuple((d.date, d.credits) for d in statement.days),
-            status=VALID,
-            issued_at=facts.issued_at,
-            created=True,
-        )
+        return _answer(files, certificate, now=now, lifetime=lifetime, created=True)
     raise Throttled(
         "certificates for this delegate are being issued right now; retry", retry_after=1
     )
@@ -248,7 +235,7 @@ def _check_printable(facts: CertificateFacts) -> None:
 
 def latest_certificate(
     store: Store,
-    files: CertificateFiles,
+    files: CertificatePdfs,
     event_id: str,
     delegate_id: str,
     *,
@@ -260,29 +247,28 @@ def latest_certificate(
     latest = record.latest_certificate
     if latest is None:
         raise NoCertificate(f"no certificate has been issued to {delegate_id}")
-    return _answer(files, event_id, latest, now=now, lifetime=lifetime)
+    return _answer(files, latest, now=now, lifetime=lifetime, created=False)
 
 
 def _answer(
-    files: CertificateFiles,
-    event_id: str,
-    copy: CertificateCopyItem,
+    files: CertificatePdfs,
+    certificate: Certificate,
     *,
     now: datetime,
     lifetime: timedelta,
+    created: bool,
 ) -> CertificateAnswer:
-    """A stored certificate as it states itself, with a fresh download link."""
+    """A certificate as it states itself, with a fresh download link."""
+    filename = _filename(certificate.event_id, certificate.serial)
     return CertificateAnswer(
-        serial=copy.serial,
-        url=files.download_url(
-            copy.pdf_key, filename=_filename(event_id, copy.serial), lifetime=lifetime
-        ),
+        serial=certificate.serial,
+        url=files.download_url(certificate.pdf_key, filename=filename, lifetime=lifetime),
         url_expires_at=now + lifetime,
-        total=copy.total,
-        days=tuple((date.fromisoformat(d), Decimal(c)) for d, c in loads(copy.days)),
-        status=copy.status,
-        issued_at=copy.issued_at,
-        created=False,
+        total=certificate.total,
+        days=certificate.days,
+        status=certificate.status,
+        issued_at=certificate.issued_at,
+        created=created,
     )
 
 
@@ -297,7 +283,7 @@ def verify_url(base_url: str, serial: str) -> str:
 # --------------------------------------------------------------------------- verifying
 
 
-def find_certificate(store: Store, serial_text: str) -> CertificateItem:
+def find_certificate(store: Store, serial_text: str) -> IssuedCertificate:
     """The certificate a serial names (case and hyphens ignored), or 404."""
     serial = canonical(serial_text)
     certificate = store.certificate(serial) if serial else None
@@ -306,34 +292,34 @@ def find_certificate(store: Store, serial_text: str) -> CertificateItem:
     return certificate
 
 
-def verification(certificate: CertificateItem) -> Verification:
+def verification(certificate: IssuedCertificate) -> Verification:
     """What public verification shows: what the certificate states, and its status."""
     from cme.certificate import CertificateDay
     from cme.verify_page import Verification
 
-    facts = loads(certificate.facts)
+    stated = certificate.stated
     return Verification(
         serial=display(certificate.serial),
         event_id=certificate.event_id,
-        event_name=facts["event_name"],
-        delegate_name=facts["delegate_name"],
-        total=Decimal(facts["total"]),
-        unit=facts["unit"],
+        event_name=stated["event_name"],
+        delegate_name=stated["delegate_name"],
+        total=Decimal(stated["total"]),
+        unit=stated["unit"],
         issued_at=certificate.issued_at,
         status=certificate.status,
         days=tuple(
             CertificateDay(date.fromisoformat(d["date"]), Decimal(d["credits"]))
-            for d in facts["days"]
+            for d in stated["days"]
         ),
     )
 
 
 def revoke_certificate(
     store: Store, serial_text: str, *, reason: str, now: datetime
-) -> CertificateItem:
+) -> IssuedCertificate:
     """Revoke for good (a valid or a superseded certificate); revoking again changes nothing."""
     certificate = find_certificate(store, serial_text)
-    if certificate.status != REVOKED:
+    if certificate.status is not CertificateStatus.REVOKED:
         # WriteRefused: revoked by a concurrent request; the outcome is the same.
         with contextlib.suppress(WriteRefused):
             store.revoke_certificate(certificate, reason=reason, now=now)

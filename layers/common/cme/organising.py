@@ -15,9 +15,16 @@ from cme.errors import InvalidProgramme, InvalidRequest, Problem, UnknownEvent
 from cme.facts import Delegate
 from cme.programme import Programme, build_programme, programme_document
 from cme.recording import load_programme
+from cme.records import (
+    CertificateStatus,
+    DocumentTooLarge,
+    References,
+    Store,
+    StoredProgramme,
+    WriteRefused,
+)
 from cme.rules.credits import compute_statement
 from cme.serials import display
-from cme.store import DocumentTooLarge, References, Store, StoredProgramme, WriteRefused
 from cme.text import ID_PATTERN
 
 
@@ -41,7 +48,7 @@ def put_programme(store: Store, event_id: str, document: Any, *, now: datetime) 
             warnings,
         )
     for _attempt in range(3):
-        current = store.programme_fresh(event_id)
+        current = store.latest_programme(event_id)
         if current is not None:
             problems = _replacement_problems(store, current, programme)
             if problems:
@@ -166,7 +173,7 @@ class ReportRow:
     total: Decimal
     days: dict[date, Decimal]
     certificate_serial: str | None
-    certificate_status: str | None
+    certificate_status: CertificateStatus | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +197,7 @@ def report_page(
     stale summary), paged through the event's partition without a table scan. A page may
     hold fewer than `limit` delegates when reading them would outlast `budget` (API
     Gateway gives up after 29 s): `next_cursor` then continues where it stopped."""
-    programme = load_programme(store, event_id)
+    programme = load_programme(store, event_id, latest=True)
     after = decode_cursor(cursor) if cursor else None
     ends = monotonic() + budget.total_seconds() if budget is not None else float("inf")
     records, last = store.delegate_records(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cme.errors import CmeError, IdReused, UnknownDelegate, UnknownEvent
 from cme.facts import Evaluation, Scan, View, ViewKind
 from cme.programme import Programme, Session, build_programme
+from cme.records import DelegateRecord, RefusedScan, Store, WriteRefused, canonical_answers
 from cme.rules.judge import (
     EvaluationWindow,
     evaluation_window,
@@ -31,7 +32,6 @@ from cme.rules.judge import (
     judge_view,
     require_session,
 )
-from cme.store import DelegateRecord, Store, WriteRefused, canonical_answers
 
 if TYPE_CHECKING:
     from cme.rules.credits import CreditStatement
@@ -39,13 +39,15 @@ if TYPE_CHECKING:
 _built: dict[tuple[str, int], tuple[dict[str, Any], Programme]] = {}
 
 
-def load_programme(store: Store, event_id: str) -> Programme:
-    """The event's programme (404 `unknown_event`), built once per stored version.
+def load_programme(store: Store, event_id: str, *, latest: bool = False) -> Programme:
+    """The event's programme (404 `unknown_event`), built once per stored version: as this
+    container read it a little earlier, or, with `latest`, as stored now (what states
+    credits: never an older programme once a newer one was used).
 
     The version number alone does not name a document: another table (a test, a stage, a
     table created afresh) has its own version 1. The built programme is reused only for
     the very document it was built from."""
-    stored = store.programme(event_id)
+    stored = store.latest_programme(event_id) if latest else store.programme(event_id)
     if stored is None:
         raise UnknownEvent(f"no event {event_id}")
     key = (event_id, stored.version)
@@ -100,27 +102,21 @@ def record_scan(
     content = (delegate_id, station_id, scanned_at)
 
     def repeat() -> ScanRecorded | None:
-        guard = store.scan_guard(event_id, scan_id)
-        if guard is None:
+        recorded = store.recorded_scan(event_id, scan_id)
+        if recorded is None:
             return None
-        stored = (guard.delegate_id, guard.station_id, guard.scanned_at)
+        stored = (recorded.delegate_id, recorded.scan.station_id, recorded.scan.scanned_at)
         try:
             is_repeat(stored, content, what=f"scan {scan_id}")
         except IdReused as reused:  # refused like any other: the organiser sees it
             raise refuse(reused) from None
-        return ScanRecorded(scan_id, date.fromisoformat(guard.day), duplicate=True)
+        return ScanRecorded(scan_id, recorded.scan.day, duplicate=True)
 
     def refuse(error: CmeError) -> CmeError:
-        store.refuse_scan(
-            event_id,
-            scan_id=scan_id,
-            delegate_id=delegate_id,
-            station_id=station_id,
-            scanned_at=scanned_at,
-            received_at=now,
-            code=error.code,
-            detail=error.detail,
+        refused = RefusedScan(
+            scan_id, delegate_id, station_id, scanned_at, now, error.code, error.detail
         )
+        store.refuse_scan(event_id, refused)
         return error
 
     try:
@@ -174,18 +170,12 @@ def record_view(
     view = View(view_id, session.id, kind, watched_at, seconds)
 
     def repeat() -> ViewRecorded | None:
-        guard = store.view_guard(event_id, view_id)
-        if guard is None:
+        recorded = store.recorded_view(event_id, view_id)
+        if recorded is None:
             return None
-        stored = (
-            guard.delegate_id,
-            guard.session_id,
-            guard.view_kind,
-            guard.watched_at,
-            None if guard.seconds is None else int(guard.seconds),
+        is_repeat(
+            (recorded.delegate_id, recorded.view), (delegate_id, view), what=f"view {view_id}"
         )
-        incoming = (delegate_id, view.session_id, view.kind.value, watched_at, seconds)
-        is_repeat(stored, incoming, what=f"view {view_id}")
         return ViewRecorded(view_id, session.id, duplicate=True)
 
     try:
@@ -335,9 +325,10 @@ def record_evaluation(
 
 
 def statement(store: Store, event_id: str, delegate_id: str) -> CreditStatement:
-    """The delegate's credit statement: one Query (plus the programme when not cached)."""
+    """The delegate's credit statement, from the programme as stored now: one Query and one
+    read of the programme's version (plus the programme when that changed)."""
     from cme.rules.credits import compute_statement
 
-    programme = load_programme(store, event_id)
+    programme = load_programme(store, event_id, latest=True)
     record = load_delegate(store, event_id, delegate_id)
     return compute_statement(programme, record.facts)

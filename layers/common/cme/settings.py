@@ -27,7 +27,9 @@ class Settings:
     clock_skew: timedelta
     """CME_CLOCK_SKEW_SECONDS: how far ahead of the server clock a device time may be (300)."""
     programme_cache: timedelta
-    """CME_PROGRAMME_CACHE_SECONDS: how long a container reuses a programme it read (60)."""
+    """CME_PROGRAMME_CACHE_SECONDS: how long a container reuses a programme it read to judge
+    facts (60). What states credits (statements, certificates, the report) reads the
+    programme's version first, and the programme again only when it changed."""
     max_body_bytes: int
     """CME_MAX_BODY_BYTES: larger request bodies are refused with 413 (1 MB)."""
     report_budget: timedelta

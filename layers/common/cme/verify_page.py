@@ -19,6 +19,7 @@ from typing import Any, Final
 from cme.amounts import for_json, for_print
 from cme.certificate import CertificateDay
 from cme.certificate.fonts import right_to_left, shaping_language
+from cme.records import CertificateStatus
 from cme.timestamps import format_utc
 from cme.wording import UNIT_PLURALS, long_date
 
@@ -34,8 +35,7 @@ class Verification:
     total: Decimal
     unit: str
     issued_at: datetime
-    status: str
-    """"valid" | "superseded" | "revoked"."""
+    status: CertificateStatus
     days: tuple[CertificateDay, ...] = ()
 
 
@@ -64,14 +64,14 @@ class _Status:
 
 
 _STATUSES: Final = {
-    "valid": _Status(
+    CertificateStatus.VALID: _Status(
         "Valid",
         "This certificate is genuine and is the current one for this delegate.",
         "\u2713",
         "#0b5d2a",
         "#e7f4ec",
     ),
-    "superseded": _Status(
+    CertificateStatus.SUPERSEDED: _Status(
         "Superseded",
         "This certificate was genuine, but a newer certificate has replaced it for this"
         " delegate. Ask the delegate for the current one.",
@@ -79,7 +79,7 @@ _STATUSES: Final = {
         "#7a4100",
         "#fdf1df",
     ),
-    "revoked": _Status(
+    CertificateStatus.REVOKED: _Status(
         "Revoked",
         "This certificate was revoked by the organiser and is no longer valid.",
         "\u2715",

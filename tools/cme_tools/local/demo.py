@@ -9,7 +9,10 @@ with its code. The worked example of RULES.md (delegate D0001) is replayed exact
 tests/data/worked-example-facts.json and must end at 15.0. Last, the statement table, the
 certificates (PDFs) and, beside each, its verify page: the local stack's links die with it.
 
-Seeded, so every run sends the same facts; `--out` says where the results go.
+Seeded, so every run sends the same facts; `--out` says where the results go. (The bench
+generates congresses of its own, `bench.support.Congress`: thousands of delegates written
+straight into a store at assumed rates, for sizes and costs, with no story and no
+expected answers.)
 Exit status 0 when everything went as expected, 1 otherwise, 2 when the stack cannot start.
 """
 

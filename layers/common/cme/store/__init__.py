@@ -1,21 +1,3 @@
-"""Persistence: pynamodb models of one DynamoDB table and the repository over them."""
-
-from cme.store.repository import (
-    DelegateRecord,
-    DocumentTooLarge,
-    References,
-    Store,
-    StoredProgramme,
-    WriteRefused,
-    canonical_answers,
-)
-
-__all__ = [
-    "DelegateRecord",
-    "DocumentTooLarge",
-    "References",
-    "Store",
-    "StoredProgramme",
-    "WriteRefused",
-    "canonical_answers",
-]
+"""Persistence on AWS: `repository.DynamoStore` (DynamoDB, through the pynamodb models of
+one table) and `files.CertificateFiles` (S3). Nothing here is imported by the package
+itself, so that `cme.store.files` does not bring pynamodb along."""

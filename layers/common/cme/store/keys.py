@@ -3,13 +3,14 @@
 Everything of one event shares the partition key `EVENT#<event_id>`:
 
     PROGRAMME                          the programme document (canonical JSON)
+    PROGRAMME#VERSION                  its version alone (read strongly, cheaply)
     DEL#<delegate>#PROFILE             registration: name, email, attendance, profession
     DEL#<delegate>#SCAN#<scan_id>      an accepted badge scan (device time, server time, day)
     DEL#<delegate>#VIEW#<view_id>      an accepted live or on-demand view
     DEL#<delegate>#CART#<session>      a session in the delegate's CME cart
     DEL#<delegate>#EVAL#<session>      the delegate's evaluation of a session (final)
     DEL#<delegate>#CERT#<serial>       a certificate issued to the delegate (snapshot)
-    DEL#<delegate>#CERTHEAD            the latest certificate and the fingerprint of its facts
+    DEL#<delegate>#CERTHEAD            the latest certificate's serial and fingerprint
     SCANID#<scan_id>                   a scan id is unique per event (the retry guard)
     VIEWID#<view_id>                   a view id is unique per event
     REFUSED#<received_at>#<scan_id>    a refused scan with its reason, for the organiser
@@ -24,6 +25,8 @@ statement is one Query of `DEL#<delegate>#`, and the report pages through `DEL#`
 from __future__ import annotations
 
 PROGRAMME = "PROGRAMME"
+PROGRAMME_VERSION = "PROGRAMME#VERSION"
+REFUSED_SCANS = "REFUSED#"
 DELEGATES_FROM = "DEL#"
 DELEGATES_UNTIL = "DEL$"  # the first key after every DEL# key ('$' follows '#')
 
@@ -78,7 +81,7 @@ def view_guard(view_id: str) -> str:
 
 
 def refused_scan(received_at: str, scan_id: str) -> str:
-    return f"REFUSED#{received_at}#{scan_id}"
+    return f"{REFUSED_SCANS}{received_at}#{scan_id}"
 
 
 def serial_key(serial: str) -> str:

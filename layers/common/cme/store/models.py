@@ -13,6 +13,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.connection import TableConnection
 from pynamodb.constants import NUMBER
 from pynamodb.models import Model
 
@@ -44,6 +45,19 @@ class Item(Model):
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
 
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """Every item kind shares the table's one connection (one botocore client):
+        pynamodb would otherwise keep one per model class."""
+        return super(Item, Item)._get_connection()
+
+
+def reset_connection() -> None:
+    """Forget the table's connection (and its botocore client): the next call makes a new
+    one, for new settings or, in tests, a fresh retry quota."""
+    meta: Any = Item
+    meta._connection = None
+
 
 def bind(settings: Settings) -> None:
     """Point the models at the configured table, region and endpoint (lazily, once per
@@ -56,18 +70,7 @@ def bind(settings: Settings) -> None:
     # A stand-in (moto) on a busy laptop answers slower than DynamoDB: let it.
     meta.read_timeout_seconds = 30 if settings.endpoint_url else 5
     meta._bound = wanted
-    model: Any
-    for model in (Item, *_all_subclasses(Item)):
-        model._connection = None  # pynamodb caches a connection per model class
-
-
-def _all_subclasses(cls: type) -> list[type]:
-    found: list[type] = []
-    sub: type
-    for sub in cls.__subclasses__():
-        found.append(sub)
-        found.extend(_all_subclasses(sub))
-    return found
+    reset_connection()
 
 
 class ProgrammeItem(Item, discriminator="programme"):
@@ -76,6 +79,14 @@ class ProgrammeItem(Item, discriminator="programme"):
     programme may be up to 1 MB as JSON, an item at most 400 KB."""
     version = NumberAttribute()
     updated_at = UTCDateTimeAttribute()
+
+
+class ProgrammeVersionItem(Item, discriminator="programme_version"):
+    """The programme's version alone, in an item of its own: DynamoDB bills a read by the
+    size of the item (a projection does not make it cheaper), so a strongly consistent
+    read of this one costs one read unit where the document may cost dozens."""
+
+    version = NumberAttribute()
 
 
 class ProfileItem(Item, discriminator="delegate"):
@@ -179,8 +190,8 @@ class CertificateCopyItem(Item, discriminator="delegate_certificate"):
 
 class CertificateHeadItem(Item, discriminator="certificate_head"):
     """The delegate's latest certificate and the fingerprint of its facts: concurrent
-    requests for the same delegate race on its version, and one serial wins."""
+    requests for the same delegate race on it (each conditions its write on the serial it
+    read), and one serial wins."""
 
     serial = UnicodeAttribute()
     fingerprint = UnicodeAttribute()
-    version = NumberAttribute()

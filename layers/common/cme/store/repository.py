@@ -1,15 +1,18 @@
-"""The store: the only code that talks to DynamoDB. It writes and reads facts; it never
-decides a rule. A conditional write that cannot happen raises `WriteRefused` naming which
-condition failed, and the caller (domain logic) decides what that means."""
+"""`DynamoStore`: the `cme.records.Store` of the service, on one DynamoDB table (the only
+code that talks to DynamoDB, with `cme.store.files` for S3). It writes and reads facts and
+never decides a rule; it owns every key (`cme.store.keys`) and answers in the types of
+`cme.records`, so no pynamodb item leaves it. Each fact is one TransactWriteItems with its
+guards; a condition that fails raises `WriteRefused` naming it."""
 
 from __future__ import annotations
 
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -21,6 +24,20 @@ from pynamodb.transactions import TransactWrite
 from cme.errors import Throttled
 from cme.facts import Attendance, Delegate, DelegateFacts, Evaluation, Scan, View, ViewKind
 from cme.jsonio import dumps, loads
+from cme.records import (
+    Certificate,
+    CertificateStatus,
+    DelegateRecord,
+    DocumentTooLarge,
+    IssuedCertificate,
+    RecordedScan,
+    RecordedView,
+    References,
+    RefusedScan,
+    StoredProgramme,
+    WriteRefused,
+    canonical_answers,
+)
 from cme.settings import Settings, settings
 from cme.store import keys
 from cme.store.models import (
@@ -32,12 +49,14 @@ from cme.store.models import (
     Item,
     ProfileItem,
     ProgrammeItem,
+    ProgrammeVersionItem,
     RefusedScanItem,
     ScanGuardItem,
     ScanItem,
     ViewGuardItem,
     ViewItem,
     bind,
+    reset_connection,
 )
 
 TRANSIENT_CODES = frozenset(
@@ -54,53 +73,6 @@ TRANSIENT_CODES = frozenset(
 
 MAX_DOCUMENT_BYTES = 380_000
 """A stored programme stays under DynamoDB's 400 KB item limit, with room for its keys."""
-
-
-class DocumentTooLarge(Exception):
-    """The programme does not fit one item even compressed."""
-
-
-class WriteRefused(Exception):
-    """A conditional write did not happen; `failed` names the conditions that failed."""
-
-    def __init__(self, failed: frozenset[str]) -> None:
-        super().__init__(", ".join(sorted(failed)))
-        self.failed = failed
-
-
-@dataclass(frozen=True, slots=True)
-class StoredProgramme:
-    event_id: str
-    document: dict[str, Any]
-    version: int
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DelegateRecord:
-    """Everything stored under one delegate, from one Query."""
-
-    delegate: Delegate
-    facts: DelegateFacts
-    answers: dict[str, str] = field(default_factory=dict, repr=False)
-    """Canonical JSON of each evaluation's answers, by session (for retry comparison)."""
-    certificates: dict[str, CertificateCopyItem] = field(default_factory=dict, repr=False)
-    """The delegate's certificates by serial (the delegate's copies)."""
-    head: CertificateHeadItem | None = None
-    """The latest certificate and the fingerprint of its facts."""
-
-    @property
-    def latest_certificate(self) -> CertificateCopyItem | None:
-        return self.certificates.get(self.head.serial) if self.head else None
-
-
-@dataclass(frozen=True, slots=True)
-class References:
-    """What stored facts of an event refer to (a programme replacement may not drop them)."""
-
-    any_facts: bool = False
-    days: frozenset[date] = frozenset()
-    sessions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +107,9 @@ def _unavailable(error: PynamoDBException) -> bool:
     )
 
 
-class Store:
-    """Repository of one table. Create one per container (`Store.default()`)."""
+class DynamoStore:
+    """The store on one table. One per container (`DynamoStore.default()`), created on first
+    use: no client exists before the first call."""
 
     _programmes: dict[str, tuple[float, StoredProgramme]]
 
@@ -147,12 +120,11 @@ class Store:
         bind(self.config)
         self._monotonic = monotonic
         self._programmes = {}
-        self._connection: Connection | None = None
 
-    _default: Store | None = None
+    _default: DynamoStore | None = None
 
     @classmethod
-    def default(cls) -> Store:
+    def default(cls) -> DynamoStore:
         """The container's store, created on first use (never at import)."""
         if cls._default is None or cls._default.config != settings():
             cls._default = cls()
@@ -160,10 +132,18 @@ class Store:
 
     # ------------------------------------------------------------------ plumbing
 
+    @staticmethod
+    def reset_connections() -> None:
+        """Forget the table's connection: the next call makes a new botocore client."""
+        reset_connection()
+
     def connection(self) -> Connection:
-        if self._connection is None:
-            self._connection = Item._get_connection().connection
-        return self._connection
+        connection: Connection = Item._get_connection().connection
+        return connection
+
+    def client(self) -> Any:
+        """The botocore client every call of this store goes through."""
+        return self.connection().client
 
     def _calling[T](self, call: Callable[[], T]) -> T:
         """Run a store call. Throttling and server errors are retried by botocore itself
@@ -211,49 +191,62 @@ class Store:
     # ------------------------------------------------------------------ programmes
 
     def programme(self, event_id: str) -> StoredProgramme | None:
-        """The event's programme, reused for `programme_cache` within this container."""
-        now = self._monotonic()
+        """The event's programme, reused for `programme_cache` within this container. An
+        eventually consistent read that answers with an older version than the one kept
+        (just after a replacement) is made again strongly: never back to an older one."""
         cached = self._programmes.get(event_id)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > self._monotonic():
             return cached[1]
-        item = self._calling(lambda: _get(ProgrammeItem, keys.event_key(event_id), keys.PROGRAMME))
-        if item is None:
-            return None
-        stored = StoredProgramme(
-            event_id, loads(zlib.decompress(item.document)), int(item.version), item.updated_at
-        )
-        self._programmes[event_id] = (now + self.config.programme_cache.total_seconds(), stored)
-        return stored
+        item = self._read_programme(event_id, consistent=False)
+        if item is not None and cached is not None and int(item.version) < cached[1].version:
+            item = self._read_programme(event_id, consistent=True)
+        return None if item is None else self._keep(_programme(event_id, item))
 
-    def programme_fresh(self, event_id: str) -> StoredProgramme | None:
-        """The programme as stored right now (for replacing it), bypassing the cache."""
-        self._programmes.pop(event_id, None)
-        return self.programme(event_id)
+    def latest_programme(self, event_id: str) -> StoredProgramme | None:
+        """The programme as stored now: a strongly consistent read of its version (one
+        read unit), and of the document only when that is not the version kept."""
+        key = (keys.event_key(event_id), keys.PROGRAMME_VERSION)
+        version = self._calling(lambda: _get(ProgrammeVersionItem, *key, consistent=True))
+        cached = self._programmes.get(event_id)
+        if version is not None and cached is not None and cached[1].version == version.version:
+            return self._keep(cached[1])
+        # A newer version, or a programme saved before its version had an item of its own.
+        item = self._read_programme(event_id, consistent=True)
+        return None if item is None else self._keep(_programme(event_id, item))
+
+    def _read_programme(self, event_id: str, *, consistent: bool) -> ProgrammeItem | None:
+        key = (keys.event_key(event_id), keys.PROGRAMME)
+        return self._calling(lambda: _get(ProgrammeItem, *key, consistent=consistent))
+
+    def _keep(self, programme: StoredProgramme) -> StoredProgramme:
+        expires = self._monotonic() + self.config.programme_cache.total_seconds()
+        self._programmes[programme.event_id] = (expires, programme)
+        return programme
 
     def save_programme(
         self, event_id: str, document: dict[str, Any], *, replaces: int | None, now: datetime
     ) -> StoredProgramme:
-        """Create (`replaces=None`) or replace the programme at version `replaces`;
-        `WriteRefused({"programme"})` when someone else wrote in between."""
         version = 1 if replaces is None else replaces + 1
         compressed = zlib.compress(dumps(document).encode(), 6)
         if len(compressed) > MAX_DOCUMENT_BYTES:
             raise DocumentTooLarge(f"{len(compressed)} bytes compressed")
+        pk = keys.event_key(event_id)
         item = ProgrammeItem(
-            pk=keys.event_key(event_id),
-            sk=keys.PROGRAMME,
-            document=compressed,
-            version=version,
-            updated_at=now,
+            pk=pk, sk=keys.PROGRAMME, document=compressed, version=version, updated_at=now
         )
+        stamp = ProgrammeVersionItem(pk=pk, sk=keys.PROGRAMME_VERSION, version=version)
         condition = (
             ProgrammeItem.pk.does_not_exist()
             if replaces is None
             else ProgrammeItem.version == replaces
         )
-        self.transact([Write("programme", lambda tx: tx.save(item, condition=condition))])
-        self._programmes.pop(event_id, None)
-        return StoredProgramme(event_id, document, version, now)
+        self.transact(
+            [
+                Write("programme", lambda tx: tx.save(item, condition=condition)),
+                Write("version", lambda tx: tx.save(stamp)),
+            ]
+        )
+        return self._keep(StoredProgramme(event_id, document, version, now))
 
     def references(self, event_id: str) -> References:
         """Every day and session that stored facts of the event refer to. Reads the event's
@@ -276,7 +269,6 @@ class Store:
     # ------------------------------------------------------------------ delegates
 
     def save_delegate(self, event_id: str, delegate: Delegate, *, now: datetime) -> bool:
-        """Register or update a delegate; True when created."""
         pk, sk = keys.event_key(event_id), keys.profile(delegate.delegate_id)
         existing = self._calling(lambda: _get(ProfileItem, pk, sk))
         item = ProfileItem(
@@ -293,14 +285,18 @@ class Store:
         self._calling(item.save)
         return existing is None
 
+    def delegate_exists(self, event_id: str, delegate_id: str) -> bool:
+        key = (keys.event_key(event_id), keys.profile(delegate_id))
+        return self._calling(lambda: _get(ProfileItem, *key)) is not None
+
     def delegate_record(self, event_id: str, delegate_id: str) -> DelegateRecord | None:
-        """One Query: the delegate's registration and every fact; None if not registered."""
+        """One Query: the delegate's registration and every fact."""
         items = list(
             self._query(
                 keys.event_key(event_id), Item.sk.startswith(keys.delegate_prefix(delegate_id))
             )
         )
-        return _record(delegate_id, items)
+        return _record(event_id, delegate_id, items)
 
     def delegate_records(
         self,
@@ -310,10 +306,7 @@ class Store:
         limit: int,
         enough: Callable[[], bool] = lambda: False,
     ) -> tuple[list[DelegateRecord], str | None]:
-        """A page of the event's delegates in id order, from the one after `after`; returns
-        the records and the id to continue from (None at the end). Reads only as many
-        DynamoDB pages as the delegates asked for need, and ends the page early, at a
-        delegate boundary, once `enough()` says so (a time budget)."""
+        """Reads only as many DynamoDB pages as the delegates asked for need."""
         start = keys.delegate_prefix(after) + "\uffff" if after else keys.DELEGATES_FROM
         records: list[DelegateRecord] = []
         current: str | None = None
@@ -322,19 +315,19 @@ class Store:
         for item in self._query(keys.event_key(event_id), condition):
             owner = keys.delegate_of(item.sk)
             if owner != current:
-                if current is not None and (record := _record(current, batch)) is not None:
+                if current is not None and (record := _record(event_id, current, batch)):
                     records.append(record)
                     if len(records) == limit or enough():
                         return records, current
                 current, batch = owner, []
             batch.append(item)
-        if current is not None and (record := _record(current, batch)) is not None:
+        if current is not None and (record := _record(event_id, current, batch)):
             records.append(record)
         return records, None
 
     # ------------------------------------------------------------------ facts
 
-    def profile_exists(self, event_id: str, delegate_id: str) -> Write:
+    def _profile_exists(self, event_id: str, delegate_id: str) -> Write:
         return Write(
             "delegate",
             lambda tx: tx.condition_check(
@@ -348,8 +341,7 @@ class Store:
     def add_scan(
         self, event_id: str, delegate_id: str, scan: Scan, *, received_at: datetime
     ) -> None:
-        """Store an accepted scan and claim its id for the event, if the delegate exists.
-        `WriteRefused` names "delegate" and/or "scan_id"."""
+        """The delegate exists, the scan id is claimed for the event, the fact is put."""
         pk = keys.event_key(event_id)
         guard = ScanGuardItem(
             pk=pk,
@@ -371,60 +363,58 @@ class Store:
         )
         self.transact(
             [
-                self.profile_exists(event_id, delegate_id),
+                self._profile_exists(event_id, delegate_id),
                 Write("scan_id", lambda tx: tx.save(guard, condition=Item.pk.does_not_exist())),
                 Write("fact", lambda tx: tx.save(fact, condition=Item.pk.does_not_exist())),
             ]
         )
 
-    def scan_guard(self, event_id: str, scan_id: str) -> ScanGuardItem | None:
-        return self._calling(
-            lambda: _get(ScanGuardItem, keys.event_key(event_id), keys.scan_guard(scan_id))
+    def recorded_scan(self, event_id: str, scan_id: str) -> RecordedScan | None:
+        key = (keys.event_key(event_id), keys.scan_guard(scan_id))
+        guard = self._calling(lambda: _get(ScanGuardItem, *key))
+        if guard is None:
+            return None
+        scan = Scan(
+            guard.scan_id, guard.scanned_at, date.fromisoformat(guard.day), guard.station_id
         )
+        return RecordedScan(guard.delegate_id, scan)
 
-    def delegate_exists(self, event_id: str, delegate_id: str) -> bool:
-        key = (keys.event_key(event_id), keys.profile(delegate_id))
-        return self._calling(lambda: _get(ProfileItem, *key)) is not None
-
-    def refuse_scan(
-        self,
-        event_id: str,
-        *,
-        scan_id: str,
-        delegate_id: str,
-        station_id: str,
-        scanned_at: datetime,
-        received_at: datetime,
-        code: str,
-        detail: str,
-    ) -> None:
-        """Keep a refused scan apart, with its reason, for the organiser."""
+    def refuse_scan(self, event_id: str, refused: RefusedScan) -> None:
         item = RefusedScanItem(
             pk=keys.event_key(event_id),
-            sk=keys.refused_scan(received_at.isoformat(), scan_id),
-            scan_id=scan_id,
-            delegate_id=delegate_id,
-            station_id=station_id,
-            scanned_at=scanned_at,
-            received_at=received_at,
-            code=code,
-            detail=detail,
+            sk=keys.refused_scan(refused.received_at.isoformat(), refused.scan_id),
+            scan_id=refused.scan_id,
+            delegate_id=refused.delegate_id,
+            station_id=refused.station_id,
+            scanned_at=refused.scanned_at,
+            received_at=refused.received_at,
+            code=refused.code,
+            detail=refused.detail,
         )
         self._calling(item.save)
 
-    def refused_scans(self, event_id: str) -> list[RefusedScanItem]:
+    def refused_scans(self, event_id: str) -> list[RefusedScan]:
         return [
-            item
-            for item in self._query(keys.event_key(event_id), Item.sk.startswith("REFUSED#"))
+            RefusedScan(
+                scan_id=item.scan_id,
+                delegate_id=item.delegate_id,
+                station_id=item.station_id,
+                scanned_at=item.scanned_at,
+                received_at=item.received_at,
+                code=item.code,
+                detail=item.detail,
+            )
+            for item in self._query(
+                keys.event_key(event_id), Item.sk.startswith(keys.REFUSED_SCANS)
+            )
             if isinstance(item, RefusedScanItem)
         ]
 
     def add_view(
         self, event_id: str, delegate_id: str, view: View, *, received_at: datetime
     ) -> None:
-        """Store an accepted view and claim its id. `WriteRefused`: "delegate", "view_id"."""
+        """The delegate exists, the view id is claimed for the event, the fact is put."""
         pk = keys.event_key(event_id)
-        seconds = view.seconds
         guard = ViewGuardItem(
             pk=pk,
             sk=keys.view_guard(view.view_id),
@@ -433,7 +423,7 @@ class Store:
             session_id=view.session_id,
             view_kind=view.kind.value,
             watched_at=view.watched_at,
-            seconds=seconds,
+            seconds=view.seconds,
         )
         fact = ViewItem(
             pk=pk,
@@ -442,26 +432,31 @@ class Store:
             session_id=view.session_id,
             view_kind=view.kind.value,
             watched_at=view.watched_at,
-            seconds=seconds,
+            seconds=view.seconds,
             received_at=received_at,
         )
         self.transact(
             [
-                self.profile_exists(event_id, delegate_id),
+                self._profile_exists(event_id, delegate_id),
                 Write("view_id", lambda tx: tx.save(guard, condition=Item.pk.does_not_exist())),
                 Write("fact", lambda tx: tx.save(fact, condition=Item.pk.does_not_exist())),
             ]
         )
 
-    def view_guard(self, event_id: str, view_id: str) -> ViewGuardItem | None:
-        return self._calling(
-            lambda: _get(ViewGuardItem, keys.event_key(event_id), keys.view_guard(view_id))
+    def recorded_view(self, event_id: str, view_id: str) -> RecordedView | None:
+        key = (keys.event_key(event_id), keys.view_guard(view_id))
+        guard = self._calling(lambda: _get(ViewGuardItem, *key))
+        if guard is None:
+            return None
+        seconds = None if guard.seconds is None else int(guard.seconds)
+        view = View(
+            guard.view_id, guard.session_id, ViewKind(guard.view_kind), guard.watched_at, seconds
         )
+        return RecordedView(guard.delegate_id, view)
 
     def add_to_cart(
         self, event_id: str, delegate_id: str, session_id: str, *, now: datetime
     ) -> None:
-        """`WriteRefused`: "delegate" (not registered), "cart" (already there)."""
         entry = CartEntryItem(
             pk=keys.event_key(event_id),
             sk=keys.cart(delegate_id, session_id),
@@ -470,18 +465,17 @@ class Store:
         )
         self.transact(
             [
-                self.profile_exists(event_id, delegate_id),
+                self._profile_exists(event_id, delegate_id),
                 Write("cart", lambda tx: tx.save(entry, condition=Item.pk.does_not_exist())),
             ]
         )
 
     def remove_from_cart(self, event_id: str, delegate_id: str, session_id: str) -> None:
-        """Remove unless evaluated. `WriteRefused`: "delegate", "evaluation"."""
         pk = keys.event_key(event_id)
         entry = CartEntryItem(pk=pk, sk=keys.cart(delegate_id, session_id))
         self.transact(
             [
-                self.profile_exists(event_id, delegate_id),
+                self._profile_exists(event_id, delegate_id),
                 Write(
                     "evaluation",
                     lambda tx: tx.condition_check(
@@ -496,15 +490,8 @@ class Store:
         )
 
     def add_evaluation(
-        self,
-        event_id: str,
-        delegate_id: str,
-        evaluation: Evaluation,
-        *,
-        received_at: datetime,
+        self, event_id: str, delegate_id: str, evaluation: Evaluation, *, received_at: datetime
     ) -> None:
-        """Store the (final) evaluation and put its session in the cart, together.
-        `WriteRefused`: "delegate", "evaluation" (one exists already)."""
         pk = keys.event_key(event_id)
         item = EvaluationItem(
             pk=pk,
@@ -518,7 +505,7 @@ class Store:
         entry = CartEntryItem(pk=pk, sk=keys.cart(delegate_id, evaluation.session_id))
         self.transact(
             [
-                self.profile_exists(event_id, delegate_id),
+                self._profile_exists(event_id, delegate_id),
                 Write("evaluation", lambda tx: tx.save(item, condition=Item.pk.does_not_exist())),
                 Write(
                     "cart",
@@ -536,66 +523,94 @@ class Store:
 
     # ------------------------------------------------------------------ certificates
 
-    def certificate(self, serial: str) -> CertificateItem | None:
-        return self._calling(
-            lambda: _get(CertificateItem, keys.serial_key(serial), keys.SERIAL_SORT)
-        )
-
     def add_certificate(
         self,
-        certificate: CertificateItem,
-        copy: CertificateCopyItem,
+        certificate: Certificate,
+        stated: Mapping[str, Any],
         *,
-        head_version: int | None,
-        supersedes: str | None,
+        latest: Certificate | None,
+        supersede: bool,
         now: datetime,
     ) -> None:
-        """Record a newly issued certificate (its PDF is already in S3) as the delegate's
-        latest, superseding the previous valid one, all at once. `WriteRefused` names
-        "head" when another certificate was recorded for the delegate in between, and
-        "previous" when the previous one is no longer valid (revoked meanwhile)."""
+        """Three items at once: the certificate by serial (for verification), its copy
+        under the delegate (for the statement and report Query) and the delegate's head."""
         event_pk = keys.event_key(certificate.event_id)
         delegate_id = certificate.delegate_id
+        by_serial = CertificateItem(
+            pk=keys.serial_key(certificate.serial),
+            sk=keys.SERIAL_SORT,
+            serial=certificate.serial,
+            event_id=certificate.event_id,
+            delegate_id=delegate_id,
+            status=certificate.status.value,
+            fingerprint=certificate.fingerprint,
+            facts=dumps(stated),
+            pdf_key=certificate.pdf_key,
+            issued_at=certificate.issued_at,
+        )
+        copy = CertificateCopyItem(
+            pk=event_pk,
+            sk=keys.certificate(delegate_id, certificate.serial),
+            serial=certificate.serial,
+            status=certificate.status.value,
+            total=certificate.total,
+            days=dumps([list(day) for day in certificate.days]),
+            issued_at=certificate.issued_at,
+            pdf_key=certificate.pdf_key,
+        )
         head = CertificateHeadItem(
             pk=event_pk,
             sk=keys.certificate_head(delegate_id),
             serial=certificate.serial,
             fingerprint=certificate.fingerprint,
-            version=(head_version or 0) + 1,
         )
         head_condition = (
             CertificateHeadItem.pk.does_not_exist()
-            if head_version is None
-            else CertificateHeadItem.version == head_version
+            if latest is None
+            else CertificateHeadItem.serial == latest.serial
         )
         writes = [
             Write("head", lambda tx: tx.save(head, condition=head_condition)),
-            Write("serial", lambda tx: tx.save(certificate, condition=Item.pk.does_not_exist())),
+            Write("serial", lambda tx: tx.save(by_serial, condition=Item.pk.does_not_exist())),
             Write("copy", lambda tx: tx.save(copy, condition=Item.pk.does_not_exist())),
         ]
-        if supersedes is not None:
+        if supersede and latest is not None:
             writes.extend(
                 self._status_change(
-                    certificate.event_id,
-                    delegate_id,
-                    supersedes,
-                    "superseded",
+                    latest.event_id,
+                    latest.delegate_id,
+                    latest.serial,
+                    CertificateStatus.SUPERSEDED,
                     now,
-                    only_from="valid",
+                    only_from=CertificateStatus.VALID,
                 )
             )
         self.transact(writes)
 
+    def certificate(self, serial: str) -> IssuedCertificate | None:
+        key = (keys.serial_key(serial), keys.SERIAL_SORT)
+        item = self._calling(lambda: _get(CertificateItem, *key))
+        if item is None:
+            return None
+        return IssuedCertificate(
+            serial=item.serial,
+            event_id=item.event_id,
+            delegate_id=item.delegate_id,
+            status=CertificateStatus(item.status),
+            issued_at=item.issued_at,
+            stated=loads(item.facts),
+        )
+
     def revoke_certificate(
-        self, certificate: CertificateItem, *, reason: str, now: datetime
+        self, certificate: IssuedCertificate, *, reason: str, now: datetime
     ) -> None:
-        """Mark a certificate revoked, for good (both copies at once)."""
+        """Both copies at once."""
         self.transact(
             self._status_change(
                 certificate.event_id,
                 certificate.delegate_id,
                 certificate.serial,
-                "revoked",
+                CertificateStatus.REVOKED,
                 now,
                 reason=reason,
             )
@@ -606,11 +621,11 @@ class Store:
         event_id: str,
         delegate_id: str,
         serial: str,
-        status: str,
+        status: CertificateStatus,
         now: datetime,
         *,
         reason: str | None = None,
-        only_from: str | None = None,
+        only_from: CertificateStatus | None = None,
     ) -> list[Write]:
         """Both copies of a certificate change status together: from `only_from` when
         given, else from anything but `status` itself (revoked stays revoked)."""
@@ -619,20 +634,20 @@ class Store:
             pk=keys.event_key(event_id), sk=keys.certificate(delegate_id, serial)
         )
         actions: list[Action] = [
-            CertificateItem.status.set(status),
+            CertificateItem.status.set(status.value),
             CertificateItem.changed_at.set(now),
         ]
         if reason is not None:
             actions.append(CertificateItem.reason.set(reason))
         if only_from is not None:
             condition, copy_condition = (
-                CertificateItem.status == only_from,
-                CertificateCopyItem.status == only_from,
+                CertificateItem.status == only_from.value,
+                CertificateCopyItem.status == only_from.value,
             )
         else:
             condition, copy_condition = (
-                CertificateItem.status != status,
-                CertificateCopyItem.status != status,
+                CertificateItem.status != status.value,
+                CertificateCopyItem.status != status.value,
             )
         return [
             Write(
@@ -642,7 +657,7 @@ class Store:
                 "previous_copy",
                 lambda tx: tx.update(
                     copy,
-                    actions=[CertificateCopyItem.status.set(status)],
+                    actions=[CertificateCopyItem.status.set(status.value)],
                     condition=copy_condition,
                 ),
             ),
@@ -682,16 +697,16 @@ def _retrying[T](call: Callable[[], T]) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def canonical_answers(answers: Any) -> str:
-    """Answers as canonical JSON: equal answers give equal text, whatever the key order."""
-    return dumps(dict(sorted(dict(answers).items())))
-
-
-def _get[M: Item](model: type[M], pk: str, sk: str) -> M | None:
+def _get[M: Item](model: type[M], pk: str, sk: str, *, consistent: bool = False) -> M | None:
     try:
-        return model.get(pk, sk)
+        return model.get(pk, sk, consistent_read=consistent)
     except model.DoesNotExist:
         return None
+
+
+def _programme(event_id: str, item: ProgrammeItem) -> StoredProgramme:
+    document = loads(zlib.decompress(item.document))
+    return StoredProgramme(event_id, document, int(item.version), item.updated_at)
 
 
 def _is_connection_failure(error: PynamoDBException) -> bool:
@@ -704,14 +719,14 @@ def _is_connection_failure(error: PynamoDBException) -> bool:
     }
 
 
-def _record(delegate_id: str, items: list[Item]) -> DelegateRecord | None:
+def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecord | None:
     profile: ProfileItem | None = None
     scans: list[Scan] = []
     views: list[View] = []
     cart: set[str] = set()
     evaluations: dict[str, Evaluation] = {}
     answers: dict[str, str] = {}
-    certificates: dict[str, CertificateCopyItem] = {}
+    copies: dict[str, CertificateCopyItem] = {}
     head: CertificateHeadItem | None = None
     for item in items:
         match item:
@@ -741,7 +756,7 @@ def _record(delegate_id: str, items: list[Item]) -> DelegateRecord | None:
                 )
                 answers[item.session_id] = item.answers
             case CertificateCopyItem():
-                certificates[item.serial] = item
+                copies[item.serial] = item
             case CertificateHeadItem():
                 head = item
     if profile is None:
@@ -760,4 +775,17 @@ def _record(delegate_id: str, items: list[Item]) -> DelegateRecord | None:
         cart=frozenset(cart),
         evaluations=evaluations,
     )
-    return DelegateRecord(delegate, facts, answers, certificates, head)
+    latest = None
+    if head is not None and (copy := copies.get(head.serial)) is not None:
+        latest = Certificate(
+            serial=copy.serial,
+            event_id=event_id,
+            delegate_id=delegate_id,
+            status=CertificateStatus(copy.status),
+            total=copy.total,
+            days=tuple((date.fromisoformat(d), Decimal(c)) for d, c in loads(copy.days)),
+            issued_at=copy.issued_at,
+            pdf_key=copy.pdf_key,
+            fingerprint=head.fingerprint,
+        )
+    return DelegateRecord(delegate, facts, answers, latest)

@@ -1,0 +1,267 @@
+"""What the service keeps on record, and `Store`: the protocol of whatever keeps it.
+
+The domain (`recording`, `organising`, `issuing`) writes facts and reads them back through
+`Store` in these types only. DynamoDB keeps them in Lambda (`cme.store.repository`, which
+owns every key); memory keeps them in unit tests and the bench
+(`cme_tools.memory_store`); the contract tests run the same checks against both.
+
+Writes are conditional, all or nothing: a write that cannot happen raises `WriteRefused`
+naming every condition that failed, and the domain decides what that means (a retry, a
+duplicate, an unknown delegate, a certificate recorded meanwhile). The store never decides
+a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from cme.facts import Delegate, DelegateFacts, Evaluation, Scan, View
+from cme.jsonio import dumps
+
+
+class WriteRefused(Exception):
+    """A conditional write did not happen; `failed` names the conditions that failed."""
+
+    def __init__(self, failed: frozenset[str]) -> None:
+        super().__init__(", ".join(sorted(failed)))
+        self.failed = failed
+
+
+class DocumentTooLarge(Exception):
+    """The programme does not fit the store even compressed."""
+
+
+class CertificateStatus(StrEnum):
+    """RULES.md, "Certificate": a new certificate supersedes the previous one, never
+    deletes it; an organiser may revoke one for good."""
+
+    VALID = "valid"
+    SUPERSEDED = "superseded"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProgramme:
+    event_id: str
+    document: dict[str, Any]
+    version: int
+    """1 when created, one more at each replacement."""
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """A certificate as its delegate's record holds it: the figures it states, where its
+    PDF is, its status, and the fingerprint of everything it states (equal fingerprints:
+    the same certificate)."""
+
+    serial: str
+    event_id: str
+    delegate_id: str
+    status: CertificateStatus
+    total: Decimal
+    days: tuple[tuple[date, Decimal], ...]
+    issued_at: datetime
+    pdf_key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCertificate:
+    """A certificate as its serial names it, for public verification: whose it is, its
+    status, and everything it states word for word as issued (`issuing.facts_document`)."""
+
+    serial: str
+    event_id: str
+    delegate_id: str
+    status: CertificateStatus
+    issued_at: datetime
+    stated: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DelegateRecord:
+    """Everything stored under one delegate, read at once."""
+
+    delegate: Delegate
+    facts: DelegateFacts
+    answers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """`canonical_answers` of each evaluation, by session (a retry compares them)."""
+    latest_certificate: Certificate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedScan:
+    """The scan that holds a scan id in its event, and whose it is."""
+
+    delegate_id: str
+    scan: Scan
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedView:
+    """The view that holds a view id in its event, and whose it is."""
+
+    delegate_id: str
+    view: View
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedScan:
+    """A scan the service refused, kept apart with its reason for the organiser."""
+
+    scan_id: str
+    delegate_id: str
+    station_id: str
+    scanned_at: datetime
+    received_at: datetime
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class References:
+    """What stored facts of an event refer to (a programme replacement may not drop them)."""
+
+    any_facts: bool = False
+    days: frozenset[date] = frozenset()
+    sessions: frozenset[str] = frozenset()
+
+
+def canonical_answers(answers: Mapping[str, Any]) -> str:
+    """Answers as canonical JSON: equal answers give equal text, whatever the key order."""
+    return dumps(dict(sorted(dict(answers).items())))
+
+
+class Store(Protocol):
+    """What the domain keeps and reads back. Labels in `WriteRefused` are given per method.
+
+    Reads of the programme come in two strengths: `programme` may answer from what this
+    store read a little earlier (a container reuses it for `CME_PROGRAMME_CACHE_SECONDS`),
+    never older than one it answered before; `latest_programme` answers with the programme
+    as stored now, for what states credits (RULES.md, "When the programme changes": a
+    correction applies to everyone at once, and nothing goes back to an older programme
+    once a newer one was used) and to replace it."""
+
+    # ------------------------------------------------------------------ programmes
+
+    def programme(self, event_id: str) -> StoredProgramme | None: ...
+
+    def latest_programme(self, event_id: str) -> StoredProgramme | None: ...
+
+    def save_programme(
+        self, event_id: str, document: dict[str, Any], *, replaces: int | None, now: datetime
+    ) -> StoredProgramme:
+        """Create (`replaces=None`) or replace the programme at version `replaces`.
+        `WriteRefused({"programme"})`: someone else wrote in between. `DocumentTooLarge`."""
+        ...
+
+    def references(self, event_id: str) -> References: ...
+
+    # ------------------------------------------------------------------ delegates
+
+    def save_delegate(self, event_id: str, delegate: Delegate, *, now: datetime) -> bool:
+        """Register (True) or update (False) a delegate."""
+        ...
+
+    def delegate_exists(self, event_id: str, delegate_id: str) -> bool: ...
+
+    def delegate_record(self, event_id: str, delegate_id: str) -> DelegateRecord | None:
+        """The delegate's registration and every fact; None when not registered."""
+        ...
+
+    def delegate_records(
+        self,
+        event_id: str,
+        *,
+        after: str | None,
+        limit: int,
+        enough: Callable[[], bool] = lambda: False,
+    ) -> tuple[list[DelegateRecord], str | None]:
+        """A page of the event's delegates in id order, from the one after `after`: the
+        records and the id to continue from (None at the end). The page ends early, at a
+        delegate boundary, once `enough()` says so (a time budget)."""
+        ...
+
+    # ------------------------------------------------------------------ facts
+
+    def add_scan(
+        self, event_id: str, delegate_id: str, scan: Scan, *, received_at: datetime
+    ) -> None:
+        """`WriteRefused`: "delegate" (not registered), "scan_id" (held by a scan already),
+        "fact"."""
+        ...
+
+    def recorded_scan(self, event_id: str, scan_id: str) -> RecordedScan | None: ...
+
+    def refuse_scan(self, event_id: str, refused: RefusedScan) -> None: ...
+
+    def refused_scans(self, event_id: str) -> list[RefusedScan]:
+        """In the order they were received."""
+        ...
+
+    def add_view(
+        self, event_id: str, delegate_id: str, view: View, *, received_at: datetime
+    ) -> None:
+        """`WriteRefused`: "delegate", "view_id", "fact"."""
+        ...
+
+    def recorded_view(self, event_id: str, view_id: str) -> RecordedView | None: ...
+
+    def add_to_cart(
+        self, event_id: str, delegate_id: str, session_id: str, *, now: datetime
+    ) -> None:
+        """`WriteRefused`: "delegate", "cart" (already there)."""
+        ...
+
+    def remove_from_cart(self, event_id: str, delegate_id: str, session_id: str) -> None:
+        """Done also when it was not there. `WriteRefused`: "delegate", "evaluation" (the
+        session is evaluated: it stays)."""
+        ...
+
+    def add_evaluation(
+        self, event_id: str, delegate_id: str, evaluation: Evaluation, *, received_at: datetime
+    ) -> None:
+        """The evaluation, and its session in the cart, together. `WriteRefused`:
+        "delegate", "evaluation" (one is stored already)."""
+        ...
+
+    # ------------------------------------------------------------------ certificates
+
+    def add_certificate(
+        self,
+        certificate: Certificate,
+        stated: Mapping[str, Any],
+        *,
+        latest: Certificate | None,
+        supersede: bool,
+        now: datetime,
+    ) -> None:
+        """Record a new certificate (its PDF already written) as the delegate's latest, in
+        place of `latest` as read, and mark `latest` superseded when `supersede`, all at
+        once. `WriteRefused`: "head" (another certificate was recorded since `latest` was
+        read), "previous" (`latest` is no longer valid)."""
+        ...
+
+    def certificate(self, serial: str) -> IssuedCertificate | None: ...
+
+    def revoke_certificate(
+        self, certificate: IssuedCertificate, *, reason: str, now: datetime
+    ) -> None:
+        """For good. `WriteRefused`: "previous" (it is revoked already)."""
+        ...
+
+
+class CertificatePdfs(Protocol):
+    """Where certificate PDFs are kept, and short-lived links to them (S3 in Lambda)."""
+
+    def put(self, key: str, data: bytes, *, title: str) -> None: ...
+
+    def download_url(
+        self, key: str, *, filename: str, lifetime: timedelta | None = None
+    ) -> str: ...

@@ -1,0 +1,318 @@
+"""The `Store` contract: the same checks against the DynamoDB store (on moto) and the
+in-memory one, so that the unit tests and the bench, which use the latter, see what the
+service sees. Each write is all or nothing and names every condition that failed; what is
+read back is what was written, as DynamoDB gives it back (UTC instants, JSON with exact
+decimals)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cme.facts import Attendance, Delegate, Evaluation, Scan, View, ViewKind
+from cme.records import (
+    Certificate,
+    CertificateStatus,
+    DelegateRecord,
+    IssuedCertificate,
+    RecordedScan,
+    RecordedView,
+    References,
+    RefusedScan,
+    Store,
+    WriteRefused,
+)
+from cme.store.repository import DynamoStore
+from cme_tools.memory_store import MemoryStore
+
+EVENT = "eshg2025"
+NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+ROME = datetime(2025, 5, 24, 10, 1, tzinfo=ZoneInfo("Europe/Rome"))
+"""An instant as the platform sends it, with the event's offset (+02:00)."""
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def store(request: pytest.FixtureRequest) -> Store:
+    if request.param == "memory":
+        return MemoryStore()
+    request.getfixturevalue("aws")
+    return DynamoStore()
+
+
+def registered(store: Store, *delegate_ids: str) -> None:
+    for delegate_id in delegate_ids:
+        delegate = Delegate(delegate_id, f"Name of {delegate_id}", Attendance.IN_PERSON)
+        assert store.save_delegate(EVENT, delegate, now=NOW) is True
+
+
+def record_of(store: Store, delegate_id: str) -> DelegateRecord:
+    record = store.delegate_record(EVENT, delegate_id)
+    assert record is not None
+    return record
+
+
+def issued(store: Store, serial: str) -> IssuedCertificate:
+    found = store.certificate(serial)
+    assert found is not None
+    return found
+
+
+def refused(write: Any) -> frozenset[str]:
+    with pytest.raises(WriteRefused) as caught:
+        write()
+    return caught.value.failed
+
+
+# --------------------------------------------------------------------------- programmes
+
+
+def test_a_programme_is_created_once_and_replaced_at_the_version_read(store: Store) -> None:
+    assert store.programme(EVENT) is None
+    assert store.latest_programme(EVENT) is None
+
+    first = store.save_programme(
+        EVENT, {"event": {"total": Decimal("25.5")}}, replaces=None, now=NOW
+    )
+
+    assert first.version == 1
+    assert refused(lambda: store.save_programme(EVENT, {}, replaces=None, now=NOW)) == {"programme"}
+    second = store.save_programme(EVENT, {"event": {"total": 24}}, replaces=1, now=NOW)
+    assert second.version == 2
+    assert refused(lambda: store.save_programme(EVENT, {}, replaces=1, now=NOW)) == {"programme"}
+    latest = store.latest_programme(EVENT)
+    assert latest is not None
+    assert (latest.event_id, latest.version, latest.document) == (
+        EVENT,
+        2,
+        {"event": {"total": 24}},
+    )
+    assert latest.updated_at == NOW
+    assert store.latest_programme("other") is None
+
+
+def test_references_name_what_facts_refer_to(store: Store) -> None:
+    registered(store, "D1", "D2")
+    assert store.references(EVENT) == References(False)
+
+    store.add_scan(EVENT, "D1", Scan("s-1", ROME, date(2025, 5, 24), "desk"), received_at=NOW)
+    store.add_view(EVENT, "D2", View("v-1", "S01", ViewKind.LIVE, NOW), received_at=NOW)
+    store.add_to_cart(EVENT, "D2", "S02", now=NOW)
+    store.add_evaluation(EVENT, "D1", Evaluation("S03", NOW, {}), received_at=NOW)
+
+    assert store.references(EVENT) == References(
+        True, frozenset({date(2025, 5, 24)}), frozenset({"S01", "S02", "S03"})
+    )
+
+
+# --------------------------------------------------------------------------- delegates
+
+
+def test_a_delegate_is_registered_then_updated(store: Store) -> None:
+    assert store.delegate_exists(EVENT, "D1") is False
+    assert store.delegate_record(EVENT, "D1") is None
+
+    assert store.save_delegate(EVENT, Delegate("D1", "Ana", Attendance.ONLINE), now=NOW) is True
+    renamed = Delegate("D1", "Ana Pérez", Attendance.IN_PERSON, "ana@example.org", "physician")
+    assert store.save_delegate(EVENT, renamed, now=NOW + timedelta(days=1)) is False
+
+    assert store.delegate_exists(EVENT, "D1") is True
+    assert store.delegate_exists("other", "D1") is False
+    record = record_of(store, "D1")
+    assert record.delegate == renamed
+    assert record.latest_certificate is None
+
+
+def test_delegate_records_page_in_id_order(store: Store) -> None:
+    registered(store, "D3", "D1", "D10", "D2")
+
+    page, after = store.delegate_records(EVENT, after=None, limit=2)
+    assert ([r.delegate.delegate_id for r in page], after) == (["D1", "D10"], "D10")
+    page, after = store.delegate_records(EVENT, after="D10", limit=2)
+    assert ([r.delegate.delegate_id for r in page], after) == (["D2", "D3"], None)
+    page, after = store.delegate_records(EVENT, after=None, limit=10, enough=lambda: True)
+    assert ([r.delegate.delegate_id for r in page], after) == (["D1"], "D1")
+    assert store.delegate_records(EVENT, after=None, limit=4) == (
+        store.delegate_records(EVENT, after=None, limit=5)
+    )
+    assert store.delegate_records("other", after=None, limit=5) == ([], None)
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def test_a_scan_claims_its_id_and_a_retry_fails_the_guard(store: Store) -> None:
+    registered(store, "D1", "D2")
+    scan = Scan("s-1", ROME, date(2025, 5, 24), "desk-1")
+
+    assert refused(lambda: store.add_scan(EVENT, "D9", scan, received_at=NOW)) == {"delegate"}
+    store.add_scan(EVENT, "D1", scan, received_at=NOW)
+    assert refused(lambda: store.add_scan(EVENT, "D1", scan, received_at=NOW)) == {
+        "scan_id",
+        "fact",
+    }
+    assert refused(lambda: store.add_scan(EVENT, "D2", scan, received_at=NOW)) == {"scan_id"}
+    assert refused(lambda: store.add_scan(EVENT, "D9", scan, received_at=NOW)) == {
+        "delegate",
+        "scan_id",
+    }
+
+    recorded = store.recorded_scan(EVENT, "s-1")
+    assert recorded == RecordedScan("D1", scan)
+    assert recorded is not None
+    assert recorded.scan.scanned_at.utcoffset() == timedelta(0)
+    assert store.recorded_scan(EVENT, "s-2") is None
+    assert record_of(store, "D1").facts.scans == (scan,)
+    assert record_of(store, "D2").facts.scans == ()
+
+
+def test_a_view_claims_its_id_and_a_retry_fails_the_guard(store: Store) -> None:
+    registered(store, "D1", "D2")
+    view = View("v-1", "S01", ViewKind.ON_DEMAND, ROME, 1800)
+
+    store.add_view(EVENT, "D1", view, received_at=NOW)
+
+    assert refused(lambda: store.add_view(EVENT, "D1", view, received_at=NOW)) == {
+        "view_id",
+        "fact",
+    }
+    assert refused(lambda: store.add_view(EVENT, "D2", view, received_at=NOW)) == {"view_id"}
+    assert refused(
+        lambda: store.add_view(EVENT, "D9", view._replace(view_id="v-2"), received_at=NOW)
+    ) == {"delegate"}
+    assert store.recorded_view(EVENT, "v-1") == RecordedView("D1", view)
+    assert store.recorded_view(EVENT, "v-2") is None
+    without_seconds = View("v-3", "S02", ViewKind.LIVE, NOW)
+    store.add_view(EVENT, "D1", without_seconds, received_at=NOW)
+    assert record_of(store, "D1").facts.views == (view, without_seconds)
+
+
+def test_the_cart_takes_a_session_once_and_keeps_an_evaluated_one(store: Store) -> None:
+    registered(store, "D1")
+
+    assert refused(lambda: store.add_to_cart(EVENT, "D9", "S01", now=NOW)) == {"delegate"}
+    store.add_to_cart(EVENT, "D1", "S01", now=NOW)
+    assert refused(lambda: store.add_to_cart(EVENT, "D1", "S01", now=NOW)) == {"cart"}
+    store.remove_from_cart(EVENT, "D1", "S01")
+    store.remove_from_cart(EVENT, "D1", "S01")  # not there: done all the same
+    assert refused(lambda: store.remove_from_cart(EVENT, "D9", "S01")) == {"delegate"}
+
+    store.add_evaluation(EVENT, "D1", Evaluation("S02", NOW, {"q": 1}), received_at=NOW)
+    assert refused(lambda: store.remove_from_cart(EVENT, "D1", "S02")) == {"evaluation"}
+    assert record_of(store, "D1").facts.cart == frozenset({"S02"})
+
+
+def test_an_evaluation_is_final_and_joins_the_cart(store: Store) -> None:
+    registered(store, "D1")
+    store.add_to_cart(EVENT, "D1", "S01", now=NOW)
+    answers = {"relevance": 5, "comment": "clear", "score": Decimal("4.5")}
+    evaluation = Evaluation("S01", ROME, answers)
+
+    assert refused(lambda: store.add_evaluation(EVENT, "D9", evaluation, received_at=NOW)) == {
+        "delegate"
+    }
+    store.add_evaluation(EVENT, "D1", evaluation, received_at=NOW)
+    store.add_evaluation(EVENT, "D1", Evaluation("S02", NOW, {}), received_at=NOW)
+    again = Evaluation("S01", NOW, {"relevance": 1})
+    assert refused(lambda: store.add_evaluation(EVENT, "D1", again, received_at=NOW)) == {
+        "evaluation"
+    }
+
+    record = record_of(store, "D1")
+    assert record.facts.cart == frozenset({"S01", "S02"})
+    assert record.facts.evaluations["S01"] == evaluation
+    assert record.answers["S01"] == '{"comment":"clear","relevance":5,"score":4.5}'
+    assert list(record.facts.evaluations) == ["S01", "S02"]
+
+
+def test_refused_scans_are_kept_in_the_order_received(store: Store) -> None:
+    later = RefusedScan("s-2", "D9", "desk", ROME, NOW + timedelta(hours=1), "x", "why")
+    first = RefusedScan("s-1", "D1", "desk", ROME, NOW, "unknown_delegate", "no D1")
+
+    store.refuse_scan(EVENT, later)
+    store.refuse_scan(EVENT, first)
+
+    assert store.refused_scans(EVENT) == [first, later]
+    assert store.refused_scans("other") == []
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+def certificate(serial: str, total: str = "3.0") -> Certificate:
+    return Certificate(
+        serial=serial,
+        event_id=EVENT,
+        delegate_id="D1",
+        status=CertificateStatus.VALID,
+        total=Decimal(total),
+        days=((date(2025, 5, 24), Decimal(total)), (date(2025, 5, 25), Decimal("0"))),
+        issued_at=ROME,
+        pdf_key=f"certificates/{EVENT}/{serial}.pdf",
+        fingerprint=f"digest of {serial}",
+    )
+
+
+STATED = {"delegate_name": "Ana", "total": Decimal("3.0"), "first_day": date(2025, 5, 24)}
+
+
+def latest(store: Store) -> Certificate | None:
+    return record_of(store, "D1").latest_certificate
+
+
+def test_a_new_certificate_supersedes_the_one_read_and_only_that_one(store: Store) -> None:
+    registered(store, "D1")
+    first, second = certificate("AAAA1"), certificate("BBBB2", "4.5")
+
+    store.add_certificate(first, STATED, latest=None, supersede=False, now=NOW)
+    assert latest(store) == first
+    assert refused(
+        lambda: store.add_certificate(second, STATED, latest=None, supersede=False, now=NOW)
+    ) == {"head"}
+    store.add_certificate(second, STATED, latest=first, supersede=True, now=NOW)
+    stale = certificate("CCCC3")
+    assert refused(
+        lambda: store.add_certificate(stale, STATED, latest=first, supersede=True, now=NOW)
+    ) == {"head", "previous", "previous_copy"}
+
+    assert latest(store) == second
+    first_issued = issued(store, "AAAA1")
+    assert (first_issued.status, first_issued.event_id, first_issued.delegate_id) == (
+        CertificateStatus.SUPERSEDED,
+        EVENT,
+        "D1",
+    )
+    assert first_issued.issued_at == ROME
+    assert first_issued.stated == {
+        "delegate_name": "Ana",
+        "total": Decimal("3.0"),
+        "first_day": "2025-05-24",
+    }
+    assert issued(store, "BBBB2").status is CertificateStatus.VALID
+    assert store.certificate("CCCC3") is None
+
+
+def test_a_revoked_certificate_stays_revoked(store: Store) -> None:
+    registered(store, "D1")
+    first, second = certificate("AAAA1"), certificate("BBBB2", "4.5")
+    store.add_certificate(first, STATED, latest=None, supersede=False, now=NOW)
+    revocable = issued(store, "AAAA1")
+
+    store.revoke_certificate(revocable, reason="issued in error", now=NOW)
+
+    assert refused(lambda: store.revoke_certificate(revocable, reason="again", now=NOW)) == {
+        "previous",
+        "previous_copy",
+    }
+    assert issued(store, "AAAA1").status is CertificateStatus.REVOKED
+    revoked = latest(store)
+    assert revoked is not None and revoked.status is CertificateStatus.REVOKED
+    assert refused(
+        lambda: store.add_certificate(second, STATED, latest=revoked, supersede=True, now=NOW)
+    ) == {"previous", "previous_copy"}
+    store.add_certificate(second, STATED, latest=revoked, supersede=False, now=NOW)
+    assert latest(store) == second
+    assert issued(store, "AAAA1").status is CertificateStatus.REVOKED

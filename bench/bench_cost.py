@@ -53,6 +53,7 @@ PRICES = {
     "logs_stored_gb_month": 0.03,
     "xray_trace": 5.00e-6,
     "alarm_metric_month": 0.10,
+    "custom_metric_month": 0.30,  # first 10,000; prorated by the hour, billed when published
 }
 LATENCY_MS = {
     "TransactWriteItems": 10.0,
@@ -69,10 +70,11 @@ COLD_SHARE = 0.05
 congress, sparse in the on-demand months)."""
 RUNTIME_MS = 2.0
 """Assumed per invocation beyond the handler's own work (runtime, logger context)."""
-LOG_BYTES = 330 + 450 + 4 * 26
+LOG_BYTES = 330 + 450 + 210 + 5 * 26
 """Lambda's START, END and REPORT lines of one invocation, the function's one structured
-"answered" line (about 450 bytes with powertools' context keys), and CloudWatch's 26
-bytes an event."""
+"answered" line (about 450 bytes with powertools' context keys), a request's metrics as
+one EMF line (210 bytes; reads write none, so this is a little high), and CloudWatch's
+26 bytes an event."""
 TRACED_SHARE = 0.0
 """The template's ApiTracing parameter is off by default. Turned on, API Gateway's X-Ray
 sampling (the first request of each second and 5% of the rest) traces nearly every
@@ -490,9 +492,44 @@ def _total_rows(
     return rows
 
 
+SCAN_REFUSAL_CODES = (
+    "invalid_request",
+    "unknown_event",
+    "unknown_delegate",
+    "id_reused",
+    "not_a_conference_day",
+    "scanned_in_future",
+    "throttled",
+)
+"""The codes a scan can be refused with: each is a metric of its own (`ScansRefused` by
+`code`)."""
+CONGRESS_HOURS = 4 * 24
+
+
+def _business_metrics() -> tuple[float, str]:
+    """The custom metrics' cost over the claim window, at most: scans are counted during
+    the congress only, the other counts in any hour of the window (an upper bound: an hour
+    with nothing to count is not billed)."""
+    from cme.observability import Metric
+
+    scans = [m for m in Metric if m.value.startswith("Scans")]
+    during_congress = len(scans) - 1 + len(SCAN_REFUSAL_CODES)
+    through_the_window = len(Metric) - len(scans)
+    month = PRICES["custom_metric_month"]
+    cost = (
+        during_congress * month * CONGRESS_HOURS / 730 + through_the_window * month * CLAIM_MONTHS
+    )
+    note = (
+        f"{during_congress} scan metrics over {CONGRESS_HOURS} h of congress, "
+        f"{through_the_window} others at most every hour for {CLAIM_MONTHS} months"
+    )
+    return cost, note
+
+
 def _fixed_rows(table_bytes: float, s3_bytes: float) -> list[Row]:
     settings = function_settings()
     alarms = _alarm_metrics() * PRICES["alarm_metric_month"]
+    metrics, metrics_note = _business_metrics()
     rows = [
         Row(
             "cost",
@@ -503,7 +540,14 @@ def _fixed_rows(table_bytes: float, s3_bytes: float) -> list[Row]:
                 f"{_alarm_metrics()} alarm metrics in the template; API keys and the usage"
                 f" plan cost nothing; {len(settings)} functions, idle costs nothing"
             ),
-        )
+        ),
+        Row(
+            "cost",
+            "fixed: business metrics (EMF), over May-November at most",
+            metrics,
+            "$",
+            note=f"{metrics_note}; prorated by the hour, billed only when published",
+        ),
     ]
     for congress, delegates in CONGRESSES.items():
         pitr = table_bytes * delegates / 1e9 * PRICES["dynamodb_pitr_gb_month"]
@@ -511,7 +555,7 @@ def _fixed_rows(table_bytes: float, s3_bytes: float) -> list[Row]:
             table_bytes * delegates / 1e9 * PRICES["dynamodb_gb_month"]
             + s3_bytes * delegates / 1e9 * PRICES["s3_gb_month"]
         )
-        window = (alarms + pitr) * CLAIM_MONTHS
+        window = (alarms + pitr) * CLAIM_MONTHS + metrics
         rows.append(
             Row(
                 "cost",
@@ -519,7 +563,8 @@ def _fixed_rows(table_bytes: float, s3_bytes: float) -> list[Row]:
                 window,
                 "$",
                 note=(
-                    f"alarms {alarms:.2f} + PITR {pitr:.3f} $/month x {CLAIM_MONTHS};"
+                    f"alarms {alarms:.2f} + PITR {pitr:.3f} $/month x {CLAIM_MONTHS}"
+                    f" + metrics {metrics:.2f};"
                     f" table {table_bytes * delegates / 1e6:.0f} MB, PDFs"
                     f" {s3_bytes * delegates / 1e6:.0f} MB (storage {storage:.3f} $/month,"
                     " counted per delegate above)"

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cme import api, issuing
 from cme.amounts import for_json
+from cme.observability import Metric, count
 from cme.schemas import DelegateId, EventId, RevokeIn
 from cme.serials import display
 from cme.store.files import CertificateFiles
@@ -61,6 +62,10 @@ def post_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any
         base_url=_public_base_url(),
         lifetime=runtime.settings.url_lifetime,
     )
+    if answer.created:
+        count(Metric.CERTIFICATES_ISSUED)
+    if answer.superseded:
+        count(Metric.CERTIFICATES_SUPERSEDED)
     return api.json_response(_payload(answer), 201 if answer.created else 200)
 
 
@@ -124,10 +129,12 @@ def _wants_html(accept: str) -> bool:
 def revoke_certificate(serial: Serial, revocation: Annotated[RevokeIn, Body()]) -> Response[Any]:
     from cme.verify_page import verification_as_json
 
-    certificate = issuing.revoke_certificate(
+    revoked = issuing.revoke_certificate(
         runtime.store(), serial, reason=revocation.reason, now=runtime.now()
     )
-    return api.json_response(verification_as_json(issuing.verification(certificate)))
+    if revoked.revoked_now:
+        count(Metric.CERTIFICATES_REVOKED)
+    return api.json_response(verification_as_json(issuing.verification(revoked.certificate)))
 
 
 lambda_handler = api.lambda_entry(app)

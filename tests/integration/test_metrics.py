@@ -89,3 +89,25 @@ def test_facts_and_report_pages_are_counted_and_reads_count_nothing(
         ("EvaluationsRecorded", None): 1,
         ("ReportPages", None): 2,
     }
+
+
+def test_certificates_issued_superseded_and_revoked(
+    delegate: str, eshg: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.integration.test_certificates import BASE, evaluate, scan
+
+    scan(eshg, "mc-1", "2025-05-24T08:00:00+02:00")
+    evaluate(eshg, "S01", "2025-05-24T12:05:00+02:00")
+    capsys.readouterr()
+    first = eshg.post(f"{BASE}/certificate").body["serial"]
+    assert eshg.post(f"{BASE}/certificate").status == 200  # unchanged: nothing issued
+    evaluate(eshg, "S03", "2025-05-24T14:35:00+02:00")
+    second = eshg.post(f"{BASE}/certificate").body["serial"]
+    for serial in (first, second, second):  # a superseded one, the valid one, again
+        assert eshg.post(f"/certificates/{serial}/revoke", {"reason": "test"}).status == 200
+    counted = emf(capsys.readouterr().out)
+    assert {name: n for (name, _), n in counted.items() if name.startswith("Cert")} == {
+        "CertificatesIssued": 2,
+        "CertificatesSuperseded": 1,
+        "CertificatesRevoked": 2,
+    }

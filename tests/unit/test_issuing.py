@@ -141,7 +141,11 @@ def test_a_revoked_certificate_stays_revoked_and_is_not_superseded(
     first = issue(ready, pdfs)
     revoked = issuing.revoke_certificate(ready, first.serial.lower(), reason="error", now=NOW)
     again = issuing.revoke_certificate(ready, display(first.serial), reason="again", now=NOW)
-    assert (revoked.status, again.status) == (CertificateStatus.REVOKED, CertificateStatus.REVOKED)
+    assert (revoked.certificate.status, again.certificate.status) == (
+        CertificateStatus.REVOKED,
+        CertificateStatus.REVOKED,
+    )
+    assert (revoked.revoked_now, again.revoked_now) == (True, False)
 
     evaluate(ready, "PL01", "2025-05-24T16:35:00+02:00")
     second = issue(ready, pdfs)

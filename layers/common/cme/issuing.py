@@ -9,9 +9,8 @@ never leaves a record without its PDF, and a retry simply issues again.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -58,6 +57,8 @@ class CertificateAnswer:
     status: CertificateStatus
     issued_at: datetime
     created: bool
+    superseded: str | None = None
+    """The serial this newly issued certificate superseded, if it did."""
 
 
 # --------------------------------------------------------------------------- facts
@@ -188,20 +189,20 @@ def issue_certificate(
             pdf_key=key,
             fingerprint=digest,
         )
+        supersede = latest is not None and latest.status is CertificateStatus.VALID
         try:
             store.add_certificate(
-                certificate,
-                facts_document(facts),
-                latest=latest,
-                supersede=latest is not None and latest.status is CertificateStatus.VALID,
-                now=now,
+                certificate, facts_document(facts), latest=latest, supersede=supersede, now=now
             )
         except WriteRefused:
             # Another request for the same delegate recorded a certificate (or revoked
             # the previous one) in between: judge again against what is stored now. The
             # PDF written above stays unreferenced, never the other way round.
             continue
-        return _answer(files, certificate, now=now, lifetime=lifetime, created=True)
+        answer = _answer(files, certificate, now=now, lifetime=lifetime, created=True)
+        if supersede and latest is not None:
+            answer = replace(answer, superseded=latest.serial)
+        return answer
     raise Throttled(
         "certificates for this delegate are being issued right now; retry", retry_after=1
     )
@@ -314,13 +315,22 @@ def verification(certificate: IssuedCertificate) -> Verification:
     )
 
 
-def revoke_certificate(
-    store: Store, serial_text: str, *, reason: str, now: datetime
-) -> IssuedCertificate:
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    certificate: IssuedCertificate
+    """As stored after the revocation: revoked."""
+    revoked_now: bool
+    """False when it was revoked already (by an earlier or a concurrent request)."""
+
+
+def revoke_certificate(store: Store, serial_text: str, *, reason: str, now: datetime) -> Revocation:
     """Revoke for good (a valid or a superseded certificate); revoking again changes nothing."""
     certificate = find_certificate(store, serial_text)
+    revoked_now = False
     if certificate.status is not CertificateStatus.REVOKED:
-        # WriteRefused: revoked by a concurrent request; the outcome is the same.
-        with contextlib.suppress(WriteRefused):
+        try:
             store.revoke_certificate(certificate, reason=reason, now=now)
-    return find_certificate(store, certificate.serial)
+            revoked_now = True
+        except WriteRefused:
+            pass  # revoked by a concurrent request: the outcome is the same
+    return Revocation(find_certificate(store, certificate.serial), revoked_now)

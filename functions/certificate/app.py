@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from cme import api, issuing
+from cme import api, errors, issuing
 from cme.amounts import for_json
 from cme.observability import Metric, count
 from cme.schemas import DelegateId, EventId, RevokeIn
@@ -19,6 +19,12 @@ app = api.create_app()
 runtime = api.runtime
 Serial = Annotated[str, Path(max_length=64)]
 CERTIFICATE = "/events/<event_id>/delegates/<delegate_id>/certificate"
+VERIFY_PAGE = {
+    "type": "string",
+    "description": "For a browser (Accept: text/html first): a small accessible HTML page, "
+    "self-contained (no script, font or image), stating the same facts as the JSON and the "
+    "status in words; sent with a Content-Security-Policy and X-Frame-Options: DENY.",
+}
 
 
 def _public_base_url() -> str:
@@ -49,7 +55,14 @@ def _payload(answer: issuing.CertificateAnswer) -> dict[str, Any]:
         {
             201: ("Issued", "CertificateOut"),
             200: ("Unchanged: the latest certificate, with a fresh link", "CertificateOut"),
-        }
+        },
+        refusals=(
+            errors.UnknownEvent,
+            errors.UnknownDelegate,
+            errors.NoCredits,
+            errors.EvaluationsIncomplete,
+            errors.UnprintableName,
+        ),
     ),
 )
 def post_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
@@ -72,7 +85,10 @@ def post_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any
 @app.get(
     CERTIFICATE,
     summary="The delegate's latest certificate, with a fresh download link",
-    responses=api.answers({200: ("The latest certificate", "CertificateOut")}),
+    responses=api.answers(
+        {200: ("The latest certificate", "CertificateOut")},
+        refusals=(errors.UnknownEvent, errors.UnknownDelegate, errors.NoCertificate),
+    ),
 )
 def get_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     answer = issuing.latest_certificate(
@@ -94,9 +110,10 @@ def get_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]
             200: (
                 "What the certificate states and its status",
                 "VerificationOut",
-                {"text/html": {"schema": {"type": "string"}}},
+                {"text/html": {"schema": VERIFY_PAGE}},
             )
-        }
+        },
+        refusals=(errors.UnknownCertificate,),
     ),
 )
 def verify_certificate(serial: Serial) -> Response[Any]:
@@ -124,7 +141,9 @@ def _wants_html(accept: str) -> bool:
 @app.post(
     "/certificates/<serial>/revoke",
     summary="Revoke a certificate for good (organisers)",
-    responses=api.answers({200: ("Revoked", "VerificationOut")}),
+    responses=api.answers(
+        {200: ("Revoked", "VerificationOut")}, refusals=(errors.UnknownCertificate,)
+    ),
 )
 def revoke_certificate(serial: Serial, revocation: Annotated[RevokeIn, Body()]) -> Response[Any]:
     from cme.verify_page import verification_as_json

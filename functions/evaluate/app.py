@@ -7,20 +7,23 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from cme import api, recording
+from cme import api, errors, recording
 from cme.observability import Metric, count
 from cme.schemas import DelegateId, EvaluationIn, EventId, SessionId
 
 app = api.create_app()
 runtime = api.runtime
 CART = "/events/<event_id>/delegates/<delegate_id>/cart"
+DELEGATE = (errors.UnknownEvent, errors.UnknownDelegate)
+DELEGATE_SESSION = (*DELEGATE, errors.UnknownSession)
 
 
 @app.put(
     CART + "/<session_id>",
     summary="Add a session to the delegate's CME cart",
     responses=api.answers(
-        {201: ("Added", "CartChangeOut"), 200: ("Already in the cart", "CartChangeOut")}
+        {201: ("Added", "CartChangeOut"), 200: ("Already in the cart", "CartChangeOut")},
+        refusals=(*DELEGATE_SESSION, errors.SessionNotAccredited),
     ),
 )
 def put_cart_item(
@@ -37,7 +40,10 @@ def put_cart_item(
 @app.delete(
     CART + "/<session_id>",
     summary="Remove a session from the cart (an evaluated one stays)",
-    responses=api.answers({204: ("Not in the cart (any more)", None)}),
+    responses=api.answers(
+        {204: ("Not in the cart (any more)", None)},
+        refusals=(*DELEGATE_SESSION, errors.AlreadyEvaluated),
+    ),
 )
 def delete_cart_item(
     event_id: EventId, delegate_id: DelegateId, session_id: SessionId
@@ -49,7 +55,7 @@ def delete_cart_item(
 @app.get(
     CART,
     summary="The delegate's cart with where each evaluation stands",
-    responses=api.answers({200: ("The cart", "CartOut")}),
+    responses=api.answers({200: ("The cart", "CartOut")}, refusals=DELEGATE),
 )
 def get_cart(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     lines = recording.cart(runtime.store(), event_id, delegate_id, now=runtime.now())
@@ -74,7 +80,14 @@ def get_cart(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
         {
             201: ("Stored", "EvaluationOut"),
             200: ("A retry with the same instant and answers", "EvaluationOut"),
-        }
+        },
+        refusals=(
+            *DELEGATE_SESSION,
+            errors.SessionNotAccredited,
+            errors.EvaluationNotOpen,
+            errors.ClaimDeadlinePassed,
+            errors.AlreadyEvaluated,
+        ),
     ),
 )
 def put_evaluation(
@@ -106,7 +119,7 @@ def put_evaluation(
 @app.get(
     "/events/<event_id>/delegates/<delegate_id>/credits",
     summary="The delegate's credit statement",
-    responses=api.answers({200: ("The statement", "StatementOut")}),
+    responses=api.answers({200: ("The statement", "StatementOut")}, refusals=DELEGATE),
 )
 def get_credits(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     statement = recording.statement(runtime.store(), event_id, delegate_id)

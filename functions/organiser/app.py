@@ -8,10 +8,24 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from cme import api, organising, report_formats
+from cme import api, errors, organising, report_formats
 from cme.facts import Attendance, Delegate
 from cme.observability import Metric, count
 from cme.schemas import DelegateId, DelegateIn, EventId, ProgrammeBody
+
+REPORT_CSV = {
+    "type": "string",
+    "description": "With Accept: text/csv. UTF-8, CRLF line ends, a header row then one row "
+    "per delegate ordered by delegate_id: delegate_id,name,attendance,total,<one column per "
+    "conference date, YYYY-MM-DD>,certificate_serial,certificate_status. Amounts print with "
+    "one or two decimals (3.0, 4.25); a name that a spreadsheet would read as a formula "
+    "starts with an apostrophe.",
+}
+NEXT_LINK = {
+    "description": 'CSV only, when more delegates follow: <path?limit=...&cursor=...>; rel="next"'
+    " (JSON gives next_cursor instead).",
+    "schema": {"type": "string"},
+}
 
 app = api.create_app()
 runtime = api.runtime
@@ -23,7 +37,10 @@ runtime = api.runtime
     description="The programme document (`event.id` equal to the path). A document that "
     "does not fit, or breaks a rule of the programme, is a 422 `invalid_programme` whose "
     "`errors` name every problem: `path` (`sessions[3].end`), `code` and `detail`.",
-    responses=api.answers({201: ("Created", "EventSavedOut"), 200: ("Replaced", "EventSavedOut")}),
+    responses=api.answers(
+        {201: ("Created", "EventSavedOut"), 200: ("Replaced", "EventSavedOut")},
+        refusals=(errors.InvalidProgramme,),
+    ),
 )
 def put_event(event_id: EventId, document: Annotated[ProgrammeBody, Body()]) -> Response[Any]:
     saved = organising.put_programme(runtime.store(), event_id, document, now=runtime.now())
@@ -38,7 +55,10 @@ def put_event(event_id: EventId, document: Annotated[ProgrammeBody, Body()]) -> 
 @app.get(
     "/events/<event_id>",
     summary="The programme as stored",
-    responses=api.answers({200: ("The canonical programme document", "ProgrammeDocument")}),
+    responses=api.answers(
+        {200: ("The canonical programme document", "ProgrammeDocument")},
+        refusals=(errors.UnknownEvent,),
+    ),
 )
 def get_event(event_id: EventId) -> Response[Any]:
     return api.json_response(organising.get_programme(runtime.store(), event_id))
@@ -47,7 +67,10 @@ def get_event(event_id: EventId) -> Response[Any]:
 @app.put(
     "/events/<event_id>/delegates/<delegate_id>",
     summary="Register or update a delegate",
-    responses=api.answers({201: ("Registered", "DelegateOut"), 200: ("Updated", "DelegateOut")}),
+    responses=api.answers(
+        {201: ("Registered", "DelegateOut"), 200: ("Updated", "DelegateOut")},
+        refusals=(errors.UnknownEvent,),
+    ),
 )
 def put_delegate(
     event_id: EventId, delegate_id: DelegateId, delegate: Annotated[DelegateIn, Body()]
@@ -75,7 +98,9 @@ def put_delegate(
     "/events/<event_id>/report",
     summary="Every delegate's credits and latest certificate, in pages (JSON or CSV)",
     responses=api.answers(
-        {200: ("A page of the report", "ReportOut", {"text/csv": {"schema": {"type": "string"}}})}
+        {200: ("A page of the report", "ReportOut", {"text/csv": {"schema": REPORT_CSV}})},
+        refusals=(errors.UnknownEvent,),
+        headers={200: {"Link": NEXT_LINK}},
     ),
 )
 def get_report(

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import TypeAdapter, ValidationError
 
-from cme import api, recording
+from cme import api, errors, recording
 from cme.errors import CmeError
 from cme.facts import ViewKind
 from cme.observability import Metric, count, count_by, logger
@@ -38,7 +38,14 @@ def _record(event_id: str, scan: ScanIn) -> recording.ScanRecorded:
     "/events/<event_id>/scans",
     summary="Record a badge scan at a CME station",
     responses=api.answers(
-        {201: ("Stored", "ScanOut"), 200: ("A retry of a stored scan", "ScanOut")}
+        {201: ("Stored", "ScanOut"), 200: ("A retry of a stored scan", "ScanOut")},
+        refusals=(
+            errors.UnknownEvent,
+            errors.UnknownDelegate,
+            errors.IdReused,
+            errors.NotAConferenceDay,
+            errors.ScannedInFuture,
+        ),
     ),
 )
 def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[Any]:
@@ -56,7 +63,10 @@ def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[An
 @app.post(
     "/events/<event_id>/scans/batch",
     summary="Record up to 500 scans from a station syncing late",
-    responses=api.answers({200: ("One result per scan, in request order", "BatchOut")}),
+    responses=api.answers(
+        {200: ("One result per scan, in request order", "BatchOut")},
+        refusals=(errors.UnknownEvent,),
+    ),
 )
 def post_scan_batch(event_id: EventId, batch: Annotated[ScanBatchIn, Body()]) -> Response[Any]:
     recording.load_programme(runtime.store(), event_id)  # 404 for the whole batch
@@ -90,7 +100,17 @@ def _batch_result(event_id: str, raw: Any) -> dict[str, Any]:
     "/events/<event_id>/delegates/<delegate_id>/views",
     summary="Record a live or on-demand view of a session",
     responses=api.answers(
-        {201: ("Stored", "ViewOut"), 200: ("A retry of a stored view", "ViewOut")}
+        {201: ("Stored", "ViewOut"), 200: ("A retry of a stored view", "ViewOut")},
+        refusals=(
+            errors.UnknownEvent,
+            errors.UnknownDelegate,
+            errors.UnknownSession,
+            errors.IdReused,
+            errors.ViewBeforeSession,
+            errors.ViewAfterSession,
+            errors.OutsideOnDemandWindow,
+            errors.NotRecorded,
+        ),
     ),
 )
 def post_view(

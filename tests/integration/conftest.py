@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from cme import api
+from cme.api import openapi_document, problem_codes
 from cme.jsonio import dumps
 from cme.settings import reset_settings
 from cme.store.repository import DynamoStore
@@ -27,10 +28,31 @@ FROZEN_NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 """Mid-June 2025: after the congress, inside the on-demand window, before the deadline."""
 
 
+class DocumentedFunctions(Functions):
+    """The four functions in-process, called as API Gateway calls them; every answer must
+    be one the served OpenAPI document gives for its operation: the status, and for a
+    problem its code (so that the document's lists of codes cannot fall behind)."""
+
+    def call(self, method: str, path: str, body: Any = None, **kw: Any) -> Answer:
+        answer = super().call(method, path, body, **kw)
+        operation = self.operation(method, path)
+        if operation is None:  # no route: the gateway's 404, or a wrong method's 405
+            assert (answer.status, answer.code) in {(404, "not_found"), (405, "method_not_allowed")}
+            return answer
+        responses = DOCUMENT["paths"][operation][method.lower()]["responses"]
+        assert str(answer.status) in responses, (method, operation, answer.status)
+        if answer.code is not None:
+            documented = problem_codes(responses[str(answer.status)])
+            assert answer.code in documented, (method, operation, answer.status, answer.code)
+        return answer
+
+
+DOCUMENT = json.loads(openapi_document())
+
+
 @pytest.fixture(scope="session")
 def functions() -> Functions:
-    """The four functions in-process, called as API Gateway calls them."""
-    return Functions(CHECKOUT)
+    return DocumentedFunctions(CHECKOUT)
 
 
 @pytest.fixture

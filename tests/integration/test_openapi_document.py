@@ -4,8 +4,10 @@ agrees with the contract's routes."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from cme.api import openapi_document as served_document
+from cme.api import problem_codes
 from cme_tools.local.checkout import Checkout
 from cme_tools.openapi import generate
 
@@ -88,3 +90,50 @@ def test_the_programme_is_typed_in_and_out() -> None:
     event = schemas["EventDoc"]["properties"]
     assert event["claim_deadline"]["pattern"].startswith("^")
     assert event["name"]["maxLength"] == 200
+
+
+def codes(document: dict[str, Any], method: str, path: str, status: str) -> set[str]:
+    return set(problem_codes(document["paths"][path][method]["responses"][status]))
+
+
+def test_each_route_lists_the_codes_it_answers() -> None:
+    """Refusals are per route, each status naming its codes (tests/integration checks every
+    answer of the suite against them)."""
+    document = json.loads(served_document())
+    scans = "/events/{event_id}/scans"
+    assert codes(document, "post", scans, "409") == {"id_reused"}
+    assert codes(document, "post", scans, "422") == {
+        "invalid_request",
+        "not_a_conference_day",
+        "scanned_in_future",
+    }
+    assert codes(document, "post", scans, "404") == {
+        "not_found",
+        "unknown_event",
+        "unknown_delegate",
+    }
+    certificate = "/events/{event_id}/delegates/{delegate_id}/certificate"
+    assert codes(document, "post", certificate, "409") == {"no_credits", "evaluations_incomplete"}
+    assert "unprintable_name" in codes(document, "post", certificate, "422")
+    assert "409" not in document["paths"][certificate]["get"]["responses"]
+    assert codes(document, "get", "/certificates/{serial}", "404") == {
+        "not_found",
+        "unknown_certificate",
+    }
+    assert "403" not in document["paths"]["/certificates/{serial}"]["get"]["responses"]
+
+
+def test_batches_views_the_csv_report_and_the_verify_page_are_described() -> None:
+    document = json.loads(served_document())
+    schemas = document["components"]["schemas"]
+    scans = schemas["ScanBatchIn"]["properties"]["scans"]
+    assert scans["items"] == {"$ref": "#/components/schemas/ScanIn"}
+    assert (scans["minItems"], scans["maxItems"]) == (1, 500)
+    (seconds, _null) = schemas["ViewIn"]["properties"]["seconds"]["anyOf"]
+    assert (seconds["minimum"], seconds["maximum"]) == (0, 86400)
+    assert "ge" not in seconds and "le" not in seconds
+    report = document["paths"]["/events/{event_id}/report"]["get"]["responses"]["200"]
+    assert "certificate_status" in report["content"]["text/csv"]["schema"]["description"]
+    assert 'rel="next"' in report["headers"]["Link"]["description"]
+    verify = document["paths"]["/certificates/{serial}"]["get"]["responses"]["200"]
+    assert "Content-Security-Policy" in verify["content"]["text/html"]["schema"]["description"]

@@ -14,17 +14,22 @@ from cme_tools.local.checkout import Checkout
 from cme_tools.local.functions import FUNCTIONS, load_function
 
 PUBLIC_OPERATIONS = {("/certificates/{serial}", "get"), ("/openapi.json", "get")}
-ERROR_STATUSES = {
-    "400": "The body is not a JSON object (invalid_request)",
-    "403": "Missing or wrong x-api-key (unauthorized)",
-    "404": "Unknown route, event, delegate, session or certificate",
-    "405": "Method not allowed on this path (method_not_allowed)",
-    "409": "Conflict with what is stored (see code)",
-    "413": "Body over 1 MB (invalid_request)",
-    "422": "The request does not fit the schema or a rule refuses it (see code)",
-    "429": "Throttled by the API's usage plan (throttled)",
-    "503": "The store is busy: retry after Retry-After seconds (throttled)",
+GENERIC_PROBLEMS = {
+    "400": ("invalid_request", "The body is not UTF-8 JSON or not an object"),
+    "403": ("unauthorized", "Missing or wrong x-api-key"),
+    "404": ("not_found", "No such route"),
+    "405": ("method_not_allowed", "Method not allowed on this path"),
+    "413": ("invalid_request", "Body over 1 MB"),
+    "422": (
+        "invalid_request",
+        "The request does not fit the schema (the problem names the fields)",
+    ),
+    "429": ("throttled", "Throttled by the API's usage plan"),
+    "500": ("internal_error", "Something went wrong on our side (logged; never a trace)"),
+    "503": ("throttled", "The store is busy: retry after Retry-After seconds"),
 }
+"""What any operation may answer, by the conventions of the contract; each route adds the
+refusals of its own rules (`cme.api.answers(refusals=...)`)."""
 
 
 ANSWER_HEADERS = {
@@ -45,6 +50,40 @@ def _describe_untyped_answers(responses: dict[str, Any]) -> None:
         for body in content.values():
             if body.get("schema") == {"title": "Return"}:
                 body["schema"] = {"type": "object"}
+
+
+def _generic_statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    body = "requestBody" in operation
+    statuses = ["404", "405", "429", "500"]
+    if (path, method) not in PUBLIC_OPERATIONS:
+        statuses.append("403")
+    if body:
+        statuses += ["400", "413"]
+    if body or operation.get("parameters"):
+        statuses.append("422")
+    if path != "/openapi.json":
+        statuses.append("503")
+    return statuses
+
+
+def _add_generic_problems(path: str, method: str, operation: dict[str, Any]) -> None:
+    """Each problem answer the operation may give with its codes: the route's own refusals
+    merged with what any operation may answer."""
+    from cme.api import problem_answer, problem_codes
+
+    responses = operation["responses"]
+    # powertools documents its validation error on every route; ours say what they answer.
+    if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+        del responses["422"]
+    for status in _generic_statuses(path, method, operation):
+        code, description = GENERIC_PROBLEMS[status]
+        own = problem_codes(responses.get(status, {}))
+        if own:
+            description = f"{description}; or refused: {', '.join(sorted(own))}"
+        responses[status] = dict(problem_answer([code, *own], description))
+    for status, answer in responses.items():
+        if status in ANSWER_HEADERS and problem_codes(answer):
+            answer["headers"] = ANSWER_HEADERS[status]
 
 
 def build_document(apps: dict[str, Any]) -> dict[str, Any]:
@@ -80,17 +119,11 @@ def build_document(apps: dict[str, Any]) -> dict[str, Any]:
     from cme.answers import Problem
 
     document["components"]["schemas"]["Problem"] = Problem.model_json_schema()
-    problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             _describe_untyped_answers(responses)
-            for status, description in ERROR_STATUSES.items():
-                if (path, method) in PUBLIC_OPERATIONS and status == "403":
-                    continue
-                responses[status] = {"description": description, "content": problem_ref}
-                if status in ANSWER_HEADERS:
-                    responses[status]["headers"] = ANSWER_HEADERS[status]
+            _add_generic_problems(path, method, operation)
             if (path, method) in PUBLIC_OPERATIONS:
                 operation["security"] = []
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):

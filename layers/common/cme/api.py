@@ -114,9 +114,16 @@ name their response models (building them costs cold-start time and serves nothi
 Answer = tuple[str, str | None] | tuple[str, str | None, dict[str, Any]]
 
 
-def answers(spec: dict[int, Answer]) -> dict[int, OpenAPIResponse]:
+def answers(
+    spec: dict[int, Answer],
+    *,
+    refusals: Sequence[type[errors.CmeError]] = (),
+    headers: dict[int, dict[str, Any]] | None = None,
+) -> dict[int, OpenAPIResponse]:
     """A route's documented answers: status -> (description, model in `cme.answers` or
-    None, other content types)."""
+    None, other content types), the headers of some, and the domain refusals the route
+    can answer (each as a problem with its status and code; the answers every route can
+    give, such as 403 or a malformed body, are added by the document's generator)."""
     documented: dict[int, OpenAPIResponse] = {}
     for status, (description, model, *more) in spec.items():
         entry: OpenAPIResponse = {"description": description}
@@ -129,8 +136,43 @@ def answers(spec: dict[int, Answer]) -> dict[int, OpenAPIResponse]:
             content.update(extra)
         if content:
             entry["content"] = content
+        if headers and status in headers:
+            entry["headers"] = headers[status]
         documented[status] = entry
+    codes: dict[int, list[str]] = {}
+    for refusal in refusals:
+        codes.setdefault(STATUS[refusal], []).append(refusal.code)
+    for status, listed in codes.items():
+        documented[status] = problem_answer(listed)
     return documented
+
+
+def problem_answer(codes: Sequence[str], description: str = "") -> OpenAPIResponse:
+    """A documented problem answer: the Problem schema with `code` one of `codes`."""
+    ordered = sorted(set(codes))
+    return {
+        "description": description or "Refused: " + ", ".join(ordered),
+        "content": {
+            PROBLEM_JSON: {
+                "schema": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"type": "object", "properties": {"code": {"enum": ordered}}},
+                    ]
+                }
+            }
+        },
+    }
+
+
+def problem_codes(answer: dict[str, Any]) -> list[str]:
+    """The codes a documented problem answer (`problem_answer`) lists."""
+    schema = answer.get("content", {}).get(PROBLEM_JSON, {}).get("schema", {})
+    for part in schema.get("allOf", []):
+        enum = part.get("properties", {}).get("code", {}).get("enum")
+        if enum:
+            return list(enum)
+    return []
 
 
 def json_response(

@@ -66,7 +66,12 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-Seconds = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=86400)]
+Seconds = Annotated[
+    int,
+    BeforeValidator(_whole_number),
+    Field(ge=0, le=86400),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 86400}),
+]
 
 
 def _rfc3339(value: Any) -> datetime:
@@ -97,11 +102,18 @@ class ScanIn(_In):
     scanned_at: Timestamp = Field(description="The device's time of the scan.")
 
 
+def _scans_are_scans(schema: dict[str, Any]) -> None:
+    """Each item is documented as a scan, though taken as any value: a malformed one is
+    answered in its own result (422), never by refusing the batch."""
+    schema["items"] = {"$ref": "#/components/schemas/ScanIn"}
+
+
 class ScanBatchIn(_In):
     scans: list[Any] = Field(
         min_length=1,
         max_length=500,
         description="1 to 500 scans, each judged on its own (a malformed one gets 422).",
+        json_schema_extra=_scans_are_scans,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -110,6 +111,15 @@ class Functions:
                         return name
                     fallback = fallback or name
         return fallback
+
+    def operation(self, method: str, path: str) -> str | None:
+        """The OpenAPI path of the route that serves `method` on `path`
+        (`/events/{event_id}/scans`), or None when none does."""
+        for name in self.modules:
+            for route in self._routes(name):
+                if route.method == method.upper() and route.rule.match(path):
+                    return str(re.sub(r"<(\w+)>", r"{\1}", route.path))
+        return None
 
     def known(self, path: str) -> bool:
         return self.owner("GET", path) is not None

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from cme.programme.model import ProgrammeDocument  # noqa: F401 - the programme GET answer
+from cme.records import CertificateStatus
 
 Credits = Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})]
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
@@ -164,7 +165,7 @@ class ReportRowOut(_Out):
     total: Credits
     days: dict[str, Credits]
     certificate_serial: str | None
-    certificate_status: Literal["valid", "superseded", "revoked"] | None
+    certificate_status: CertificateStatus | None
 
 
 class ReportOut(_Out):
@@ -184,7 +185,7 @@ class CertificateOut(_Out):
     url_expires_at: datetime
     total: Credits
     days: list[CertificateDayOut]
-    status: Literal["valid", "superseded", "revoked"]
+    status: CertificateStatus
     issued_at: datetime
 
 
@@ -196,4 +197,4 @@ class VerificationOut(_Out):
     total: Credits
     unit: str
     issued_at: datetime
-    status: Literal["valid", "superseded", "revoked"]
+    status: CertificateStatus

@@ -248,6 +248,7 @@ def run() -> list[Row]:
     for name, measured in results.items():
         usage = measured.usage
         target = TARGETS.get(name)
+        ok: bool | None
         if name == "statement, warm":
             # One Query, and the programme's version read strongly (its document only
             # when the version moved).

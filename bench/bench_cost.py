@@ -22,7 +22,8 @@ Every number comes from something measured in this run or stated here:
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,11 +104,25 @@ OPERATIONS = {
 }
 
 
+class Dollars(defaultdict[str, float]):
+    """Dollars by cost line: a Counter of floats (typeshed's Counter counts ints)."""
+
+    def __init__(self, lines: Mapping[str, float] | None = None) -> None:
+        super().__init__(float, lines or {})
+
+    def add(self, more: Mapping[str, float]) -> None:
+        for line, dollars in more.items():
+            self[line] += dollars
+
+    def most_common(self, n: int | None = None) -> list[tuple[str, float]]:
+        return sorted(self.items(), key=lambda item: item[1], reverse=True)[:n]
+
+
 @dataclass
 class Costs:
     """Dollars by line, for one delegate."""
 
-    lines: Counter[str]
+    lines: Dollars
 
     @property
     def total(self) -> float:
@@ -129,9 +144,9 @@ class PerRequest:
     s3_puts: int
     s3_bytes: int
 
-    def cost(self) -> Counter[str]:
+    def cost(self) -> Dollars:
         gb_s = self.memory_mb / 1024 * self.billed_ms / 1000
-        lines: Counter[str] = Counter()
+        lines = Dollars()
         lines["API Gateway requests"] = self.requests * PRICES["api_gateway_rest_request"]
         lines["Lambda requests"] = self.requests * PRICES["lambda_request"]
         lines["Lambda duration"] = self.requests * gb_s * PRICES["lambda_arm64_gb_s"]
@@ -171,7 +186,7 @@ def _per_request(profile: dict[str, Any], memory: dict[str, int]) -> dict[str, P
 def _variable_costs(
     mix: dict[str, float], per_request: dict[str, PerRequest], cold_ms: dict[str, float]
 ) -> Costs:
-    lines: Counter[str] = Counter()
+    lines = Dollars()
     for name, count in mix.items():
         request = per_request[name]
         for line, dollars in request.cost().items():
@@ -186,14 +201,14 @@ def _variable_costs(
     return Costs(lines)
 
 
-def _report_cost(memory: dict[str, int]) -> Counter[str]:
+def _report_cost(memory: dict[str, int]) -> Dollars:
     """The organiser's report pulls, per delegate (from the page of a sample on moto)."""
     sample = report_on_moto()
     count = len(sample.delegates)
     mb = memory["organiser"]
     per_delegate_ms = sample.own_ms * cpu_factor(mb) / count
     pages = sample.usage.count("Query") / count
-    per_pull = Counter(
+    per_pull = Dollars(
         {
             "Lambda duration": mb
             / 1024
@@ -203,7 +218,7 @@ def _report_cost(memory: dict[str, int]) -> Counter[str]:
             "DynamoDB reads": sample.usage.read_units / count * PRICES["dynamodb_rru"],
         }
     )
-    return Counter({k: v * REPORT_PULLS for k, v in per_pull.items()})
+    return Dollars({k: v * REPORT_PULLS for k, v in per_pull.items()})
 
 
 def _storage(delegates: list[Any], pdf_bytes: float) -> tuple[float, float]:
@@ -240,7 +255,7 @@ def run() -> list[Row]:
     mix = {name: totals[name] / len(delegates) for name in OPERATIONS}
     per_request = _per_request(profile, memory)
     costs = _variable_costs(mix, per_request, cold_ms)
-    costs.lines.update(_report_cost(memory))
+    costs.lines.add(_report_cost(memory))
     pdf_bytes = profile["certificate issue"].usage.bytes_stored
     table_bytes, s3_bytes = _storage(delegates, pdf_bytes)
     months_kept = CLAIM_MONTHS

@@ -10,6 +10,7 @@ the serialised moto stand-in run by this test process (`fuzz_support.StoreStandI
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -149,7 +150,7 @@ def test_one_scan_id_with_different_content_keeps_one(
     scan_id = f"reused-{round_}"
     bodies = [scan(scan_id, d, at) for d, (at, _, _) in variants.items()] * 4
 
-    replies = together([lambda b=b: http.post(f"/events/{EVENT}/scans", b) for b in bodies])
+    replies = together([functools.partial(http.post, f"/events/{EVENT}/scans", b) for b in bodies])
 
     assert Counter(r.status for r in replies)[201] == 1
     [winner] = [b for b, r in zip(bodies, replies, strict=True) if r.status == 201]
@@ -180,7 +181,7 @@ def test_evaluations_with_different_answers_store_one(
     bodies = [evaluation(at, relevance=i, comment=f"answer {i}") for i in range(8)]
     path = f"{base(delegate_id)}/evaluations/S03"
 
-    replies = together([lambda b=b: http.put(path, b) for b in bodies])
+    replies = together([functools.partial(http.put, path, b) for b in bodies])
 
     assert sorted(r.status for r in replies) == [201] + [409] * 7
     assert {r.code for r in replies if r.status == 409} == {"already_evaluated"}

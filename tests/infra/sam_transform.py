@@ -36,7 +36,9 @@ def main(argv: list[str]) -> int:
         elif resource.get("Type") == "AWS::Serverless::LayerVersion":
             properties["ContentUri"] = PLACEHOLDER_S3
     parameters = dict(PSEUDO_PARAMETERS)
-    parameters.update(assignment.split("=", 1) for assignment in assignments)
+    for assignment in assignments:
+        name, value = assignment.split("=", 1)
+        parameters[name] = value
     translated = Translator(managed_policy_map={}, sam_parser=Parser(), plugins=[]).translate(
         sam_template=template,
         parameter_values=parameters,

@@ -22,7 +22,7 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)")
 
 def locked(path: Path) -> dict[str, str]:
     """Package -> version of a lock file (uv pip compile's format)."""
-    found = {}
+    found: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if match := PIN.match(line):
             found[canonicalize_name(match[1])] = str(Version(match[2]))
@@ -48,7 +48,7 @@ def pins(*extras: str) -> dict[str, str]:
     requirements = [*project["dependencies"]]
     for extra in extras:
         requirements += project["optional-dependencies"][extra]
-    found = {}
+    found: dict[str, str] = {}
     for text in requirements:
         requirement = Requirement(text)
         if canonicalize_name(requirement.name) == "cme-credits":

@@ -4,6 +4,7 @@ does not keep a copy of the table per write."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from moto.core.model_instances import model_data
@@ -35,5 +36,6 @@ def test_transactions_do_not_pile_up_table_copies(moto_server: str) -> None:
         item = {"pk": {"S": "EVENT#x"}, "sk": {"S": f"N#{number}"}}
         dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": "leak", "Item": item}}])
     # moto deep-copies the table for every transaction; the server forgets those copies
-    assert len(model_data["dynamodb"]["Table"].instances_tracked) <= 1
+    table: Any = model_data["dynamodb"]["Table"]
+    assert len(table.instances_tracked) <= 1
     assert dynamodb.scan(TableName="leak")["Count"] == 30

@@ -25,7 +25,7 @@ def errors_of(problem: dict[str, Any]) -> list[tuple[str, str]]:
     return sorted((error["code"], error["path"]) for error in problem["errors"])
 
 
-def named(problem: dict[str, Any], code: str) -> list[str]:
+def named(problem: dict[str, Any], code: str) -> list[set[str]]:
     """The ids that the errors of one code name (each error names one reference)."""
     found = []
     for error in problem["errors"]:

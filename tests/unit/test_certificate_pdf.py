@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 import pypdf
 import pypdfium2 as pdfium
@@ -120,7 +121,7 @@ def font_names(pdf: bytes) -> set[str]:
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     names = set()
     for page in reader.pages:
-        fonts = page["/Resources"]["/Font"]
+        fonts: Any = cast(Any, page["/Resources"])["/Font"]
         names |= {str(font.get_object()["/BaseFont"]).split("+")[-1] for font in fonts.values()}
     return names
 
@@ -144,7 +145,8 @@ def test_it_is_one_a4_landscape_page_with_title_author_and_language() -> None:
     assert "Łukasz Żółć" in (reader.metadata.title or "")
     assert "European Human Genetics Conference 2025" in (reader.metadata.title or "")
     assert reader.metadata.author == "European Human Genetics Conference 2025 (ESHG 2025)"
-    assert reader.trailer["/Root"]["/Lang"] == "en"
+    root: Any = reader.trailer["/Root"]
+    assert root["/Lang"] == "en"
 
 
 def test_a_render_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -319,7 +321,7 @@ def test_an_arabic_name_is_shaped_into_joining_forms() -> None:
     # glyphs than the name has distinct letters (initial, medial and final forms).
     pdf = pdf_for(ARABIC_NAME)
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    fonts = reader.pages[0]["/Resources"]["/Font"]
+    fonts: Any = cast(Any, reader.pages[0]["/Resources"])["/Font"]
     arabic = next(f.get_object() for f in fonts.values() if "Arabic" in str(f["/BaseFont"]))
     widths = arabic["/DescendantFonts"][0].get_object()["/W"]
 

@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 import pypdf
 import pypdfium2 as pdfium
@@ -76,7 +77,7 @@ def drawn_glyphs(pdf: bytes) -> dict[str, list[int]]:
     the font's CIDToGIDMap; a CFF font (CJK) has none: its CID 0 is .notdef too)."""
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     page = reader.pages[0]
-    fonts = page["/Resources"]["/Font"]
+    fonts: Any = cast(Any, page["/Resources"])["/Font"]
     maps: dict[str, tuple[str, bytes | None]] = {}
     for key, reference in fonts.items():
         font = reference.get_object()

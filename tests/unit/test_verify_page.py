@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 import pytest
 
 from cme.certificate import CertificateDay
+from cme.records import CertificateStatus
 from cme.verify_page import (
     PAGE_HEADERS,
     Verification,
@@ -32,7 +33,7 @@ def verification(**changes: object) -> Verification:
         total=Decimal("15.0"),
         unit="ECMEC",
         issued_at=datetime(2025, 6, 2, 16, 3, 27, tzinfo=timezone(timedelta(hours=2))),
-        status="valid",
+        status=CertificateStatus.VALID,
         days=(
             CertificateDay(date(2025, 5, 24), Decimal("7.5")),
             CertificateDay(date(2025, 5, 25), Decimal("4.5")),

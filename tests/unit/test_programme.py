@@ -498,6 +498,29 @@ ERRORS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
         _set("event.policy.evidence", "entry_exit"),
         {("event.policy.evidence", "unknown_policy")},
     ),
+    (  # every policy value out of its range, all named at once
+        "out_of_range",
+        _set(
+            "event.policy",
+            {
+                "evidence": "time_in_room",
+                "scan_grace_minutes": "0",
+                "presence": {"minimum": "1.5", "credit": "half", "step": "0"},
+                "viewing": {"minimum": "2"},
+                "claims": "maybe",
+                "claim_step": "-0.25",
+            },
+        ),
+        {
+            ("event.policy.scan_grace_minutes", "not_positive"),
+            ("event.policy.presence.minimum", "out_of_range"),
+            ("event.policy.presence.credit", "unknown_policy"),
+            ("event.policy.presence.step", "not_positive"),
+            ("event.policy.viewing.minimum", "out_of_range"),
+            ("event.policy.claims", "unknown_policy"),
+            ("event.policy.claim_step", "invalid_number"),
+        },
+    ),
     (
         "duplicate_id",
         _append("days", {"date": "2025-05-24", "cap": "1"}),

@@ -228,7 +228,7 @@ def test_a_variant_of_the_rules_is_a_policy_setting_not_a_fork(
     assert programme.event.policy.evidence == "daily_scan"
     assert isinstance(evidence_policy(programme.event.policy.evidence), DailyScan)
     assert set(EVIDENCE_POLICIES) == set(POLICIES)  # every policy a programme may name exists
-    document["event"]["policy"] = {"evidence": "time_in_room"}
+    document["event"]["policy"] = {"evidence": "hall_scans"}
     assert problems(document) == {("event.policy.evidence", "unknown_policy")}
 
 

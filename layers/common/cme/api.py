@@ -59,6 +59,7 @@ STATUS: dict[type[errors.CmeError], int] = {
     errors.OutsideOnDemandWindow: 422,
     errors.NotRecorded: 422,
     errors.SessionNotAccredited: 422,
+    errors.InvalidClaim: 422,
     errors.EvaluationNotOpen: 409,
     errors.ClaimDeadlinePassed: 409,
     errors.AlreadyEvaluated: 409,

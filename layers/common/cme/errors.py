@@ -158,6 +158,13 @@ class ClaimDeadlinePassed(CmeError):
     code = "claim_deadline_passed"
 
 
+class InvalidClaim(CmeError):
+    """Under `self_claimed`: a claim that is not a positive multiple of the claim step, or
+    above the session's credits."""
+
+    code = "invalid_claim"
+
+
 class AlreadyEvaluated(CmeError):
     code = "already_evaluated"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -17,6 +18,13 @@ class Attendance(StrEnum):
 class ViewKind(StrEnum):
     LIVE = "live"
     ON_DEMAND = "on_demand"
+
+
+class Direction(StrEnum):
+    """Of a hall scan: entering or leaving the room (`time_in_room`)."""
+
+    IN = "in"
+    OUT = "out"
 
 
 class Delegate(NamedTuple):
@@ -35,6 +43,9 @@ class Scan(NamedTuple):
     scanned_at: datetime
     day: date
     station_id: str = ""
+    room: str | None = None
+    """The room the station stands at (`session_scan`, `time_in_room`); None at a CME desk."""
+    direction: Direction = Direction.IN
 
 
 class View(NamedTuple):
@@ -49,6 +60,9 @@ class Evaluation(NamedTuple):
     session_id: str
     submitted_at: datetime
     answers: Mapping[str, Any]
+    claimed_credits: Decimal | None = None
+    """What the delegate claims for the session (`self_claimed`); stored and ignored under
+    `earned`."""
 
 
 @dataclass(frozen=True, slots=True)

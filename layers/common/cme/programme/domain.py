@@ -61,7 +61,20 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """The programme's variants of RULES.md ("Variants"); the defaults are ESHG 2025."""
+
     evidence: str = "daily_scan"
+    scan_grace: timedelta = timedelta(minutes=15)
+    presence_minimum: Decimal = Decimal(0)
+    presence_credit: str = "full"
+    presence_step: Decimal = Decimal("0.25")
+    viewing_minimum: Decimal = Decimal(0)
+    claims: str = "earned"
+    claim_step: Decimal = Decimal("0.25")
+
+    @property
+    def self_claimed(self) -> bool:
+        return self.claims == "self_claimed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +269,16 @@ def programme_from(document: ProgrammeDocument) -> Programme:
         claim_closes_at=closing(deadline, zone),
         claim_deadline_unit=deadline.unit,
         on_demand=on_demand,
-        policy=Policy(evidence=doc.policy.evidence),
+        policy=Policy(
+            evidence=doc.policy.evidence,
+            scan_grace=timedelta(minutes=doc.policy.scan_grace_minutes),
+            presence_minimum=doc.policy.presence.minimum,
+            presence_credit=doc.policy.presence.credit,
+            presence_step=doc.policy.presence.step,
+            viewing_minimum=doc.policy.viewing.minimum,
+            claims=doc.policy.claims,
+            claim_step=doc.policy.claim_step,
+        ),
     )
     days = sorted((Day(parse_date(d.date), d.cap) for d in document.days), key=lambda d: d.date)
     slots: dict[str, Slot] = {}

@@ -176,6 +176,55 @@ Ratio = Annotated[
 ]
 
 
+def _share(value: Any) -> Decimal:
+    """A share of a session's length, from 0 to 1 inclusive, exact."""
+    expected = "expected a share from 0 to 1, like 0.9"
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise PydanticCustomError("invalid_number", expected)
+    try:
+        share = parse_decimal(value if isinstance(value, str) else str(value))
+    except (ValueError, ArithmeticError):
+        raise PydanticCustomError("invalid_number", expected) from None
+    if share > 1:
+        raise PydanticCustomError("out_of_range", "a share is at most 1")
+    return share
+
+
+Share = Annotated[
+    Decimal,
+    _Value(
+        _share,
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1},
+                {"type": "string", "pattern": AMOUNT_TEXT},
+            ],
+            "description": "A share of the session's length, from 0 to 1 (0.9: 90 %).",
+        },
+    ),
+]
+
+
+def _minutes(value: Any) -> int:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("invalid_number", "expected a whole number of minutes")
+    if value <= 0:
+        raise PydanticCustomError("not_positive", "must be greater than 0")
+    if value > 24 * 60:
+        raise PydanticCustomError("out_of_range", "at most a day (1440 minutes)")
+    return value
+
+
+Minutes = Annotated[
+    int,
+    _Value(_minutes, {"type": "integer", "minimum": 1, "maximum": 1440}),
+]
+
+
 def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -283,8 +332,11 @@ TimeZoneName = Annotated[
 ]
 
 Evidence = Annotated[
-    Literal["daily_scan"],
-    _coded("unknown_policy", "not an evidence policy; known: daily_scan"),
+    Literal["daily_scan", "session_scan", "time_in_room"],
+    _coded(
+        "unknown_policy",
+        "not an evidence policy; known: daily_scan, session_scan, time_in_room",
+    ),
 ]
 EVIDENCE_POLICIES: tuple[str, ...] = get_args(get_args(Evidence)[0])
 """Evidence policies a programme may choose (`policy.evidence`); see `cme.rules.evidence`."""
@@ -343,9 +395,51 @@ class OnDemandDoc(_Doc):
     end: LocalDateTime
 
 
+class PresenceDoc(_Doc):
+    """How time in the room counts under `time_in_room` (RULES.md, "Evidence policy")."""
+
+    minimum: Share = Field(
+        default=Decimal(0), description="The least share of the session a delegate attends."
+    )
+    credit: Annotated[
+        Literal["full", "proportional"],
+        _coded("unknown_policy", "expected full or proportional"),
+    ] = Field(
+        default="full",
+        description="full: the session's credits; proportional: credits x share, rounded "
+        "down to the step.",
+    )
+    step: PositiveAmount = Field(
+        default=Decimal("0.25"), description="Proportional amounts are multiples of it."
+    )
+
+
+class ViewingDoc(_Doc):
+    minimum: Share = Field(
+        default=Decimal(0),
+        description="Views count when their seconds add up to this share of the session.",
+    )
+
+
 class PolicyDoc(_Doc):
     evidence: Evidence = Field(
         default="daily_scan", description="What counts as evidence of taking part."
+    )
+    scan_grace_minutes: Minutes = Field(
+        default=15, description="A hall scan this long before a session's start counts for it."
+    )
+    presence: PresenceDoc = Field(default_factory=PresenceDoc)
+    viewing: ViewingDoc = Field(default_factory=ViewingDoc)
+    claims: Annotated[
+        Literal["earned", "self_claimed"],
+        _coded("unknown_policy", "expected earned or self_claimed"),
+    ] = Field(
+        default="earned",
+        description="self_claimed: a session is worth what the delegate claims with the "
+        "evaluation, at most what they earned.",
+    )
+    claim_step: PositiveAmount = Field(
+        default=Decimal("0.25"), description="Claims are positive multiples of it."
     )
 
 

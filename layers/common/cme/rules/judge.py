@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
+from cme.amounts import for_print
 from cme.errors import (
     AlreadyEvaluated,
     ClaimDeadlinePassed,
     EvaluationNotOpen,
     IdReused,
+    InvalidClaim,
     NotAConferenceDay,
     NotRecorded,
     OutsideOnDemandWindow,
@@ -98,12 +101,15 @@ def judge_evaluation(
     submitted_at: datetime,
     *,
     now: datetime,
+    claimed: Decimal | None = None,
     skew: timedelta = DEFAULT_SKEW,
 ) -> None:
-    """An evaluation is of an accredited session, submitted at or after its live end and
-    no later than the claim deadline (whose last second counts whole)."""
+    """An evaluation is of an accredited session, with a valid claim under `self_claimed`,
+    submitted at or after its live end and no later than the claim deadline (whose last
+    second counts whole)."""
     _not_in_future(submitted_at, now, skew, "submitted_at")
     judge_cart_addition(session)
+    judge_claim(programme, session, claimed)
     event = programme.event
     if submitted_at < session.end:
         raise EvaluationNotOpen(
@@ -115,6 +121,23 @@ def judge_evaluation(
         raise ClaimDeadlinePassed(
             f"the claim deadline was {event.describe_deadline()}; "
             f"{event.describe(submitted_at)} is after it"
+        )
+
+
+def judge_claim(programme: Programme, session: Session, claimed: Decimal | None) -> None:
+    """Under `self_claimed` a stated claim is a positive multiple of the claim step, not
+    above the session's credits (a missing claim is allowed: the session is then
+    `not_claimed`). Under `earned` a claim is stored and ignored."""
+    policy = programme.event.policy
+    if claimed is None or not policy.self_claimed:
+        return
+    step = policy.claim_step
+    if claimed <= 0 or claimed % step != 0:
+        raise InvalidClaim(f"a claim is a positive multiple of {for_print(step)}")
+    if claimed > session.credits:
+        raise InvalidClaim(
+            f"session {session.id} is worth {for_print(session.credits)}; "
+            f"{for_print(claimed)} is more"
         )
 
 

@@ -104,7 +104,7 @@ def test_refused_facts_go_to_stderr_with_their_code_and_the_status_stays_0(
         assert set(fact) <= tokens(line), (line, fact)
     statement = loads(out)
     assert statement["total"] == Decimal("1.5")
-    assert statement["cart"] == [{"session_id": "S01", "status": "credited"}]
+    assert statement["cart"] == [{"session_id": "S01", "status": "credited", "amount": 1.5}]
     assert statement["certificate_ready"] is True
 
 

@@ -51,7 +51,7 @@ def test_each_cart_item_has_its_status(statement: CreditStatement) -> None:
     """S02 ran in parallel with S01 in slot 2 of 24 May; C23 was evaluated but never
     watched (no scan on 26 May, no view); PL03 and S12 were watched on demand."""
     credited = CartStatus.CREDITED
-    assert dict(statement.cart) == {
+    assert {i.session_id: i.status for i in statement.cart} == {
         "ES01": credited,
         "S01": credited,
         "S02": CartStatus.PARALLEL,

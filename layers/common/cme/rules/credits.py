@@ -6,7 +6,7 @@ order they arrived in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,9 +14,9 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from cme.amounts import convert, for_json
-from cme.facts import DelegateFacts
+from cme.facts import DelegateFacts, Evaluation
 from cme.programme import Programme, Session
-from cme.rules.evidence import evidence_policy
+from cme.rules.evidence import Worth, session_worth
 
 ZERO = Decimal(0)
 
@@ -26,6 +26,7 @@ class CartStatus(StrEnum):
     NOT_EVALUATED = "not_evaluated"
     NO_EVIDENCE = "no_evidence"
     NOT_ACCREDITED = "not_accredited"
+    NOT_CLAIMED = "not_claimed"
     PARALLEL = "parallel"
 
 
@@ -47,6 +48,9 @@ class DayCredit(NamedTuple):
 class CartItem(NamedTuple):
     session_id: str
     status: CartStatus
+    amount: Decimal = Decimal(0)
+    """What the session is worth to the delegate before the slot, day and event caps; 0
+    unless credited or parallel."""
 
 
 class ConvertedCredit(NamedTuple):
@@ -60,6 +64,8 @@ class CreditStatement:
     delegate_id: str
     unit: str
     total: Decimal
+    live: Decimal
+    """The part of `total` earned live: the same computation on scans and live views."""
     cap: Decimal
     days: tuple[DayCredit, ...]
     cart: tuple[CartItem, ...]
@@ -76,6 +82,7 @@ class CreditStatement:
             "delegate_id": self.delegate_id,
             "unit": self.unit,
             "total": for_json(self.total),
+            "live": for_json(self.live),
             "cap": for_json(self.cap),
             "capped_by_event_total": self.capped_by_event_total,
             "days": [
@@ -95,7 +102,10 @@ class CreditStatement:
                 }
                 for day in self.days
             ],
-            "cart": [{"session_id": i.session_id, "status": i.status.value} for i in self.cart],
+            "cart": [
+                {"session_id": i.session_id, "status": i.status.value, "amount": for_json(i.amount)}
+                for i in self.cart
+            ],
             "conversions": [
                 {"name": c.name, "credits": for_json(c.credits)} for c in self.conversions
             ],
@@ -105,50 +115,53 @@ class CreditStatement:
 
 
 def compute_statement(programme: Programme, facts: DelegateFacts) -> CreditStatement:
-    """A delegate's credits (RULES.md, "The computation").
+    """A delegate's credits (RULES.md, "The computation" and "The computation with
+    amounts").
 
-    A session is credited when it is in the cart, evaluated, accredited and has evidence.
-    Slot credit: the best set of non-overlapping credited sessions, capped at the slot's
-    maximum. Day credit: min(day cap, sum of its slots). Total: min(event total, sum of
-    days). Conversions: total x ratio.
+    A session is credited when it is in the cart, evaluated, accredited, claimed (under
+    `self_claimed`) and has evidence; it is worth its amount: what its evidence gives
+    (`cme.rules.evidence`), at most the claim. Slot credit: the best set of
+    non-overlapping credited sessions by amount, capped at the slot's maximum. Day credit:
+    min(day cap, sum of its slots). Total: min(event total, sum of days). Conversions:
+    total x ratio. The `live` part is the same computation on live evidence alone.
     """
-    evaluated = facts.evaluations.keys()
+    evaluated = facts.evaluations
     # Evaluating a session adds it to the cart.
     in_cart = sorted(
-        (s for sid in facts.cart | evaluated if (s := programme.session(sid)) is not None),
+        (s for sid in facts.cart | evaluated.keys() if (s := programme.session(sid)) is not None),
         key=_programme_order,
     )
     claimable = [s for s in in_cart if s.accredited and s.id in evaluated]
-    policy = evidence_policy(programme.event.policy.evidence)
-    with_evidence = policy.sessions_with_evidence(facts, claimable)
-
-    credited_by_slot: dict[str, list[Session]] = {}
-    for session in claimable:
-        if session.id in with_evidence:
-            credited_by_slot.setdefault(session.slot_id, []).append(session)
-
-    chosen: set[str] = set()
-    days: list[DayCredit] = []
-    for day in programme.days:
-        slots: list[SlotCredit] = []
-        for slot in programme.slots_of_day(day.date):
-            credit, picked = best_sessions(credited_by_slot.get(slot.id, ()), slot.max)
-            ids = tuple(s.id for s in picked)
-            chosen.update(ids)
-            slots.append(SlotCredit(slot.id, slot.max, credit, ids))
-        day_sum = sum((s.credits for s in slots), ZERO)
-        days.append(DayCredit(day.date, day.cap, min(day.cap, day_sum), tuple(slots)))
+    claims = _claims(programme, claimable, evaluated)
+    worth = {
+        sid: Worth(min(w.amount, claims[sid]), min(w.live, claims[sid]))
+        for sid, w in session_worth(programme, facts, claimable).items()
+        if claims[sid] > 0
+    }
+    amounts = {sid: w.amount for sid, w in worth.items()}
+    days, chosen = _days(programme, claimable, amounts)
+    live_days, _ = _days(
+        programme, claimable, {sid: w.live for sid, w in worth.items() if w.live > 0}
+    )
 
     days_sum = sum((d.credits for d in days), ZERO)
     event_cap = programme.event.accreditation.total
     total = min(event_cap, days_sum)
     missing = tuple(s.id for s in in_cart if s.id not in evaluated)
-    cart = tuple(CartItem(s.id, _cart_status(s, evaluated, with_evidence, chosen)) for s in in_cart)
+    cart = tuple(
+        CartItem(
+            s.id,
+            status := _cart_status(s, evaluated, claims, amounts, chosen),
+            amounts[s.id] if status in (CartStatus.CREDITED, CartStatus.PARALLEL) else ZERO,
+        )
+        for s in in_cart
+    )
     return CreditStatement(
         event_id=programme.event.id,
         delegate_id=facts.delegate_id,
         unit=programme.event.accreditation.unit,
         total=total,
+        live=min(event_cap, sum((d.credits for d in live_days), ZERO)),
         cap=event_cap,
         days=tuple(days),
         cart=cart,
@@ -161,16 +174,56 @@ def compute_statement(programme: Programme, facts: DelegateFacts) -> CreditState
     )
 
 
+def _claims(
+    programme: Programme, claimable: Sequence[Session], evaluated: Mapping[str, Evaluation]
+) -> dict[str, Decimal]:
+    """The most each claimable session may be worth: its credits under `earned`; under
+    `self_claimed` what the delegate claimed with the evaluation (0: not claimed)."""
+    if not programme.event.policy.self_claimed:
+        return {s.id: s.credits for s in claimable}
+    return {s.id: evaluated[s.id].claimed_credits or ZERO for s in claimable}
+
+
+def _days(
+    programme: Programme, claimable: Sequence[Session], amounts: Mapping[str, Decimal]
+) -> tuple[list[DayCredit], set[str]]:
+    """Slot and day credits from each credited session's amount; the sessions that gave
+    them."""
+    credited_by_slot: dict[str, list[Session]] = {}
+    for session in claimable:
+        if session.id in amounts:
+            credited_by_slot.setdefault(session.slot_id, []).append(session)
+    chosen: set[str] = set()
+    days: list[DayCredit] = []
+    for day in programme.days:
+        slots: list[SlotCredit] = []
+        for slot in programme.slots_of_day(day.date):
+            credit, picked = best_sessions(credited_by_slot.get(slot.id, ()), slot.max, amounts)
+            ids = tuple(s.id for s in picked)
+            chosen.update(ids)
+            slots.append(SlotCredit(slot.id, slot.max, credit, ids))
+        day_sum = sum((s.credits for s in slots), ZERO)
+        days.append(DayCredit(day.date, day.cap, min(day.cap, day_sum), tuple(slots)))
+    return days, chosen
+
+
 def _cart_status(
-    session: Session, evaluated: Any, with_evidence: frozenset[str], chosen: set[str]
+    session: Session,
+    evaluated: Mapping[str, Evaluation],
+    claims: Mapping[str, Decimal],
+    amounts: Mapping[str, Decimal],
+    chosen: set[str],
 ) -> CartStatus:
-    """The first status that applies: not_accredited, not_evaluated, no_evidence, then
-    credited, or parallel when another session of its slot gave the credit."""
+    """The first status that applies: not_accredited, not_evaluated, not_claimed,
+    no_evidence, then credited, or parallel when another session of its slot gave the
+    credit."""
     if not session.accredited:
         return CartStatus.NOT_ACCREDITED
     if session.id not in evaluated:
         return CartStatus.NOT_EVALUATED
-    if session.id not in with_evidence:
+    if not claims[session.id]:
+        return CartStatus.NOT_CLAIMED
+    if session.id not in amounts:
         return CartStatus.NO_EVIDENCE
     return CartStatus.CREDITED if session.id in chosen else CartStatus.PARALLEL
 
@@ -180,11 +233,14 @@ def _programme_order(session: Session) -> int:
 
 
 def best_sessions(
-    credited: Sequence[Session], maximum: Decimal
+    credited: Sequence[Session],
+    maximum: Decimal,
+    amounts: Mapping[str, Decimal] | None = None,
 ) -> tuple[Decimal, tuple[Session, ...]]:
     """The slot rule: among sets of credited sessions that do not overlap in time (half-open
-    intervals), the one with the largest sum of credits capped at `maximum`; on a tie the
-    set with the fewest sessions, then the one whose sessions come first in the programme.
+    intervals), the one with the largest sum of amounts (each session's `credits` unless
+    `amounts` says otherwise) capped at `maximum`; on a tie the set with the fewest
+    sessions, then the one whose sessions come first in the programme.
 
     `credited` comes in programme order (start, then id). Sets of sessions that do not
     overlap are chains in that order (each starts at or after the previous one's end), so
@@ -194,21 +250,22 @@ def best_sessions(
     n = len(credited)
     if n == 0:
         return ZERO, ()
+    worth = [s.credits if amounts is None else amounts[s.id] for s in credited]
     if max(s.start for s in credited) < min(s.end for s in credited):
         # Every pair overlaps (the usual case: parallel sessions): the best single one.
-        best = max(credited, key=lambda s: (min(s.credits, maximum), -s.order))
-        return min(best.credits, maximum), (best,)
+        best = max(range(n), key=lambda i: (min(worth[i], maximum), -credited[i].order))
+        return min(worth[best], maximum), (credited[best],)
 
     # chain[i][k]: the largest sum of a chain of exactly k sessions whose first is i.
     chain: list[dict[int, Decimal]] = [{} for _ in range(n)]
     for i in range(n - 1, -1, -1):
         here = credited[i]
-        chain[i][1] = here.credits
+        chain[i][1] = worth[i]
         for j in range(i + 1, n):
             if credited[j].start >= here.end:
                 for k, total in chain[j].items():
-                    if chain[i].get(k + 1, Decimal(-1)) < here.credits + total:
-                        chain[i][k + 1] = here.credits + total
+                    if chain[i].get(k + 1, Decimal(-1)) < worth[i] + total:
+                        chain[i][k + 1] = worth[i] + total
     best_of_size: dict[int, Decimal] = {}
     for sums in chain:
         for k, total in sums.items():
@@ -224,7 +281,7 @@ def best_sessions(
             fits = not picked or credited[i].start >= picked[-1].end
             if fits and chain[i].get(remaining, Decimal(-1)) >= need:
                 picked.append(credited[i])
-                need -= credited[i].credits
+                need -= worth[i]
                 remaining -= 1
                 start_at = i + 1
                 break

@@ -25,20 +25,19 @@ define need-python313
 		exit 1; fi
 endef
 
-# $(1): tool venv name, $(2): pip requirement
+# $(1): tool venv name, $(2): requirement. uv (from the project's venv) builds both.
 define tool-venv
 	$(need-python313)
 	rm -rf $(INFRA_TOOLS)/$(1)
-	"$(PYTHON313)" -m venv $(INFRA_TOOLS)/$(1)
-	$(INFRA_TOOLS)/$(1)/bin/python -m pip install --quiet --upgrade pip
-	$(INFRA_TOOLS)/$(1)/bin/python -m pip install --quiet '$(2)'
+	$(UV) venv --quiet --python "$(PYTHON313)" $(INFRA_TOOLS)/$(1)
+	$(UV) pip install --quiet --python $(INFRA_TOOLS)/$(1)/bin/python '$(2)'
 endef
 
-$(SAM_STAMP):
+$(SAM_STAMP): | $(STAMP)
 	$(call tool-venv,sam,aws-sam-cli==$(SAM_CLI_VERSION))
 	@touch $@
 
-$(CHECKOV_STAMP):
+$(CHECKOV_STAMP): | $(STAMP)
 	$(call tool-venv,checkov,checkov==$(CHECKOV_VERSION))
 	@touch $@
 

@@ -17,6 +17,7 @@ from tests.infra.infra_support import REPO
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 DEV_LOCK = REPO / "requirements" / "dev.txt"
 LAYER_LOCK = REPO / "layers" / "common" / "requirements.txt"
+UV_LOCK = REPO / "requirements" / "uv.txt"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)")
 
 
@@ -59,11 +60,16 @@ def pins(*extras: str) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("lock", [DEV_LOCK, LAYER_LOCK], ids=["dev", "layer"])
+@pytest.mark.parametrize("lock", [DEV_LOCK, LAYER_LOCK, UV_LOCK], ids=["dev", "layer", "uv"])
 def test_every_locked_package_has_its_hashes(lock: Path) -> None:
     counts = hashed(lock)
     assert counts, f"{lock} locks nothing"
     assert [name for name, count in counts.items() if count == 0] == []
+
+
+def test_the_installer_lock_is_uv_as_the_development_lock_pins_it() -> None:
+    # make venv installs uv alone with pip, then everything else with uv.
+    assert locked(UV_LOCK) == {"uv": locked(DEV_LOCK)["uv"]}
 
 
 def test_the_development_lock_holds_every_pin_of_pyproject() -> None:

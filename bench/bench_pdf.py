@@ -76,6 +76,7 @@ def eshg_facts(name: str) -> CertificateFacts:
         event_total=event.accreditation.total,
         delegate_name=name,
         total=total,
+        live=total,
         capped_by_event_total=False,
         days=days,
         accreditation_statement=event.accreditation.statement,

@@ -28,6 +28,7 @@ from cme.certificate import (
     CertificateFacts,
     render_certificate,
 )
+from cme.issuing import facts_document
 
 SERIAL = "7K3M-9QXD-2HRP-4WZA-6TBN"
 VERIFY_URL = (
@@ -81,6 +82,7 @@ def certificate_facts(**changes: object) -> CertificateFacts:
         event_total=Decimal("25.5"),
         delegate_name="Łukasz Żółć",
         total=Decimal("15.0"),
+        live=Decimal("12.0"),  # 3.0 of 26 May came from recordings
         capped_by_event_total=False,
         days=WORKED_EXAMPLE_DAYS,
         accreditation_statement=ACCREDITATION,
@@ -255,6 +257,22 @@ def test_there_is_no_cap_note_when_nothing_was_capped() -> None:
     text = pypdf_text(pdf_for("Łukasz Żółć"))
 
     assert "capped" not in text
+
+
+def test_the_live_part_is_printed_beside_the_total_when_recordings_gave_the_rest() -> None:
+    # The worked example: 15.0 in all, 12.0 of them live (RCPSC Section 1 covers those).
+    text = flat(pypdf_text(pdf_for("Łukasz Żółć")))
+    assert "of which 12.0 ECMEC®s in live participation" in text
+
+    all_live = flat(pypdf_text(render_certificate(certificate_facts(live=Decimal("15.0")))))
+    assert "live participation" not in all_live
+
+
+def test_a_certificate_earned_all_live_states_what_it_stated_before_the_live_part() -> None:
+    # Its fingerprint holds no live part: certificates issued before it existed stay current.
+    all_live = certificate_facts(live=Decimal("15.0"))
+    assert "live" not in facts_document(all_live)
+    assert facts_document(certificate_facts())["live"] == Decimal("12.0")
 
 
 # --- names in every script ------------------------------------------------------------------

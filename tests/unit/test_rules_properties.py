@@ -203,7 +203,10 @@ def test_adding_a_credited_session_never_lowers_a_total(
         evaluations={**facts.evaluations, session.id: _evaluation(session)},
     )
     before, after = compute_statement(programme, facts), compute_statement(programme, more)
-    assert {i.session_id: i.status for i in after.cart}[session.id] in (CartStatus.CREDITED, CartStatus.PARALLEL)
+    assert {i.session_id: i.status for i in after.cart}[session.id] in (
+        CartStatus.CREDITED,
+        CartStatus.PARALLEL,
+    )
     assert after.total >= before.total
     for day_before, day_after in zip(before.days, after.days, strict=True):
         assert day_after.credits >= day_before.credits
@@ -394,3 +397,92 @@ def test_a_programme_reads_back_from_its_own_document(document: dict[str, Any]) 
     assert build_programme(programme_document(programme)).programme == programme
     as_json = parse_json_document(dumps(programme_document(programme)))
     assert build_programme(as_json).programme == programme
+
+
+# ------------------------------------------------------- the variants at their defaults
+
+DEFAULT_POLICY = {
+    "evidence": "daily_scan",
+    "scan_grace_minutes": "15",
+    "presence": {"minimum": "0", "credit": "full", "step": "0.25"},
+    "viewing": {"minimum": "0"},
+    "claims": "earned",
+    "claim_step": "0.25",
+}
+
+
+def eshg_reference(programme: Programme, facts: DelegateFacts) -> dict[str, Any]:
+    """RULES.md's ESHG computation written out the slow way, as the engine computed it
+    before the variants: a session is credited when carted or evaluated, accredited,
+    evaluated and scanned on its day or viewed; a slot takes the best subset of credited
+    sessions that do not overlap (sum capped, fewest sessions, then programme order)."""
+    scan_days = {s.day for s in facts.scans}
+    viewed = {v.session_id for v in facts.views}
+    claimed = facts.cart | facts.evaluations.keys()
+    credited = [
+        s
+        for s in programme.sessions
+        if s.id in claimed
+        and s.accredited
+        and s.id in facts.evaluations
+        and (s.date in scan_days or s.id in viewed)
+    ]
+    days, chosen = [], set()
+    for day in programme.days:
+        slot_sum = Decimal(0)
+        for slot in programme.slots_of_day(day.date):
+            mine = [s for s in credited if s.slot_id == slot.id]
+            best: tuple[Any, ...] = (Decimal(0), 0, ())
+            for size in range(1, len(mine) + 1):
+                for subset in itertools.combinations(mine, size):
+                    if any(
+                        a.start < b.end and b.start < a.end
+                        for a, b in itertools.combinations(subset, 2)
+                    ):
+                        continue
+                    value = min(slot.max, sum((s.credits for s in subset), Decimal(0)))
+                    key = (value, -size, [-s.order for s in subset])
+                    if not best[2] or key > (best[0], -best[1], [-s.order for s in best[2]]):
+                        best = (value, size, subset)
+            slot_sum += best[0]
+            chosen |= {s.id for s in best[2]}
+        days.append(min(day.cap, slot_sum))
+    total = min(programme.event.accreditation.total, sum(days, Decimal(0)))
+    return {
+        "total": total,
+        "days": days,
+        "credited": {s.id for s in credited},
+        "chosen": chosen,
+    }
+
+
+@PROPERTY
+@given(delegates())
+def test_with_every_setting_at_its_default_the_engine_computes_the_eshg_rules(
+    delegate: tuple[Programme, DelegateFacts],
+) -> None:
+    """'A programme that sets none of them is computed exactly as ESHG 2025', and one that
+    spells every default out is the same programme."""
+    programme, facts = delegate
+    document = parse_json_document(dumps(programme_document(programme)))
+    document["event"]["policy"] = DEFAULT_POLICY
+    spelled = build_programme(document).programme
+    expected = eshg_reference(programme, facts)
+    for under in (programme, spelled):
+        statement = compute_statement(under, facts)
+        assert statement.total == expected["total"]
+        assert [d.credits for d in statement.days] == expected["days"]
+        status = {i.session_id: i.status for i in statement.cart}
+        assert {s for s, st in status.items() if st is CartStatus.CREDITED} == expected["chosen"]
+        assert {
+            s for s, st in status.items() if st in (CartStatus.CREDITED, CartStatus.PARALLEL)
+        } == expected["credited"]
+        credits = {s.id: s.credits for s in under.sessions}
+        assert all(
+            i.amount == (credits[i.session_id] if i.session_id in expected["credited"] else 0)
+            for i in statement.cart
+        )
+        on_demand = any(v.kind is ViewKind.ON_DEMAND for v in facts.views)
+        assert statement.live <= statement.total
+        if not on_demand:
+            assert statement.live == statement.total

@@ -111,7 +111,13 @@ class DayOut(_Out):
 
 class CartStatusOut(_Out):
     session_id: str
-    status: Literal["credited", "not_evaluated", "no_evidence", "not_accredited", "parallel"]
+    status: Literal[
+        "credited", "not_evaluated", "no_evidence", "not_accredited", "not_claimed", "parallel"
+    ]
+    amount: Credits = Field(
+        description="What the session is worth to the delegate before the slot, day and "
+        "event caps; 0 unless credited or parallel."
+    )
 
 
 class ConversionOut(_Out):
@@ -124,6 +130,10 @@ class StatementOut(_Out):
     delegate_id: str
     unit: str
     total: Credits
+    live: Credits = Field(
+        description="The part of the total earned live (scans and live views), which "
+        "RCPSC Section 1 covers; the rest came from recordings."
+    )
     cap: Credits
     capped_by_event_total: bool
     days: list[DayOut]
@@ -163,6 +173,7 @@ class ReportRowOut(_Out):
     name: str
     attendance: str
     total: Credits
+    live: Credits
     days: dict[str, Credits]
     certificate_serial: str | None
     certificate_status: CertificateStatus | None

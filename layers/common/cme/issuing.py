@@ -91,6 +91,7 @@ def certificate_facts(
         event_total=event.accreditation.total,
         delegate_name=delegate_name,
         total=statement.total,
+        live=statement.live,
         capped_by_event_total=statement.capped_by_event_total,
         days=tuple(CertificateDay(d.date, d.credits) for d in statement.days),
         accreditation_statement=event.accreditation.statement,
@@ -117,6 +118,9 @@ def facts_document(facts: CertificateFacts) -> dict[str, Any]:
         "event_total": facts.event_total,
         "delegate_name": facts.delegate_name,
         "total": facts.total,
+        # Only when it is printed: a certificate whose live part equals its total states
+        # what it stated before the live part existed, and keeps its fingerprint.
+        **({"live": facts.live} if facts.live != facts.total else {}),
         "capped_by_event_total": facts.capped_by_event_total,
         "days": [{"date": d.date, "credits": d.credits} for d in facts.days],
         "accreditation_statement": facts.accreditation_statement,

@@ -171,6 +171,7 @@ class ReportRow:
     name: str
     attendance: str
     total: Decimal
+    live: Decimal
     days: dict[date, Decimal]
     certificate_serial: str | None
     certificate_status: CertificateStatus | None
@@ -213,6 +214,7 @@ def report_page(
                 name=record.delegate.name,
                 attendance=record.delegate.attendance.value,
                 total=statement.total,
+                live=statement.live,
                 days={d.date: d.credits for d in statement.days},
                 certificate_serial=display(latest.serial) if latest else None,
                 certificate_status=latest.status if latest else None,

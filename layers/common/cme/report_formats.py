@@ -23,6 +23,7 @@ def report_json(page: ReportPage) -> dict[str, Any]:
                 "name": row.name,
                 "attendance": row.attendance,
                 "total": for_json(row.total),
+                "live": for_json(row.live),
                 "days": {d.isoformat(): for_json(c) for d, c in row.days.items()},
                 "certificate_serial": row.certificate_serial,
                 "certificate_status": row.certificate_status,
@@ -35,7 +36,9 @@ def report_json(page: ReportPage) -> dict[str, Any]:
 
 def report_csv(page: ReportPage) -> str:
     """One row per delegate, a column per conference date, amounts printed with one or two
-    decimals; names can never be read as a spreadsheet formula."""
+    decimals; names can never be read as a spreadsheet formula. The contract's columns
+    keep their places; `live` (the part of the total earned live) comes last, so a reader
+    of the first columns by position keeps working."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
@@ -47,6 +50,7 @@ def report_csv(page: ReportPage) -> str:
             *(d.isoformat() for d in page.days),
             "certificate_serial",
             "certificate_status",
+            "live",
         ]
     )
     for row in page.rows:
@@ -59,6 +63,7 @@ def report_csv(page: ReportPage) -> str:
                 *(for_print(row.days[d]) for d in page.days),
                 row.certificate_serial or "",
                 row.certificate_status or "",
+                for_print(row.live),
             ]
         )
     return out.getvalue()

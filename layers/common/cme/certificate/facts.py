@@ -39,6 +39,9 @@ class CertificateFacts:
     event_total: Decimal
     delegate_name: str
     total: Decimal
+    live: Decimal
+    """The part of `total` earned live (scans and live views): printed beside the total when
+    it differs, since RCPSC Section 1 covers live participation only."""
     capped_by_event_total: bool
     """The event total capped the sum of the days: the certificate says so by the total."""
     days: tuple[CertificateDay, ...]

@@ -115,8 +115,9 @@ def _draw_award(setter: Setter, words: Wording, y: float) -> float:
     y = setter.paragraph(words.delegate_name, name, x=_LEFT, y=y, width=_WIDTH) + 1
     y = setter.paragraph(words.attended, _LEAD_IN, x=_LEFT, y=y, width=_WIDTH) + 2
     y = _draw_total(setter, words, y) + 0.8
-    if words.cap_note:
-        y = setter.paragraph(words.cap_note, _CAP_NOTE, x=_LEFT, y=y, width=_WIDTH) + 0.6
+    for note in (words.cap_note, words.live_note):
+        if note:
+            y = setter.paragraph(note, _CAP_NOTE, x=_LEFT, y=y, width=_WIDTH) + 0.6
     for conversion in words.conversions:
         y = setter.paragraph(conversion, _CONVERSION, x=_LEFT, y=y, width=_WIDTH) + 0.6
     return y

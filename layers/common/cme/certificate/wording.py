@@ -72,6 +72,8 @@ class Wording:
     total_amount: str
     total_unit: str
     cap_note: str
+    live_note: str
+    """Empty unless part of the total came from recordings."""
     conversions: tuple[str, ...]
     table_head: tuple[str, str]
     days: tuple[tuple[str, str], ...]
@@ -105,6 +107,7 @@ class Wording:
                 self.total_unit,
                 "\u2009",
                 self.cap_note,
+                self.live_note,
                 *self.conversions,
                 *self.table_head,
                 *(cell for row in self.days for cell in row),
@@ -158,6 +161,11 @@ def wording(facts: CertificateFacts) -> Wording:
         cap_note=(
             f"capped at the event\u2019s accredited total of {for_print(facts.event_total)} {unit}"
             if facts.capped_by_event_total
+            else ""
+        ),
+        live_note=(
+            f"of which {for_print(facts.live)} {unit} in live participation"
+            if facts.live != facts.total
             else ""
         ),
         conversions=tuple(

@@ -23,7 +23,7 @@ from cme.programme.localtime import MINUTE, SECOND
 if TYPE_CHECKING:
     import yaml
 
-    from cme.programme.domain import Programme
+    from cme.programme.domain import Policy, Programme
 
 
 def read_document(text: str, *, suffix: str = ".yaml", source: str = "") -> Any:
@@ -165,7 +165,7 @@ def programme_document(programme: Programme) -> dict[str, Any]:
             "statements": list(event.statements),
             # The deadline is kept as stated (with its unit), so it is written the same way.
             "claim_deadline": local(event.claim_deadline, event.claim_deadline_unit),
-            "policy": {"evidence": event.policy.evidence},
+            "policy": _policy_document(event.policy),
         },
         "days": [{"date": d.date.isoformat(), "cap": d.cap} for d in programme.days],
         "slots": [
@@ -206,3 +206,19 @@ def _ratio_text(ratio: Fraction) -> str:
         return str(ratio.numerator)
     decimal = Decimal(ratio.numerator) / Decimal(ratio.denominator)
     return str(decimal) if Fraction(decimal) == ratio else f"{ratio.numerator}/{ratio.denominator}"
+
+
+def _policy_document(policy: Policy) -> dict[str, Any]:
+    """Every setting of the policy, defaults included: what the programme computes by."""
+    return {
+        "evidence": policy.evidence,
+        "scan_grace_minutes": policy.scan_grace // timedelta(minutes=1),
+        "presence": {
+            "minimum": policy.presence_minimum,
+            "credit": policy.presence_credit,
+            "step": policy.presence_step,
+        },
+        "viewing": {"minimum": policy.viewing_minimum},
+        "claims": policy.claims,
+        "claim_step": policy.claim_step,
+    }

@@ -221,7 +221,7 @@ def presence(programme: Programme, scans: Iterable[Scan]) -> dict[str, list[Inte
             default=opened,
         )
         intervals[room].append(Interval(opened, closes))
-    return {r: _merged(spans) for r, spans in intervals.items()}
+    return {r: merged for r, spans in intervals.items() if (merged := _merged(spans))}
 
 
 def _merged(spans: list[Interval]) -> list[Interval]:

@@ -17,7 +17,9 @@ REPORT_CSV = {
     "type": "string",
     "description": "With Accept: text/csv. UTF-8, CRLF line ends, a header row then one row "
     "per delegate ordered by delegate_id: delegate_id,name,attendance,total,<one column per "
-    "conference date, YYYY-MM-DD>,certificate_serial,certificate_status. Amounts print with "
+    "conference date, YYYY-MM-DD>,certificate_serial,certificate_status,live (the part of "
+    "the total earned live, added last so the columns before it keep their places). Amounts "
+    "print with "
     "one or two decimals (3.0, 4.25); a name that a spreadsheet would read as a formula "
     "starts with an apostrophe.",
 }

@@ -86,7 +86,11 @@ def test_the_programme_is_typed_in_and_out() -> None:
     assert session["properties"]["id"]["pattern"] == "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
     evidence = schemas["PolicyDoc"]["properties"]["evidence"]  # optional: it may be null
     [allowed] = [choice for choice in evidence["anyOf"] if choice != {"type": "null"}]
-    assert allowed.get("enum", [allowed.get("const")]) == ["daily_scan"]
+    assert allowed.get("enum", [allowed.get("const")]) == [
+        "daily_scan",
+        "session_scan",
+        "time_in_room",
+    ]
     event = schemas["EventDoc"]["properties"]
     assert event["claim_deadline"]["pattern"].startswith("^")
     assert event["name"]["maxLength"] == 200

@@ -420,9 +420,11 @@ def test_the_csv_report(registered):
         "2025-05-27",
         "certificate_serial",
         "certificate_status",
+        "live",
     ]
     assert [row[0] for row in rows[1:]] == ["D1", "D1.a", "D10", "D2", "d1"]
     assert rows[3][:8] == ["D10", "Delegate D10", "in_person", "1.5", "1.5", "0.0", "0.0", "0.0"]
+    assert rows[3][-1] == "1.5"  # scanned in person: all of it live
 
 
 def test_the_csv_report_pages_with_a_link_header(registered):

@@ -432,7 +432,7 @@ def fresh_target(http: Http, name: str) -> str:
 def assert_no_evidence(http: Http, delegate_id: str) -> None:
     statement = http.get(delegate("/credits", delegate_id)).body
     assert statement["total"] == 0.0
-    assert statement["cart"] == [{"session_id": "S01", "status": "no_evidence"}]
+    assert statement["cart"] == [{"session_id": "S01", "status": "no_evidence", "amount": 0.0}]
 
 
 @pytest.mark.parametrize("stamp", OUTSIDE_THE_CALENDAR)

@@ -252,7 +252,7 @@ def test_a_delegate_id_reads_only_its_own_events_facts(
     assert (in_b["event_id"], in_b["total"]) == (b, 3.0)
     assert [d["credits"] for d in in_a["days"]] == [1.5, 0.0, 0.0, 0.0]
     assert [d["credits"] for d in in_b["days"]] == [0.0, 3.0, 0.0, 0.0]
-    assert in_a["cart"] == [{"session_id": "S01", "status": "credited"}]
+    assert in_a["cart"] == [{"session_id": "S01", "status": "credited", "amount": 1.5}]
     assert {i["session_id"] for i in in_b["cart"]} == {"S05", "S07"}
     cart_a = http.get(f"{path_of('SHARED-1', a)}/cart").body["items"]
     cart_b = http.get(f"{path_of('SHARED-1', b)}/cart").body["items"]

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cme.errors import CmeError, IdReused, UnknownDelegate, UnknownEvent
-from cme.facts import Evaluation, Scan, View, ViewKind
+from cme.facts import Direction, Evaluation, Scan, View, ViewKind
 from cme.programme import Programme, Session, build_programme
 from cme.records import DelegateRecord, RefusedScan, Store, WriteRefused, canonical_answers
 from cme.rules.judge import (
@@ -93,19 +93,23 @@ def record_scan(
     delegate_id: str,
     station_id: str,
     scanned_at: datetime,
+    room: str | None = None,
+    direction: Direction = Direction.IN,
     now: datetime,
     skew: timedelta,
 ) -> ScanRecorded:
-    """A badge scan at a CME station. A retry is a duplicate, never a second fact; a refused
-    scan stores no fact and is kept apart with its reason for the organiser."""
+    """A badge scan at a CME desk or, with its `room` and `direction`, at a hall entrance.
+    A retry is a duplicate, never a second fact; a refused scan stores no fact and is kept
+    apart with its reason for the organiser."""
     programme = load_programme(store, event_id)
-    content = (delegate_id, station_id, scanned_at)
+    content = (delegate_id, station_id, scanned_at, room, direction)
 
     def repeat() -> ScanRecorded | None:
         recorded = store.recorded_scan(event_id, scan_id)
         if recorded is None:
             return None
-        stored = (recorded.delegate_id, recorded.scan.station_id, recorded.scan.scanned_at)
+        held = recorded.scan
+        stored = (recorded.delegate_id, held.station_id, held.scanned_at, held.room, held.direction)
         try:
             is_repeat(stored, content, what=f"scan {scan_id}")
         except IdReused as reused:  # refused like any other: the organiser sees it
@@ -114,7 +118,15 @@ def record_scan(
 
     def refuse(error: CmeError) -> CmeError:
         refused = RefusedScan(
-            scan_id, delegate_id, station_id, scanned_at, now, error.code, error.detail
+            scan_id,
+            delegate_id,
+            station_id,
+            scanned_at,
+            now,
+            error.code,
+            error.detail,
+            room,
+            direction,
         )
         store.refuse_scan(event_id, refused)
         return error
@@ -129,9 +141,8 @@ def record_scan(
         raise refuse(refusal) from None
 
     try:
-        store.add_scan(
-            event_id, delegate_id, Scan(scan_id, scanned_at, day, station_id), received_at=now
-        )
+        scan = Scan(scan_id, scanned_at, day, station_id, room, direction)
+        store.add_scan(event_id, delegate_id, scan, received_at=now)
     except WriteRefused as refused:
         if "delegate" in refused.failed:
             raise refuse(UnknownDelegate(f"no delegate {delegate_id} at {event_id}")) from None

@@ -37,7 +37,7 @@ def _visible(text: str) -> str:
     """A name of spaces, zero-width or format characters, soft hyphens or marks alone
     would print as a blank line: it needs at least one character that leaves ink."""
     if not visible(text):
-        raise ValueError("a name needs at least one visible character")
+        raise ValueError("at least one visible character is needed")
     return text
 
 
@@ -47,6 +47,13 @@ Name = Annotated[
     AfterValidator(_visible),
 ]
 """A delegate's name, printed on certificates."""
+
+Room = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_LINE),
+    AfterValidator(_visible),
+]
+"""The room a hall station stands at: compared exactly with the sessions' `room`."""
 
 EventId = Annotated[str, Path(pattern=ID_REGEX)]
 DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
@@ -100,6 +107,14 @@ class ScanIn(_In):
     delegate_id: Identifier
     station_id: Identifier = Field(description="The CME station that scanned the badge.")
     scanned_at: Timestamp = Field(description="The device's time of the scan.")
+    room: Room | None = Field(
+        default=None,
+        description="The room of a station at a hall entrance (the sessions' `room`, "
+        "compared exactly); none at a CME desk.",
+    )
+    direction: Literal["in", "out"] = Field(
+        default="in", description="Entering (`in`) or leaving (`out`) the room."
+    )
 
 
 def _scans_are_scans(schema: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cme.errors import CmeError, IdReused, UnknownDelegate, UnknownEvent
@@ -292,14 +293,16 @@ def record_evaluation(
     *,
     submitted_at: datetime,
     answers: Mapping[str, Any],
+    claimed_credits: Decimal | None = None,
     now: datetime,
     skew: timedelta,
 ) -> bool:
-    """A session evaluation (final); the session joins the cart. True when stored, False
-    for a retry with the same instant and answers."""
+    """A session evaluation, with the credits claimed for it (`self_claimed`): final; the
+    session joins the cart. True when stored, False for a retry with the same instant,
+    answers and claim."""
     programme = load_programme(store, event_id)
     session = _session(store, programme, delegate_id, session_id)
-    incoming = (submitted_at, canonical_answers(answers))
+    incoming = (submitted_at, canonical_answers(answers), claimed_credits)
 
     def repeat() -> bool:
         record = load_delegate(store, event_id, delegate_id)
@@ -307,11 +310,15 @@ def record_evaluation(
         if stored is None:
             return False
         return is_repeat_evaluation(
-            (stored.submitted_at, record.answers[session.id]), incoming, session.id
+            (stored.submitted_at, record.answers[session.id], stored.claimed_credits),
+            incoming,
+            session.id,
         )
 
     try:
-        judge_evaluation(programme, session, submitted_at, now=now, skew=skew)
+        judge_evaluation(
+            programme, session, submitted_at, now=now, claimed=claimed_credits, skew=skew
+        )
     except CmeError:
         if repeat():
             return False
@@ -320,7 +327,7 @@ def record_evaluation(
         store.add_evaluation(
             event_id,
             delegate_id,
-            Evaluation(session.id, submitted_at, dict(answers)),
+            Evaluation(session.id, submitted_at, dict(answers), claimed_credits),
             received_at=now,
         )
     except WriteRefused as refused:

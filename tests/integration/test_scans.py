@@ -223,10 +223,11 @@ def test_a_hall_scan_again_is_a_duplicate_and_its_room_or_direction_changed_is_i
 
 def test_hall_scans_reach_the_statement_by_their_room(delegate, eshg, programme_document):
     """Through the handlers to the engine, under `session_scan`: a scan in Gold 5 minutes
-    before ES01 (Gold) is evidence for it, not for ES02 (Silver) in the same slot."""
+    before ES01 (Gold) is evidence for it, not for ES02 (Silver) in the same slot; the room
+    is read without its leading and trailing spaces, as the programme reads its own."""
     programme_document["event"]["policy"] = {"evidence": "session_scan"}
     assert eshg.put("/events/eshg2025", programme_document).status == 200
-    assert eshg.post(SCANS, scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold")).status == 201
+    assert eshg.post(SCANS, scan("h-1", "2025-05-24T08:25:00+02:00", room=" Gold ")).status == 201
     for session_id in ("ES01", "ES02"):
         body = {"submitted_at": "2025-05-24T10:05:00+02:00", "answers": {"useful": 5}}
         answer = eshg.put(f"/events/eshg2025/delegates/D0001/evaluations/{session_id}", body)

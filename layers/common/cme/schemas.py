@@ -53,8 +53,10 @@ Room = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_LINE),
     AfterValidator(_visible),
+    AfterValidator(str.strip),
 ]
-"""The room a hall station stands at: compared exactly with the sessions' `room`."""
+"""The room a hall station stands at: compared exactly with the sessions' `room`, both
+without leading and trailing spaces (the programme drops them from its texts)."""
 
 EventId = Annotated[str, Path(pattern=ID_REGEX)]
 DelegateId = Annotated[str, Path(pattern=ID_REGEX)]

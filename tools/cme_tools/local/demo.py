@@ -478,17 +478,22 @@ def replay(client: CmeClient, calls: Sequence[Call], programme: Programme) -> Re
 
 def phase_lines(result: Replay) -> Iterator[str]:
     names = {
-        "scan": "scans",
-        "view": "views",
-        "cart": "cart items",
-        "evaluation": "evaluations",
+        "scan": ("scan", "scans"),
+        "view": ("view", "views"),
+        "cart": ("cart item", "cart items"),
+        "evaluation": ("evaluation", "evaluations"),
     }
+    width = max([16, *(len(phase) for phase in result.counts)])
     for phase, counts in result.counts.items():
-        parts = [f"{counts[k]} {v}" for k, v in names.items() if counts[k]]
-        yield f"  {phase:<16} {', '.join(parts)}"
+        parts = [
+            f"{counts[k]} {one if counts[k] == 1 else many}"
+            for k, (one, many) in names.items()
+            if counts[k]
+        ]
+        yield f"  {phase:<{width}} {', '.join(parts)}"
         if counts["batch"]:
             yield (
-                f"  {'':<16} {OFFLINE_STATION} back online at 19:40: a batch of "
+                f"  {'':<{width}} {OFFLINE_STATION} back online at 19:40: a batch of "
                 f"{counts['batch_stored'] + counts['batch_duplicate']} scans, "
                 f"{counts['batch_stored']} stored, {counts['batch_duplicate']} duplicates"
             )

@@ -374,7 +374,7 @@ def statement_lines(
         claim = claimed.get(session.id)
         stated = f"claims {for_print(claim)}" if claim is not None else "no claim"
         yield (
-            f"        {session.id:<4} {participation(programme, facts, session):<34} "
+            f"        {session.id:<4} {participation(programme, facts, session):<36} "
             f"{stated:<12} {item['status']:<12} {for_print(Decimal(item['amount'])):>5}"
         )
     total, live = Decimal(statement["total"]), Decimal(statement["live"])

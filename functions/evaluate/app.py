@@ -79,11 +79,12 @@ def get_cart(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     responses=api.answers(
         {
             201: ("Stored", "EvaluationOut"),
-            200: ("A retry with the same instant and answers", "EvaluationOut"),
+            200: ("A retry with the same instant, answers and claim", "EvaluationOut"),
         },
         refusals=(
             *DELEGATE_SESSION,
             errors.SessionNotAccredited,
+            errors.InvalidClaim,
             errors.EvaluationNotOpen,
             errors.ClaimDeadlinePassed,
             errors.AlreadyEvaluated,
@@ -103,6 +104,7 @@ def put_evaluation(
         session_id,
         submitted_at=evaluation.submitted_at,
         answers=evaluation.answers,
+        claimed_credits=evaluation.claimed_credits,
         now=runtime.now(),
         skew=runtime.settings.clock_skew,
     )

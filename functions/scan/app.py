@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from cme import api, errors, recording
 from cme.errors import CmeError
-from cme.facts import ViewKind
+from cme.facts import Direction, ViewKind
 from cme.observability import Metric, count, count_by, logger
 from cme.schemas import DelegateId, EventId, ScanBatchIn, ScanIn, ViewIn
 
@@ -29,6 +29,8 @@ def _record(event_id: str, scan: ScanIn) -> recording.ScanRecorded:
         delegate_id=scan.delegate_id,
         station_id=scan.station_id,
         scanned_at=scan.scanned_at,
+        room=scan.room,
+        direction=Direction(scan.direction),
         now=runtime.now(),
         skew=runtime.settings.clock_skew,
     )

@@ -7,7 +7,9 @@ counts whole: claims close at 2025-11-30T23:00:00Z.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -168,3 +170,144 @@ def test_unknown_sessions_delegates_and_events_are_404(delegate, eshg, expect_pr
         with subtests.test(path=path):
             answer = eshg.put(path, evaluation("2025-05-24T10:05:00+02:00"))
             expect_problem(answer, 404, code)
+
+
+# --------------------------------------------------------------------------- claimed credits
+
+
+@pytest.fixture
+def self_claimed(delegate, eshg, programme_document):
+    """ESHG 2025 with self-claimed credit in quarters (RULES.md, "Self-claimed credit")."""
+    programme_document["event"]["policy"] = {"claims": "self_claimed", "claim_step": 0.25}
+    assert eshg.put("/events/eshg2025", programme_document).status == 200
+    return eshg
+
+
+def claim(claimed: Any, submitted_at: str = "2025-05-24T10:05:00+02:00") -> dict[str, Any]:
+    return {**evaluation(submitted_at), "claimed_credits": claimed}
+
+
+def claims_of(store) -> dict[str, Any]:
+    facts = store.delegate_record("eshg2025", "D0001").facts
+    return {sid: e.claimed_credits for sid, e in facts.evaluations.items()}
+
+
+def test_under_self_claimed_an_invalid_claim_is_refused_and_nothing_is_stored(
+    self_claimed, expect_problem, stored_items, subtests
+):
+    # ES01 is worth 1.5, ES05 0.75; claims go in quarters.
+    for session_id, claimed in [
+        ("ES01", 0.3),  # not a multiple of the step
+        ("ES01", 0.1),
+        ("ES01", 1.3),
+        ("ES01", 0),  # not positive
+        ("ES01", 1.75),  # above the session's credits
+        ("ES01", 2),
+        ("ES05", 1),
+        ("ES05", 1000),
+    ]:
+        with subtests.test(session_id=session_id, claimed=claimed):
+            answer = self_claimed.put(f"{EVALUATIONS}/{session_id}", claim(claimed))
+            expect_problem(answer, 422, "invalid_claim")
+    assert stored_items("DEL#D0001#EVAL#") == []
+    assert self_claimed.get("/events/eshg2025/delegates/D0001/cart").body == {"items": []}
+
+
+def test_under_self_claimed_a_valid_claim_is_stored_with_its_evaluation(self_claimed, store):
+    quarter_short = self_claimed.put(f"{EVALUATIONS}/ES01", claim(1.25))
+    whole = self_claimed.put(f"{EVALUATIONS}/ES05", claim(0.75, "2025-05-24T13:50:00+02:00"))
+    integer = self_claimed.put(f"{EVALUATIONS}/S01", claim(1, "2025-05-24T12:05:00+02:00"))
+    unclaimed = self_claimed.put(f"{EVALUATIONS}/S03", evaluation("2025-05-24T15:05:00+02:00"))
+
+    assert [a.status for a in (quarter_short, whole, integer, unclaimed)] == [201] * 4
+    assert quarter_short.body == {
+        "session_id": "ES01",
+        "submitted_at": "2025-05-24T08:05:00Z",
+        "duplicate": False,
+    }
+    assert claims_of(store) == {
+        "ES01": Decimal("1.25"),
+        "ES05": Decimal("0.75"),
+        "S01": Decimal(1),
+        "S03": None,
+    }
+
+
+def test_the_claim_is_final_with_the_evaluation(self_claimed, store, expect_problem, subtests):
+    self_claimed.put(f"{EVALUATIONS}/ES01", claim(1.25))
+    self_claimed.put(f"{EVALUATIONS}/ES02", evaluation("2025-05-24T10:05:00+02:00"))
+
+    for path, raw in [
+        ("ES01", claim(1.25)),
+        (
+            "ES01",
+            '{"submitted_at": "2025-05-24T08:05:00Z", "answers": %s, "claimed_credits": 1.2500}',
+        ),
+        ("ES02", evaluation("2025-05-24T10:05:00+02:00")),
+        ("ES02", claim(None)),
+    ]:
+        with subtests.test(path=path, raw=raw):
+            if isinstance(raw, str):
+                answer = self_claimed.put(f"{EVALUATIONS}/{path}", raw=raw % json.dumps(ANSWERS))
+            else:
+                answer = self_claimed.put(f"{EVALUATIONS}/{path}", raw)
+            assert (answer.status, answer.body["duplicate"]) == (200, True)
+
+    for path, other in [
+        ("ES01", claim(1.5)),
+        ("ES01", claim(1)),
+        ("ES01", evaluation("2025-05-24T10:05:00+02:00")),  # the claim left out
+        ("ES01", claim(0.3)),  # already_evaluated comes before the rules
+        ("ES02", claim(1.5)),  # a claim added later
+    ]:
+        with subtests.test(path=path, other=other):
+            answer = self_claimed.put(f"{EVALUATIONS}/{path}", other)
+            expect_problem(answer, 409, "already_evaluated")
+    assert claims_of(store) == {"ES01": Decimal("1.25"), "ES02": None}
+
+
+def test_an_invalid_claim_comes_before_the_evaluation_window(self_claimed, clock, expect_problem):
+    clock[0] = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)
+    early = self_claimed.put(f"{EVALUATIONS}/ES01", claim(0.3, "2025-05-24T09:00:00+02:00"))
+    late = self_claimed.put(f"{EVALUATIONS}/ES01", claim(2, "2025-12-05T09:00:00+01:00"))
+
+    expect_problem(early, 422, "invalid_claim")
+    expect_problem(late, 422, "invalid_claim")
+
+
+def test_under_earned_a_stated_claim_is_stored_and_ignored(delegate, eshg, store, subtests):
+    for session_id, claimed in [("ES01", 0.3), ("ES02", 7), ("ES03", 1.5)]:
+        with subtests.test(session_id=session_id, claimed=claimed):
+            answer = eshg.put(f"{EVALUATIONS}/{session_id}", claim(claimed))
+            assert answer.status == 201
+
+    assert claims_of(store) == {
+        "ES01": Decimal("0.3"),
+        "ES02": Decimal(7),
+        "ES03": Decimal("1.5"),
+    }
+    scan = {
+        "scan_id": "s-1",
+        "delegate_id": "D0001",
+        "station_id": "cme-desk-1",
+        "scanned_at": "2025-05-24T08:01:00+02:00",
+    }
+    assert eshg.post("/events/eshg2025/scans", scan).status == 201
+    statement = eshg.get("/events/eshg2025/delegates/D0001/credits").body
+    assert statement["total"] == 1.5  # the slot's 1.5, not the 0.3 claimed
+
+
+@pytest.mark.usefixtures("delegate")
+@pytest.mark.parametrize("policy", ["earned", "self_claimed"])
+def test_a_claim_that_is_not_a_number_in_range_is_an_invalid_request(
+    policy, eshg, programme_document, expect_problem, stored_items
+):
+    programme_document["event"]["policy"] = {"claims": policy}
+    assert eshg.put("/events/eshg2025", programme_document).status == 200
+    malformed = ["abc", "1.25", True, False, [1.25], {"credits": 1.25}, -0.25, -1, 1000.25, 1e-05]
+    bodies = [json.dumps(claim(claimed)) for claimed in malformed]
+    bodies.append(json.dumps(claim(1)).replace(": 1}", ": 1e400}"))  # a number no store keeps
+    for body in bodies:
+        problem = expect_problem(eshg.put(f"{EVALUATIONS}/ES01", raw=body), 422, "invalid_request")
+        assert [error["path"] for error in problem["errors"]] == ["body.claimed_credits"], body
+    assert stored_items("DEL#D0001#EVAL#") == []

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cme.facts import Direction
 from cme.settings import reset_settings
 
 pytestmark = pytest.mark.usefixtures("parsed_once")
@@ -167,6 +168,99 @@ def test_refused_scans_are_kept_with_their_reason(delegate, eshg, store, clock):
     assert refused["s-early"].received_at == clock[0]
 
 
+# --------------------------------------------------------------------------- hall entrances
+
+
+def test_a_hall_scan_keeps_its_room_and_direction(delegate, eshg, store, stored_items):
+    entry = eshg.post(SCANS, scan("h-in", "2025-05-24T08:25:00+02:00", room="Gold"))
+    leaving = eshg.post(
+        SCANS, scan("h-out", "2025-05-24T10:00:00+02:00", room="Gold", direction="out")
+    )
+    desk = eshg.post(SCANS, scan("d-1", "2025-05-24T08:01:00+02:00"))
+
+    assert [a.status for a in (entry, leaving, desk)] == [201, 201, 201]
+    assert leaving.body == {"scan_id": "h-out", "day": "2025-05-24", "duplicate": False}
+    facts = store.delegate_record("eshg2025", "D0001").facts
+    assert {s.scan_id: (s.room, s.direction) for s in facts.scans} == {
+        "h-in": ("Gold", Direction.IN),
+        "h-out": ("Gold", Direction.OUT),
+        "d-1": (None, Direction.IN),
+    }
+    items = {item["scan_id"]["S"]: item for item in stored_items("DEL#D0001#SCAN#")}
+    assert (items["h-out"]["room"]["S"], items["h-out"]["direction"]["S"]) == ("Gold", "out")
+    assert "room" not in items["d-1"]
+
+
+def test_a_hall_scan_again_is_a_duplicate_and_its_room_or_direction_changed_is_id_reused(
+    delegate, eshg, expect_problem, subtests
+):
+    eshg.post(SCANS, scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold"))
+    eshg.post(SCANS, scan("d-1", "2025-05-24T08:01:00+02:00"))
+
+    for again in [
+        scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold"),
+        scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold", direction="in"),  # the default
+        scan("d-1", "2025-05-24T08:01:00+02:00", room=None, direction="in"),
+    ]:
+        with subtests.test(again=again):
+            answer = eshg.post(SCANS, again)
+            assert (answer.status, answer.body["duplicate"]) == (200, True)
+
+    for other in [
+        scan("h-1", "2025-05-24T08:25:00+02:00", room="Silver"),
+        scan("h-1", "2025-05-24T08:25:00+02:00", room="gold"),  # rooms compare exactly
+        scan("h-1", "2025-05-24T08:25:00+02:00"),  # no room
+        scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold", direction="out"),
+        scan("d-1", "2025-05-24T08:01:00+02:00", direction="out"),
+        scan("d-1", "2025-05-24T08:01:00+02:00", room="Gold"),
+    ]:
+        with subtests.test(other=other):
+            expect_problem(eshg.post(SCANS, other), 409, "id_reused")
+
+    first = eshg.post(SCANS, scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold"))
+    assert first.status == 200
+
+
+def test_a_refused_hall_scan_is_kept_with_its_room_and_direction(delegate, eshg, store):
+    eshg.post(SCANS, scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold"))
+    eshg.post(SCANS, scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold", direction="out"))
+    eshg.post(SCANS, scan("h-2", "2025-05-28T08:25:00+02:00", room="Silver", direction="out"))
+
+    refused = {(r.scan_id, r.code): (r.room, r.direction) for r in store.refused_scans("eshg2025")}
+
+    assert refused == {
+        ("h-1", "id_reused"): ("Gold", Direction.OUT),
+        ("h-2", "not_a_conference_day"): ("Silver", Direction.OUT),
+    }
+
+
+def test_a_room_is_printable_text_and_a_direction_in_or_out(
+    delegate, eshg, expect_problem, subtests, stored_items
+):
+    for n, (field, value) in enumerate(
+        [
+            ("room", ""),
+            ("room", "x" * 201),
+            ("room", "Gold\nHall"),
+            ("room", "Gold\u202e"),
+            ("room", "\u200b"),  # nothing visible
+            ("room", 5),
+            ("room", ["Gold"]),
+            ("direction", "sideways"),
+            ("direction", "IN"),
+            ("direction", None),
+            ("direction", 1),
+        ]
+    ):
+        with subtests.test(field=field, value=value):
+            body = scan(f"h-{n}", "2025-05-24T08:25:00+02:00", **{field: value})
+            problem = expect_problem(eshg.post(SCANS, body), 422, "invalid_request")
+            assert {error["path"] for error in problem["errors"]} == {f"body.{field}"}
+    longest = eshg.post(SCANS, scan("h-ok", "2025-05-24T08:25:00+02:00", room="Ł" * 200))
+    assert longest.status == 201
+    assert [item["scan_id"]["S"] for item in stored_items("DEL#D0001#SCAN#")] == ["h-ok"]
+
+
 # --------------------------------------------------------------------------- batch
 
 
@@ -213,6 +307,40 @@ def test_a_batch_answers_each_scan_in_request_order_and_stores_the_good_ones(
     ]
     stored = sorted(item["scan_id"]["S"] for item in stored_items("DEL#D0001#SCAN#"))
     assert stored == ["b-1", "b-3", "s-0"]
+
+
+def test_batch_scans_carry_their_room_and_direction(delegate, eshg, store):
+    eshg.post(SCANS, scan("h-0", "2025-05-24T08:20:00+02:00", room="Gold"))
+    scans = [
+        scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold"),
+        scan("h-2", "2025-05-24T10:00:00+02:00", room="Gold", direction="out"),
+        scan("h-3", "2025-05-24T10:01:00+02:00", room="Silver", direction="sideways"),
+        scan("h-4", "2025-05-24T10:02:00+02:00", room=""),
+        scan("h-2", "2025-05-24T10:00:00+02:00", room="Gold", direction="out"),  # a repeat
+        scan("h-2", "2025-05-24T10:00:00+02:00", room="Gold"),  # the id, another direction
+        scan("h-0", "2025-05-24T08:20:00+02:00", room="Silver"),  # the id, another room
+        scan("h-0", "2025-05-24T08:20:00+02:00", room="Gold", direction="in"),
+    ]
+
+    answer = eshg.post(BATCH, {"scans": scans})
+
+    results = [(r["scan_id"], r["status"], r.get("code")) for r in answer.body["results"]]
+    assert results == [
+        ("h-1", 201, None),
+        ("h-2", 201, None),
+        ("h-3", 422, "invalid_request"),
+        ("h-4", 422, "invalid_request"),
+        ("h-2", 200, None),
+        ("h-2", 409, "id_reused"),
+        ("h-0", 409, "id_reused"),
+        ("h-0", 200, None),
+    ]
+    facts = store.delegate_record("eshg2025", "D0001").facts
+    assert {s.scan_id: (s.room, s.direction) for s in facts.scans} == {
+        "h-0": ("Gold", Direction.IN),
+        "h-1": ("Gold", Direction.IN),
+        "h-2": ("Gold", Direction.OUT),
+    }
 
 
 def test_a_batch_of_500_is_taken(delegate, eshg, stored_items):

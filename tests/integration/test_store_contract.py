@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cme.facts import Attendance, Delegate, Evaluation, Scan, View, ViewKind
+from cme.facts import Attendance, Delegate, Direction, Evaluation, Scan, View, ViewKind
 from cme.records import (
     Certificate,
     CertificateStatus,
@@ -169,6 +169,26 @@ def test_a_scan_claims_its_id_and_a_retry_fails_the_guard(store: Store) -> None:
     assert record_of(store, "D2").facts.scans == ()
 
 
+def test_a_scan_keeps_its_room_and_direction(store: Store) -> None:
+    registered(store, "D1")
+    entry = Scan("s-in", ROME, date(2025, 5, 24), "hall-a-1", "Aula 1")
+    exit_ = Scan(
+        "s-out", ROME + timedelta(hours=2), date(2025, 5, 24), "hall-a-2", "Aula 1", Direction.OUT
+    )
+    desk = Scan("s-desk", ROME, date(2025, 5, 24), "desk-1")
+
+    for scan in (entry, exit_, desk):
+        store.add_scan(EVENT, "D1", scan, received_at=NOW)
+
+    assert store.recorded_scan(EVENT, "s-in") == RecordedScan("D1", entry)
+    assert store.recorded_scan(EVENT, "s-out") == RecordedScan("D1", exit_)
+    assert store.recorded_scan(EVENT, "s-desk") == RecordedScan("D1", desk)
+    by_id = {scan.scan_id: scan for scan in record_of(store, "D1").facts.scans}
+    assert by_id == {"s-in": entry, "s-out": exit_, "s-desk": desk}
+    assert (by_id["s-out"].room, by_id["s-out"].direction) == ("Aula 1", Direction.OUT)
+    assert (by_id["s-desk"].room, by_id["s-desk"].direction) == (None, Direction.IN)
+
+
 def test_a_view_claims_its_id_and_a_retry_fails_the_guard(store: Store) -> None:
     registered(store, "D1", "D2")
     view = View("v-1", "S01", ViewKind.ON_DEMAND, ROME, 1800)
@@ -228,15 +248,82 @@ def test_an_evaluation_is_final_and_joins_the_cart(store: Store) -> None:
     assert list(record.facts.evaluations) == ["S01", "S02"]
 
 
+def test_an_evaluation_keeps_its_claim(store: Store) -> None:
+    registered(store, "D1")
+    claimed = Evaluation("S01", ROME, {"q": 1}, Decimal("1.25"))
+    whole = Evaluation("S02", ROME, {}, Decimal(2))
+    unclaimed = Evaluation("S03", ROME, {})
+
+    for evaluation in (claimed, whole, unclaimed):
+        store.add_evaluation(EVENT, "D1", evaluation, received_at=NOW)
+
+    evaluations = record_of(store, "D1").facts.evaluations
+    assert evaluations == {"S01": claimed, "S02": whole, "S03": unclaimed}
+    assert [evaluations[s].claimed_credits for s in ("S01", "S02", "S03")] == [
+        Decimal("1.25"),
+        Decimal("2"),
+        None,
+    ]
+    assert isinstance(evaluations["S01"].claimed_credits, Decimal)
+
+
 def test_refused_scans_are_kept_in_the_order_received(store: Store) -> None:
     later = RefusedScan("s-2", "D9", "desk", ROME, NOW + timedelta(hours=1), "x", "why")
     first = RefusedScan("s-1", "D1", "desk", ROME, NOW, "unknown_delegate", "no D1")
+    hall = RefusedScan(
+        "s-3",
+        "D1",
+        "hall",
+        ROME,
+        NOW + timedelta(hours=2),
+        "id_reused",
+        "",
+        "Aula 1",
+        Direction.OUT,
+    )
 
     store.refuse_scan(EVENT, later)
+    store.refuse_scan(EVENT, hall)
     store.refuse_scan(EVENT, first)
 
-    assert store.refused_scans(EVENT) == [first, later]
+    assert store.refused_scans(EVENT) == [first, later, hall]
+    assert (first.room, first.direction) == (None, Direction.IN)
     assert store.refused_scans("other") == []
+
+
+def test_items_stored_before_rooms_directions_and_claims_read_with_the_defaults(
+    aws: dict[str, Any],
+) -> None:
+    """Items stored before these attributes existed: a scan reads as an entry at a desk (no
+    room), an evaluation as one without a claim."""
+    store = DynamoStore()
+    registered(store, "D1")
+    scan = Scan("s-1", ROME, date(2025, 5, 24), "hall", "Aula 1", Direction.OUT)
+    store.add_scan(EVENT, "D1", scan, received_at=NOW)
+    store.add_evaluation(EVENT, "D1", Evaluation("S01", ROME, {}, Decimal("1.5")), received_at=NOW)
+    store.refuse_scan(
+        EVENT, RefusedScan("s-2", "D1", "hall", ROME, NOW, "x", "why", "Aula 1", Direction.OUT)
+    )
+    client, table = aws["dynamodb"], aws["CME_TABLE_NAME"]
+    for item in client.scan(TableName=table)["Items"]:
+        client.update_item(
+            TableName=table,
+            Key={"pk": item["pk"], "sk": item["sk"]},
+            UpdateExpression="REMOVE #room, #direction, #claimed",
+            ExpressionAttributeNames={
+                "#room": "room",
+                "#direction": "direction",
+                "#claimed": "claimed_credits",
+            },
+        )
+    old = scan._replace(room=None, direction=Direction.IN)
+
+    assert store.recorded_scan(EVENT, "s-1") == RecordedScan("D1", old)
+    facts = record_of(store, "D1").facts
+    assert facts.scans == (old,)
+    assert facts.evaluations["S01"].claimed_credits is None
+    [refused_scan] = store.refused_scans(EVENT)
+    assert (refused_scan.room, refused_scan.direction) == (None, Direction.IN)
 
 
 # --------------------------------------------------------------------------- certificates

@@ -10,13 +10,14 @@ not_a_conference_day). A refused scan stores no fact, so resending its id is jud
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from cme.errors import InvalidRequest
-from cme.facts import Attendance, ViewKind
-from cme.programme import Programme
+from cme.facts import Attendance, Direction, ViewKind
+from cme.programme import Programme, build_programme
 from cme_tools.audit import AuditedFacts, audit_facts
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -69,6 +70,33 @@ def test_accepted_facts_become_the_delegates_facts(eshg: Programme) -> None:
     assert audited.facts.delegate_id == "D0001"
 
 
+def test_scans_keep_their_room_and_direction_and_evaluations_their_claim(
+    eshg: Programme,
+) -> None:
+    audited = audit(
+        eshg,
+        scans=[
+            scan("in", "2025-05-24T08:25:00+02:00", station_id="gold-1", room="Gold"),
+            scan("out", "2025-05-24T10:00:00+02:00", room="Gold", direction="out"),
+            scan("desk", "2025-05-24T08:01:00+02:00", room=None, direction="in"),
+        ],
+        evaluations=[
+            evaluation("ES01", "2025-05-24T10:05:00+02:00", claimed_credits=Decimal("1.25")),
+            evaluation("S01", "2025-05-24T12:05:00+02:00", claimed_credits=1),
+            evaluation("S03", "2025-05-24T15:05:00+02:00", claimed_credits=None),
+        ],
+    )
+    assert audited.refusals == ()
+    assert {s.scan_id: (s.room, s.direction) for s in audited.facts.scans} == {
+        "in": ("Gold", Direction.IN),
+        "out": ("Gold", Direction.OUT),
+        "desk": (None, Direction.IN),
+    }
+    claims = {sid: e.claimed_credits for sid, e in audited.facts.evaluations.items()}
+    assert claims == {"ES01": Decimal("1.25"), "S01": Decimal(1), "S03": None}
+    assert isinstance(claims["S01"], Decimal)
+
+
 # --------------------------------------------------------------------- each refusal's code
 
 
@@ -116,6 +144,27 @@ def test_accepted_facts_become_the_delegates_facts(eshg: Programme) -> None:
         pytest.param(
             {"views": [view("v", "S01", "on_demand", "2026-01-15T12:06:00Z")]}, "invalid_request"
         ),
+        pytest.param({"scans": [scan("s", "2025-05-24T09:00:00Z", room="")]}, "invalid_request"),
+        pytest.param(
+            {"scans": [scan("s", "2025-05-24T09:00:00Z", room="x" * 201)]}, "invalid_request"
+        ),
+        pytest.param(
+            {"scans": [scan("s", "2025-05-24T09:00:00Z", room="Gold\n")]}, "invalid_request"
+        ),
+        pytest.param({"scans": [scan("s", "2025-05-24T09:00:00Z", room=5)]}, "invalid_request"),
+        pytest.param(
+            {"scans": [scan("s", "2025-05-24T09:00:00Z", direction="sideways")]},
+            "invalid_request",
+        ),
+        pytest.param(
+            {"scans": [scan("s", "2025-05-24T09:00:00Z", direction=None)]}, "invalid_request"
+        ),
+        pytest.param(
+            {"scans": [scan("s", "2025-05-24T09:00:00Z", direction=["in"])]}, "invalid_request"
+        ),
+        pytest.param(
+            {"scans": [scan("s", "2025-05-24T09:00:00Z", rooms="Gold")]}, "invalid_request"
+        ),
         pytest.param({"cart": ["NOPE"]}, "unknown_session"),
         pytest.param({"cart": ["CS01"]}, "session_not_accredited"),
         pytest.param({"cart": [{"session_id": "S01"}]}, "invalid_request"),
@@ -138,6 +187,18 @@ def test_accepted_facts_become_the_delegates_facts(eshg: Programme) -> None:
         ),
         pytest.param(
             {"evaluations": [evaluation("S01", "2026-01-15T12:06:00Z")]}, "invalid_request"
+        ),
+        *(
+            pytest.param(
+                {"evaluations": [evaluation("S01", "2025-06-01T00:00:00Z", claimed_credits=c)]},
+                "invalid_request",
+                id=f"claimed_credits={c!r}",
+            )
+            for c in ["1.25", "abc", True, Decimal("-0.25"), -1, Decimal("1000.25"), [1]]
+        ),
+        pytest.param(
+            {"evaluations": [evaluation("S01", "2025-06-01T00:00:00Z", claimed=Decimal(1))]},
+            "invalid_request",
         ),
     ],
 )
@@ -239,6 +300,36 @@ def test_an_id_reused_with_other_content_is_refused_and_the_first_stays(
     assert [v.session_id for v in audited.facts.views] == ["S01"]
 
 
+def test_a_scan_id_reused_with_another_room_or_direction_is_refused(eshg: Programme) -> None:
+    at = "2025-05-24T08:25:00+02:00"
+    audited = audit(
+        eshg,
+        scans=[
+            scan("s", at, room="Gold"),
+            scan("s", at, room="Gold", direction="in"),  # the same scan: in is the default
+            scan("s", at, room="Silver"),
+            scan("s", at),
+            scan("s", at, room="Gold", direction="out"),
+        ],
+    )
+    assert refused(audited) == [("scan", "s", "id_reused")] * 3
+    assert [(s.room, s.direction) for s in audited.facts.scans] == [("Gold", Direction.IN)]
+
+
+def test_a_claim_is_final_with_its_evaluation(eshg: Programme) -> None:
+    audited = audit(
+        eshg,
+        evaluations=[
+            evaluation("ES01", "2025-05-24T10:05:00+02:00", claimed_credits=Decimal("1.25")),
+            evaluation("ES01", "2025-05-24T08:05:00Z", claimed_credits=Decimal("1.250")),
+            evaluation("ES01", "2025-05-24T10:05:00+02:00", claimed_credits=Decimal("1.5")),
+            evaluation("ES01", "2025-05-24T10:05:00+02:00"),
+        ],
+    )
+    assert refused(audited) == [("evaluation", "ES01", "already_evaluated")] * 2
+    assert audited.facts.evaluations["ES01"].claimed_credits == Decimal("1.25")
+
+
 def test_a_refused_scan_stores_nothing_so_its_id_is_judged_afresh(eshg: Programme) -> None:
     audited = audit(
         eshg,
@@ -321,6 +412,55 @@ def test_scanned_in_future_comes_before_not_a_conference_day(eshg: Programme) ->
     assert refused(audit(eshg, scans=[scan("s", "2026-03-01T09:00:00+01:00")])) == [
         ("scan", "s", "scanned_in_future")
     ]
+
+
+# ------------------------------------------------------------------------- claimed credits
+
+
+@pytest.fixture
+def self_claimed(eshg_document: Any) -> Programme:
+    """ESHG 2025 under self-claimed credit in quarters: ES01 is worth 1.5, ES05 0.75."""
+    eshg_document["event"]["policy"] = {"claims": "self_claimed", "claim_step": "0.25"}
+    return build_programme(eshg_document).programme
+
+
+def test_under_self_claimed_an_invalid_claim_is_refused_and_left_out(
+    self_claimed: Programme,
+) -> None:
+    audited = audit(
+        self_claimed,
+        evaluations=[
+            evaluation("ES01", "2025-05-24T10:05:00+02:00", claimed_credits=Decimal("0.3")),
+            evaluation("ES02", "2025-05-24T10:05:00+02:00", claimed_credits=0),
+            evaluation("ES03", "2025-05-24T10:05:00+02:00", claimed_credits=Decimal("1.75")),
+            evaluation("ES05", "2025-05-24T13:50:00+02:00", claimed_credits=1),
+            evaluation("S01", "2025-05-24T11:00:00+02:00", claimed_credits=Decimal("0.1")),
+            evaluation("ES01", "2025-05-24T10:05:00+02:00", claimed_credits=Decimal("1.25")),
+            evaluation("ES02", "2025-05-24T10:05:00+02:00"),
+        ],
+    )
+    assert refused(audited) == [
+        ("evaluation", "ES01", "invalid_claim"),
+        ("evaluation", "ES02", "invalid_claim"),
+        ("evaluation", "ES03", "invalid_claim"),
+        ("evaluation", "ES05", "invalid_claim"),
+        ("evaluation", "S01", "invalid_claim"),  # a property of the claim before times
+    ]
+    claims = {sid: e.claimed_credits for sid, e in audited.facts.evaluations.items()}
+    assert claims == {"ES01": Decimal("1.25"), "ES02": None}
+
+
+def test_under_earned_any_claim_in_shape_is_kept(eshg: Programme) -> None:
+    audited = audit(
+        eshg,
+        evaluations=[
+            evaluation("ES01", "2025-05-24T10:05:00+02:00", claimed_credits=Decimal("0.3")),
+            evaluation("ES02", "2025-05-24T10:05:00+02:00", claimed_credits=7),
+        ],
+    )
+    assert audited.refusals == ()
+    claims = {sid: e.claimed_credits for sid, e in audited.facts.evaluations.items()}
+    assert claims == {"ES01": Decimal("0.3"), "ES02": Decimal(7)}
 
 
 # ----------------------------------------------------------------- the document as a whole

@@ -227,3 +227,36 @@ def test_the_programmes_warnings_reach_stderr(
         for line in err.splitlines()
     ] == [True]
     check_worked_example(loads(out))
+
+
+def test_an_invalid_claim_goes_to_stderr_with_its_code_and_is_left_out(
+    capsys: pytest.CaptureFixture[str], eshg_path: Path, tmp_path: Path
+) -> None:
+    text = eshg_path.read_text(encoding="utf-8")
+    assert "policy: {evidence: daily_scan}" in text
+    programme = tmp_path / "self-claimed.yaml"
+    programme.write_text(
+        text.replace(
+            "policy: {evidence: daily_scan}",
+            "policy: {evidence: daily_scan, claims: self_claimed, claim_step: 0.25}",
+        ),
+        encoding="utf-8",
+    )
+    facts = tmp_path / "facts.json"
+    facts.write_text(
+        '{"delegate": {"delegate_id": "D1", "name": "Ada"},'
+        ' "scans": [{"scan_id": "s1", "scanned_at": "2025-05-24T08:25:00+02:00",'
+        ' "room": "Gold", "direction": "in"}],'
+        ' "evaluations": ['
+        '{"session_id": "ES01", "submitted_at": "2025-05-24T10:05:00+02:00",'
+        ' "claimed_credits": 0.3},'
+        '{"session_id": "S01", "submitted_at": "2025-05-24T12:05:00+02:00",'
+        ' "claimed_credits": 1.25}]}',
+        encoding="utf-8",
+    )
+    status, out, err = run(capsys, programme, facts)
+    assert status == 0
+    [line] = err.splitlines()
+    assert {"evaluation", "ES01", "invalid_claim"} <= tokens(line)
+    cart = [item["session_id"] for item in loads(out)["cart"]]
+    assert cart == ["S01"]

@@ -906,6 +906,31 @@ def test_a_programme_with_seconds_ratios_and_optional_parts_reads_back(
     _round_trip(programme)
 
 
+def test_every_policy_setting_reads_back(make_document: DocumentFactory) -> None:
+    """What the API stores is the canonical document: a variant's settings must survive it."""
+    document = make_document()
+    document["event"]["policy"] = {
+        "evidence": "time_in_room",
+        "scan_grace_minutes": "10",
+        "presence": {"minimum": "0.9", "credit": "proportional", "step": "0.5"},
+        "viewing": {"minimum": "0.5"},
+        "claims": "self_claimed",
+        "claim_step": "0.1",
+    }
+    programme = build_programme(document).programme
+    assert programme.event.policy == Policy(
+        evidence="time_in_room",
+        scan_grace=timedelta(minutes=10),
+        presence_minimum=Decimal("0.9"),
+        presence_credit="proportional",
+        presence_step=Decimal("0.5"),
+        viewing_minimum=Decimal("0.5"),
+        claims="self_claimed",
+        claim_step=Decimal("0.1"),
+    )
+    _round_trip(programme)
+
+
 def test_a_programme_with_clock_changes_reads_back(make_document: DocumentFactory) -> None:
     document = make_document(
         timezone="America/New_York",

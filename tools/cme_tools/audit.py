@@ -6,10 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from cme.errors import CmeError, InvalidRequest
-from cme.facts import Attendance, Delegate, DelegateFacts, Evaluation, Scan, View, ViewKind
+from cme.facts import (
+    Attendance,
+    Delegate,
+    DelegateFacts,
+    Direction,
+    Evaluation,
+    Scan,
+    View,
+    ViewKind,
+)
 from cme.programme import Programme, Session
 from cme.rules.judge import (
     DEFAULT_SKEW,
@@ -21,6 +33,7 @@ from cme.rules.judge import (
     judge_view,
     require_session,
 )
+from cme.schemas import ClaimedCredits, Room
 from cme.text import ID_PATTERN
 from cme.timestamps import parse_aware
 
@@ -131,7 +144,12 @@ def audit_facts(
             seen=evaluations,
             same=lambda a, b: is_repeat_evaluation(_comparable(a), _comparable(b), b.session_id),
             judge=lambda f: judge_evaluation(
-                programme, session_of(f.session_id), f.submitted_at, now=now, skew=skew
+                programme,
+                session_of(f.session_id),
+                f.submitted_at,
+                now=now,
+                claimed=f.claimed_credits,
+                skew=skew,
             ),
         )
 
@@ -149,9 +167,9 @@ DOCUMENT_KEYS = frozenset({"delegate", "scans", "views", "cart", "evaluations"})
 """A facts document's keys (CONTRACT.md, FACTS.json); each but `delegate` may be left out."""
 DELEGATE_KEYS = frozenset({"delegate_id", "name", "attendance", "email", "profession"})
 FACT_KEYS = {
-    "scan": frozenset({"scan_id", "scanned_at", "station_id"}),
+    "scan": frozenset({"scan_id", "scanned_at", "station_id", "room", "direction"}),
     "view": frozenset({"view_id", "session_id", "kind", "watched_at", "seconds"}),
-    "evaluation": frozenset({"session_id", "submitted_at", "answers"}),
+    "evaluation": frozenset({"session_id", "submitted_at", "answers", "claimed_credits"}),
 }
 
 
@@ -200,8 +218,17 @@ def _scan(programme: Programme, raw: Any) -> Scan:
     raw = _fields(raw, "scan")
     scan_id = _ident(_get(raw, "scan_id"), "scan_id")
     scanned_at = _timestamp(raw, "scanned_at")
+    room = raw.get("room")
+    direction = raw.get("direction", Direction.IN.value)
+    if direction not in tuple(Direction):
+        raise ValueError("direction is in or out")
     return Scan(
-        scan_id, scanned_at, programme.event.local_date(scanned_at), str(raw.get("station_id", ""))
+        scan_id,
+        scanned_at,
+        programme.event.local_date(scanned_at),
+        str(raw.get("station_id", "")),
+        None if room is None else _shaped(_ROOM, room, "room"),
+        Direction(direction),
     )
 
 
@@ -225,8 +252,23 @@ def _evaluation(programme: Programme, raw: Any) -> Evaluation:
     answers = raw.get("answers", {})
     if not isinstance(answers, Mapping):
         raise ValueError("answers is an object")
+    claimed = raw.get("claimed_credits")
+    if claimed is not None:
+        claimed = _shaped(_CLAIM, claimed, "claimed_credits")
     session = require_session(programme, session_id)
-    return Evaluation(session.id, submitted_at, dict(answers))
+    return Evaluation(session.id, submitted_at, dict(answers), claimed)
+
+
+_ROOM: TypeAdapter[str] = TypeAdapter(Room)
+_CLAIM: TypeAdapter[Decimal] = TypeAdapter(ClaimedCredits)
+"""The API's own shapes of a scan's room and an evaluation's claim (`cme.schemas`)."""
+
+
+def _shaped[T](shape: TypeAdapter[T], value: Any, name: str) -> T:
+    try:
+        return shape.validate_python(value)
+    except ValidationError as error:
+        raise ValueError(f"{name}: {error.errors()[0]['msg']}") from None
 
 
 def _timestamp(raw: Any, key: str) -> datetime:
@@ -236,8 +278,13 @@ def _timestamp(raw: Any, key: str) -> datetime:
     return parse_aware(value)
 
 
-def _comparable(evaluation: Evaluation) -> tuple[datetime, str]:
-    return evaluation.submitted_at, repr(sorted(evaluation.answers.items()))
+def _comparable(evaluation: Evaluation) -> tuple[datetime, str, Decimal | None]:
+    """What a retry must repeat: the instant, the answers and the claim."""
+    return (
+        evaluation.submitted_at,
+        repr(sorted(evaluation.answers.items())),
+        evaluation.claimed_credits,
+    )
 
 
 def _list(document: Mapping[str, Any], key: str) -> list[Any]:

@@ -274,10 +274,9 @@ class MemoryStore:
                 }
             )
             assert delegate is not None
-            delegate.evaluations[session_id] = Evaluation(
-                session_id,
-                _utc(evaluation.submitted_at),
-                loads(canonical_answers(evaluation.answers)),
+            delegate.evaluations[session_id] = evaluation._replace(
+                submitted_at=_utc(evaluation.submitted_at),
+                answers=loads(canonical_answers(evaluation.answers)),
             )
             delegate.cart.setdefault(session_id, _utc(received_at))
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cme.errors import CmeError, IdReused, UnknownDelegate, UnknownEvent
-from cme.facts import Evaluation, Scan, View, ViewKind
+from cme.facts import Direction, Evaluation, Scan, View, ViewKind
 from cme.programme import Programme, Session, build_programme
 from cme.records import DelegateRecord, RefusedScan, Store, WriteRefused, canonical_answers
 from cme.rules.judge import (
@@ -93,19 +94,23 @@ def record_scan(
     delegate_id: str,
     station_id: str,
     scanned_at: datetime,
+    room: str | None = None,
+    direction: Direction = Direction.IN,
     now: datetime,
     skew: timedelta,
 ) -> ScanRecorded:
-    """A badge scan at a CME station. A retry is a duplicate, never a second fact; a refused
-    scan stores no fact and is kept apart with its reason for the organiser."""
+    """A badge scan at a CME desk or, with its `room` and `direction`, at a hall entrance.
+    A retry is a duplicate, never a second fact; a refused scan stores no fact and is kept
+    apart with its reason for the organiser."""
     programme = load_programme(store, event_id)
-    content = (delegate_id, station_id, scanned_at)
+    content = (delegate_id, station_id, scanned_at, room, direction)
 
     def repeat() -> ScanRecorded | None:
         recorded = store.recorded_scan(event_id, scan_id)
         if recorded is None:
             return None
-        stored = (recorded.delegate_id, recorded.scan.station_id, recorded.scan.scanned_at)
+        held = recorded.scan
+        stored = (recorded.delegate_id, held.station_id, held.scanned_at, held.room, held.direction)
         try:
             is_repeat(stored, content, what=f"scan {scan_id}")
         except IdReused as reused:  # refused like any other: the organiser sees it
@@ -114,7 +119,15 @@ def record_scan(
 
     def refuse(error: CmeError) -> CmeError:
         refused = RefusedScan(
-            scan_id, delegate_id, station_id, scanned_at, now, error.code, error.detail
+            scan_id,
+            delegate_id,
+            station_id,
+            scanned_at,
+            now,
+            error.code,
+            error.detail,
+            room,
+            direction,
         )
         store.refuse_scan(event_id, refused)
         return error
@@ -129,9 +142,8 @@ def record_scan(
         raise refuse(refusal) from None
 
     try:
-        store.add_scan(
-            event_id, delegate_id, Scan(scan_id, scanned_at, day, station_id), received_at=now
-        )
+        scan = Scan(scan_id, scanned_at, day, station_id, room, direction)
+        store.add_scan(event_id, delegate_id, scan, received_at=now)
     except WriteRefused as refused:
         if "delegate" in refused.failed:
             raise refuse(UnknownDelegate(f"no delegate {delegate_id} at {event_id}")) from None
@@ -281,14 +293,16 @@ def record_evaluation(
     *,
     submitted_at: datetime,
     answers: Mapping[str, Any],
+    claimed_credits: Decimal | None = None,
     now: datetime,
     skew: timedelta,
 ) -> bool:
-    """A session evaluation (final); the session joins the cart. True when stored, False
-    for a retry with the same instant and answers."""
+    """A session evaluation, with the credits claimed for it (`self_claimed`): final; the
+    session joins the cart. True when stored, False for a retry with the same instant,
+    answers and claim."""
     programme = load_programme(store, event_id)
     session = _session(store, programme, delegate_id, session_id)
-    incoming = (submitted_at, canonical_answers(answers))
+    incoming = (submitted_at, canonical_answers(answers), claimed_credits)
 
     def repeat() -> bool:
         record = load_delegate(store, event_id, delegate_id)
@@ -296,11 +310,15 @@ def record_evaluation(
         if stored is None:
             return False
         return is_repeat_evaluation(
-            (stored.submitted_at, record.answers[session.id]), incoming, session.id
+            (stored.submitted_at, record.answers[session.id], stored.claimed_credits),
+            incoming,
+            session.id,
         )
 
     try:
-        judge_evaluation(programme, session, submitted_at, now=now, skew=skew)
+        judge_evaluation(
+            programme, session, submitted_at, now=now, claimed=claimed_credits, skew=skew
+        )
     except CmeError:
         if repeat():
             return False
@@ -309,7 +327,7 @@ def record_evaluation(
         store.add_evaluation(
             event_id,
             delegate_id,
-            Evaluation(session.id, submitted_at, dict(answers)),
+            Evaluation(session.id, submitted_at, dict(answers), claimed_credits),
             received_at=now,
         )
     except WriteRefused as refused:

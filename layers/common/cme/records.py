@@ -20,7 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from cme.facts import Delegate, DelegateFacts, Evaluation, Scan, View
+from cme.facts import Delegate, DelegateFacts, Direction, Evaluation, Scan, View
 from cme.jsonio import dumps
 
 
@@ -122,6 +122,8 @@ class RefusedScan:
     received_at: datetime
     code: str
     detail: str
+    room: str | None = None
+    direction: Direction = Direction.IN
 
 
 @dataclass(frozen=True, slots=True)

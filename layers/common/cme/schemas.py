@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -37,7 +38,7 @@ def _visible(text: str) -> str:
     """A name of spaces, zero-width or format characters, soft hyphens or marks alone
     would print as a blank line: it needs at least one character that leaves ink."""
     if not visible(text):
-        raise ValueError("a name needs at least one visible character")
+        raise ValueError("at least one visible character is needed")
     return text
 
 
@@ -47,6 +48,13 @@ Name = Annotated[
     AfterValidator(_visible),
 ]
 """A delegate's name, printed on certificates."""
+
+Room = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_LINE),
+    AfterValidator(_visible),
+]
+"""The room a hall station stands at: compared exactly with the sessions' `room`."""
 
 EventId = Annotated[str, Path(pattern=ID_REGEX)]
 DelegateId = Annotated[str, Path(pattern=ID_REGEX)]
@@ -71,6 +79,36 @@ Seconds = Annotated[
     BeforeValidator(_whole_number),
     Field(ge=0, le=86400),
     WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 86400}),
+]
+
+
+CLAIM_MAXIMUM = Decimal(1000)
+CLAIM_DECIMALS = 4
+
+
+def _claimed_credits(value: Any) -> Decimal:
+    """A claim is a JSON number (never text, a boolean or a float), exact, from 0 to
+    `CLAIM_MAXIMUM` with at most `CLAIM_DECIMALS` decimals: what can be stored exactly.
+    Whether it is a valid claim for its session is a rule (`judge_claim`, 422
+    `invalid_claim`), not the request's shape."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise PydanticCustomError("decimal_type", "a JSON number")
+    claimed = Decimal(value)
+    if not claimed.is_finite() or claimed < 0 or claimed > CLAIM_MAXIMUM:
+        raise PydanticCustomError(
+            "out_of_range", "a number from 0 to {maximum}", {"maximum": str(CLAIM_MAXIMUM)}
+        )
+    if claimed != claimed.quantize(Decimal(1).scaleb(-CLAIM_DECIMALS)):
+        raise PydanticCustomError(
+            "too_many_decimals", "at most {decimals} decimals", {"decimals": CLAIM_DECIMALS}
+        )
+    return claimed.copy_abs()  # -0.0 is 0
+
+
+ClaimedCredits = Annotated[
+    Decimal,
+    PlainValidator(_claimed_credits),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": int(CLAIM_MAXIMUM)}),
 ]
 
 
@@ -100,6 +138,14 @@ class ScanIn(_In):
     delegate_id: Identifier
     station_id: Identifier = Field(description="The CME station that scanned the badge.")
     scanned_at: Timestamp = Field(description="The device's time of the scan.")
+    room: Room | None = Field(
+        default=None,
+        description="The room of a station at a hall entrance (the sessions' `room`, "
+        "compared exactly); none at a CME desk.",
+    )
+    direction: Literal["in", "out"] = Field(
+        default="in", description="Entering (`in`) or leaving (`out`) the room."
+    )
 
 
 def _scans_are_scans(schema: dict[str, Any]) -> None:
@@ -140,6 +186,13 @@ each pass the per-answer limits but could never be stored.)"""
 class EvaluationIn(_In):
     submitted_at: Timestamp = Field(description="The platform's time of submission.")
     answers: dict[AnswerKey, AnswerText | StrictInt] = Field(max_length=200)
+    claimed_credits: ClaimedCredits | None = Field(
+        default=None,
+        description="The credits the delegate claims for the session, final with the "
+        "evaluation. Under `self_claimed` a positive multiple of the claim step, not above "
+        "the session's credits (else 422 `invalid_claim`); stored and ignored otherwise. "
+        f"At most {CLAIM_DECIMALS} decimals.",
+    )
 
     @field_validator("answers")
     @classmethod

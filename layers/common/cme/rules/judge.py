@@ -10,6 +10,7 @@ from collections.abc import Hashable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 
 from cme.amounts import for_print
 from cme.errors import (
@@ -132,7 +133,8 @@ def judge_claim(programme: Programme, session: Session, claimed: Decimal | None)
     if claimed is None or not policy.self_claimed:
         return
     step = policy.claim_step
-    if claimed <= 0 or claimed % step != 0:
+    # As fractions: Decimal's remainder fails once the quotient outgrows its precision.
+    if claimed <= 0 or Fraction(claimed) % Fraction(step) != 0:
         raise InvalidClaim(f"a claim is a positive multiple of {for_print(step)}")
     if claimed > session.credits:
         raise InvalidClaim(

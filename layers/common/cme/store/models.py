@@ -105,6 +105,9 @@ class ScanGuardItem(Item, discriminator="scan_id"):
     station_id = UnicodeAttribute()
     scanned_at = UTCDateTimeAttribute()
     day = UnicodeAttribute()
+    room = UnicodeAttribute(null=True)
+    direction = UnicodeAttribute(null=True)
+    """`in` or `out`; absent on items written before scans had a direction: `in`."""
 
 
 class ScanItem(Item, discriminator="scan"):
@@ -115,6 +118,9 @@ class ScanItem(Item, discriminator="scan"):
     received_at = UTCDateTimeAttribute()
     """The server's time when the scan arrived (a late offline sync shows here)."""
     day = UnicodeAttribute()
+    room = UnicodeAttribute(null=True)
+    direction = UnicodeAttribute(null=True)
+    """`in` or `out`; absent on items written before scans had a direction: `in`."""
 
 
 class ViewGuardItem(Item, discriminator="view_id"):
@@ -145,6 +151,8 @@ class EvaluationItem(Item, discriminator="evaluation"):
     submitted_at = UTCDateTimeAttribute()
     answers = UnicodeAttribute()
     """Canonical JSON of the answers (compared on retries; never logged)."""
+    claimed_credits = DecimalAttribute(null=True)
+    """What the delegate claimed with the evaluation, if anything (`self_claimed`)."""
     received_at = UTCDateTimeAttribute()
 
 
@@ -156,6 +164,8 @@ class RefusedScanItem(Item, discriminator="refused_scan"):
     received_at = UTCDateTimeAttribute()
     code = UnicodeAttribute()
     detail = UnicodeAttribute()
+    room = UnicodeAttribute(null=True)
+    direction = UnicodeAttribute(null=True)
 
 
 class CertificateItem(Item, discriminator="certificate"):

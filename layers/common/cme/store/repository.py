@@ -22,7 +22,16 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from cme.errors import Throttled
-from cme.facts import Attendance, Delegate, DelegateFacts, Evaluation, Scan, View, ViewKind
+from cme.facts import (
+    Attendance,
+    Delegate,
+    DelegateFacts,
+    Direction,
+    Evaluation,
+    Scan,
+    View,
+    ViewKind,
+)
 from cme.jsonio import dumps, loads
 from cme.records import (
     Certificate,
@@ -351,6 +360,8 @@ class DynamoStore:
             station_id=scan.station_id,
             scanned_at=scan.scanned_at,
             day=scan.day.isoformat(),
+            room=scan.room,
+            direction=scan.direction.value,
         )
         fact = ScanItem(
             pk=pk,
@@ -360,6 +371,8 @@ class DynamoStore:
             scanned_at=scan.scanned_at,
             received_at=received_at,
             day=scan.day.isoformat(),
+            room=scan.room,
+            direction=scan.direction.value,
         )
         self.transact(
             [
@@ -374,10 +387,7 @@ class DynamoStore:
         guard = self._calling(lambda: _get(ScanGuardItem, *key))
         if guard is None:
             return None
-        scan = Scan(
-            guard.scan_id, guard.scanned_at, date.fromisoformat(guard.day), guard.station_id
-        )
-        return RecordedScan(guard.delegate_id, scan)
+        return RecordedScan(guard.delegate_id, _scan(guard))
 
     def refuse_scan(self, event_id: str, refused: RefusedScan) -> None:
         item = RefusedScanItem(
@@ -390,6 +400,8 @@ class DynamoStore:
             received_at=refused.received_at,
             code=refused.code,
             detail=refused.detail,
+            room=refused.room,
+            direction=refused.direction.value,
         )
         self._calling(item.save)
 
@@ -403,6 +415,8 @@ class DynamoStore:
                 received_at=item.received_at,
                 code=item.code,
                 detail=item.detail,
+                room=item.room,
+                direction=_direction(item.direction),
             )
             for item in self._query(
                 keys.event_key(event_id), Item.sk.startswith(keys.REFUSED_SCANS)
@@ -499,6 +513,7 @@ class DynamoStore:
             session_id=evaluation.session_id,
             submitted_at=evaluation.submitted_at,
             answers=canonical_answers(evaluation.answers),
+            claimed_credits=evaluation.claimed_credits,
             received_at=received_at,
         )
         # The session joins the cart (or stays there, keeping when it was added).
@@ -719,6 +734,22 @@ def _is_connection_failure(error: PynamoDBException) -> bool:
     }
 
 
+def _direction(stored: str | None) -> Direction:
+    """A scan item written before scans had a direction was an entry."""
+    return Direction.IN if stored is None else Direction(stored)
+
+
+def _scan(item: ScanItem | ScanGuardItem) -> Scan:
+    return Scan(
+        scan_id=item.scan_id,
+        scanned_at=item.scanned_at,
+        day=date.fromisoformat(item.day),
+        station_id=item.station_id,
+        room=item.room,
+        direction=_direction(item.direction),
+    )
+
+
 def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecord | None:
     profile: ProfileItem | None = None
     scans: list[Scan] = []
@@ -733,11 +764,7 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
             case ProfileItem():
                 profile = item
             case ScanItem():
-                scans.append(
-                    Scan(
-                        item.scan_id, item.scanned_at, date.fromisoformat(item.day), item.station_id
-                    )
-                )
+                scans.append(_scan(item))
             case ViewItem():
                 views.append(
                     View(
@@ -752,7 +779,7 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
                 cart.add(item.session_id)
             case EvaluationItem():
                 evaluations[item.session_id] = Evaluation(
-                    item.session_id, item.submitted_at, loads(item.answers)
+                    item.session_id, item.submitted_at, loads(item.answers), item.claimed_credits
                 )
                 answers[item.session_id] = item.answers
             case CertificateCopyItem():

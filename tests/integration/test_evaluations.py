@@ -311,3 +311,26 @@ def test_a_claim_that_is_not_a_number_in_range_is_an_invalid_request(
         problem = expect_problem(eshg.put(f"{EVALUATIONS}/ES01", raw=body), 422, "invalid_request")
         assert [error["path"] for error in problem["errors"]] == ["body.claimed_credits"], body
     assert stored_items("DEL#D0001#EVAL#") == []
+
+
+def test_the_claim_reaches_the_statement(self_claimed):
+    """Through the handlers to the engine: the session is worth the claim, at most what
+    was earned; a session evaluated without a claim is not_claimed."""
+    scan = {
+        "scan_id": "s-1",
+        "delegate_id": "D0001",
+        "station_id": "cme-desk-1",
+        "scanned_at": "2025-05-24T08:01:00+02:00",
+    }
+    assert self_claimed.post("/events/eshg2025/scans", scan).status == 201
+    assert self_claimed.put(f"{EVALUATIONS}/ES01", claim(1.25)).status == 201
+    unclaimed = evaluation("2025-05-24T12:05:00+02:00")
+    assert self_claimed.put(f"{EVALUATIONS}/S01", unclaimed).status == 201
+
+    statement = self_claimed.get("/events/eshg2025/delegates/D0001/credits").body
+
+    assert statement["total"] == 1.25
+    assert {i["session_id"]: (i["status"], i["amount"]) for i in statement["cart"]} == {
+        "ES01": ("credited", 1.25),
+        "S01": ("not_claimed", 0),
+    }

@@ -221,6 +221,26 @@ def test_a_hall_scan_again_is_a_duplicate_and_its_room_or_direction_changed_is_i
     assert first.status == 200
 
 
+def test_hall_scans_reach_the_statement_by_their_room(delegate, eshg, programme_document):
+    """Through the handlers to the engine, under `session_scan`: a scan in Gold 5 minutes
+    before ES01 (Gold) is evidence for it, not for ES02 (Silver) in the same slot."""
+    programme_document["event"]["policy"] = {"evidence": "session_scan"}
+    assert eshg.put("/events/eshg2025", programme_document).status == 200
+    assert eshg.post(SCANS, scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold")).status == 201
+    for session_id in ("ES01", "ES02"):
+        body = {"submitted_at": "2025-05-24T10:05:00+02:00", "answers": {"useful": 5}}
+        answer = eshg.put(f"/events/eshg2025/delegates/D0001/evaluations/{session_id}", body)
+        assert answer.status == 201
+
+    statement = eshg.get("/events/eshg2025/delegates/D0001/credits").body
+
+    assert statement["total"] == 1.5
+    assert {i["session_id"]: i["status"] for i in statement["cart"]} == {
+        "ES01": "credited",
+        "ES02": "no_evidence",
+    }
+
+
 def test_a_refused_hall_scan_is_kept_with_its_room_and_direction(delegate, eshg, store):
     eshg.post(SCANS, scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold"))
     eshg.post(SCANS, scan("h-1", "2025-05-24T08:25:00+02:00", room="Gold", direction="out"))

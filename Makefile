@@ -85,7 +85,7 @@ bench: $(STAMP) ## the benchmarks, printed as a table
 	$(BIN)/python -m bench
 
 .PHONY: demo
-demo: $(STAMP) ## set up, run the local stack, replay ESHG 2025, certificates into out/
+demo: $(STAMP) ## set up, run the local stack, replay ESHG 2025 and ACPM 2025, certificates into out/
 	$(BIN)/python -m cme_tools.local.demo
 
 .PHONY: serve

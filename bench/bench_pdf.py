@@ -193,10 +193,11 @@ def _installed_bytes() -> int:
     platform's wheels), plus the cme package."""
     from packaging.requirements import Requirement
 
+    # The lock is uv's: `name==version \` then indented `--hash=` and `# via` lines.
     wanted = [
-        Requirement(line).name
+        Requirement(line.removesuffix("\\").strip()).name
         for line in LAYER_REQUIREMENTS.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
+        if line.strip() and not line[0].isspace() and not line.startswith(("#", "-"))
     ]
     seen: set[str] = set()
     total = 0

@@ -1,5 +1,7 @@
 """`make demo` end to end: `python -m cme_tools.local.demo --out DIR` starts its own stack,
-replays ESHG 2025 and leaves PDFs and verify pages in DIR; the worked example ends at 15.0."""
+replays ESHG 2025 and leaves PDFs and verify pages in DIR; the worked example ends at 15.0.
+Then ACPM 2025, the variants: its delegates end as their stories say, certificates in
+DIR/acpm2025."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import csv
 import socket
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,25 @@ def test_certificates_and_verify_pages_lie_side_by_side(
         page = (folder / f"{delegate_id}.html").read_text(encoding="utf-8")
         assert rows[delegate_id]["certificate_serial"] in page
     assert "Łukasz Żółć" in (folder / "D0001.html").read_text(encoding="utf-8")
+
+
+def test_the_second_event_ends_as_its_stories_say(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    from cme_tools.local.demo_variants import STORIES
+
+    ran, folder = demo
+    with (folder / "acpm2025" / "acpm2025-report.csv").open(encoding="utf-8", newline="") as f:
+        rows = {row["delegate_id"]: row for row in csv.DictReader(f)}
+
+    assert {d: Decimal(row["total"]) for d, row in rows.items()} == {
+        s.delegate_id: s.total for s in STORIES
+    }
+    certified = {d for d, row in rows.items() if row["certificate_status"] == "valid"}
+    assert certified == {s.delegate_id for s in STORIES if s.total > 0}
+    assert {p.stem for p in (folder / "acpm2025").glob("*.pdf")} == certified
+    assert {p.stem for p in (folder / "acpm2025").glob("*.html")} == certified
+    assert "422 invalid_claim" in ran.stdout
 
 
 def test_the_stack_was_stopped(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:

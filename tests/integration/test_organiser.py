@@ -14,11 +14,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from cme.jsonio import dumps
+from tests.integration.conftest import ROOT
 from tests.integration.conftest import scan_body as scan
 
 pytestmark = pytest.mark.usefixtures("parsed_once")
 
 EVENT = "/events/eshg2025"
+ACPM = ROOT / "programmes" / "acpm2025.yaml"
 
 
 def errors_of(problem: dict[str, Any]) -> list[tuple[str, str]]:
@@ -58,6 +61,29 @@ def test_a_programme_is_created_then_replaced(client, programme_document):
     assert created.body == {"event_id": "eshg2025", "version": 1, "warnings": []}
     assert replaced.status == 200
     assert replaced.body == {"event_id": "eshg2025", "version": 2, "warnings": []}
+
+
+def test_the_second_sample_is_stored_with_its_variants(client):
+    """ACPM 2025 as `cme load-programme` sends it: taken without warnings, and read back
+    with every policy setting (time in the room, presence, viewing, self-claimed)."""
+    from cme.programme import load_programme_file, programme_document
+
+    sent = json.loads(dumps(programme_document(load_programme_file(ACPM).programme)))
+
+    created = client.put("/events/acpm2025", sent)
+    stored = client.get("/events/acpm2025")
+
+    assert created.status == 201
+    assert created.body == {"event_id": "acpm2025", "version": 1, "warnings": []}
+    assert stored.body == sent
+    assert stored.body["event"]["policy"] == {
+        "evidence": "time_in_room",
+        "scan_grace_minutes": 15,
+        "presence": {"minimum": 0.9, "credit": "proportional", "step": 0.25},
+        "viewing": {"minimum": 0.5},
+        "claims": "self_claimed",
+        "claim_step": 0.25,
+    }
 
 
 def test_the_programme_comes_back_as_stored_and_replaced(eshg, programme_document):

@@ -1,6 +1,6 @@
-"""Fixtures of the unit tests: the ESHG 2025 sample, small programmes written as plain
-documents (every scalar a string, as PyYAML's BaseLoader gives them), and a delegate's
-facts judged the way the API judges them."""
+"""Fixtures of the unit tests: the ESHG 2025 sample (and ACPM 2025, the second sample),
+small programmes written as plain documents (every scalar a string, as PyYAML's BaseLoader
+gives them), and a delegate's facts judged the way the API judges them."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ from cme_tools.memory_store import MemoryStore
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 ESHG_PATH = REPOSITORY / "programmes" / "eshg2025.yaml"
+ACPM_PATH = REPOSITORY / "programmes" / "acpm2025.yaml"
+"""The second sample: a fictional congress under the variants (time in the room, ...)."""
 WORKED_EXAMPLE_FACTS = REPOSITORY / "tests" / "data" / "worked-example-facts.json"
 AFTER_THE_CLAIM_DEADLINE = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 """The server clock of an audit: later than every fact, so nothing is 'in the future'."""
@@ -34,6 +36,16 @@ AFTER_THE_CLAIM_DEADLINE = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 @pytest.fixture(scope="session")
 def eshg_path() -> Path:
     return ESHG_PATH
+
+
+@pytest.fixture(scope="session")
+def acpm_path() -> Path:
+    return ACPM_PATH
+
+
+@pytest.fixture(scope="session")
+def acpm() -> Programme:
+    return load_programme_file(ACPM_PATH).programme
 
 
 @pytest.fixture(scope="session")

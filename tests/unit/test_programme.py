@@ -728,6 +728,27 @@ def test_the_sample_file_loads_without_warnings(eshg_path: Path) -> None:
     assert [d.cap for d in programme.days] == [Decimal(x) for x in ("7.5", "7.5", "6", "4.5")]
 
 
+def test_the_second_sample_loads_without_warnings_and_sets_the_variants(acpm_path: Path) -> None:
+    """ACPM 2025, the fictional congress of the variants: time in the room (every session
+    in a hall), 90 % presence with proportional credit, a viewing minimum, self-claimed
+    credit."""
+    loaded = load_programme_file(acpm_path)
+    assert loaded.warnings == ()
+    programme = loaded.programme
+    assert (len(programme.days), len(programme.slots), len(programme.sessions)) == (3, 5, 19)
+    assert [d.cap for d in programme.days] == [Decimal(6), Decimal(7), Decimal(3)]
+    assert programme.event.policy == Policy(
+        evidence="time_in_room",
+        presence_minimum=Decimal("0.9"),
+        presence_credit="proportional",
+        viewing_minimum=Decimal("0.5"),
+        claims="self_claimed",
+    )
+    assert all(s.room for s in programme.sessions)
+    assert len({s.room for s in programme.sessions}) == 4
+    assert any(not s.accredited for s in programme.sessions)
+
+
 def test_every_code_of_the_validator_is_triggered_by_a_test() -> None:
     """A code added to the programme package without a test here fails this test."""
     tested = {code for code, _, _ in ERRORS + WARNINGS}
@@ -841,6 +862,10 @@ def _round_trip(programme: Programme) -> None:
 
 def test_the_sample_reads_back_from_its_own_document(eshg: Programme) -> None:
     _round_trip(eshg)
+
+
+def test_the_second_sample_reads_back_from_its_own_document(acpm: Programme) -> None:
+    _round_trip(acpm)
 
 
 @pytest.mark.parametrize(

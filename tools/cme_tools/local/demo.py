@@ -9,6 +9,11 @@ with its code. The worked example of RULES.md (delegate D0001) is replayed exact
 tests/data/worked-example-facts.json and must end at 15.0. Last, the statement table, the
 certificates (PDFs) and, beside each, its verify page: the local stack's links die with it.
 
+Then, on the same stack, a second event: ACPM 2025, a fictional congress under the variants
+of RULES.md (time in the hall, a viewing minimum, self-claimed credit), whose delegates each
+live a story written out in `cme_tools.local.demo_variants`; its statements are printed
+beside what each delegate did, its certificates land in `out/acpm2025/`.
+
 Seeded, so every run sends the same facts; `--out` says where the results go. (The bench
 generates congresses of its own, `bench.support.Congress`: thousands of delegates written
 straight into a store at assumed rates, for sizes and costs, with no story and no
@@ -435,10 +440,11 @@ class Replay:
 
 
 def phase_of(call: Call, programme: Programme) -> str:
+    """A conference day, or the month of the on-demand period."""
     local = call.at.astimezone(programme.event.zone)
-    if local.month == 5:
+    if any(day.date == local.date() for day in programme.days):
         return f"{local:%a %d %b}"
-    return "June, on demand"
+    return f"{local:%B}, on demand"
 
 
 def replay(client: CmeClient, calls: Sequence[Call], programme: Programme) -> Replay:
@@ -472,17 +478,22 @@ def replay(client: CmeClient, calls: Sequence[Call], programme: Programme) -> Re
 
 def phase_lines(result: Replay) -> Iterator[str]:
     names = {
-        "scan": "scans",
-        "view": "views",
-        "cart": "cart items",
-        "evaluation": "evaluations",
+        "scan": ("scan", "scans"),
+        "view": ("view", "views"),
+        "cart": ("cart item", "cart items"),
+        "evaluation": ("evaluation", "evaluations"),
     }
+    width = max([16, *(len(phase) for phase in result.counts)])
     for phase, counts in result.counts.items():
-        parts = [f"{counts[k]} {v}" for k, v in names.items() if counts[k]]
-        yield f"  {phase:<16} {', '.join(parts)}"
+        parts = [
+            f"{counts[k]} {one if counts[k] == 1 else many}"
+            for k, (one, many) in names.items()
+            if counts[k]
+        ]
+        yield f"  {phase:<{width}} {', '.join(parts)}"
         if counts["batch"]:
             yield (
-                f"  {'':<16} {OFFLINE_STATION} back online at 19:40: a batch of "
+                f"  {'':<{width}} {OFFLINE_STATION} back online at 19:40: a batch of "
                 f"{counts['batch_stored'] + counts['batch_duplicate']} scans, "
                 f"{counts['batch_stored']} stored, {counts['batch_duplicate']} duplicates"
             )
@@ -590,6 +601,7 @@ def run(args: argparse.Namespace) -> int:
                 calls=calls,
                 folder=folder,
             )
+            status = max(status, _variants(root, base_url=base_url, api_key=api_key, folder=folder))
     except StackFailed as error:
         err(f"demo: {error}")
         return 2
@@ -617,10 +629,7 @@ def _congress(
     problems: list[str] = []
 
     def organiser(*argv: str, shown: str | None = None) -> int:
-        out("")
-        out(f"$ cme {shown or ' '.join(argv)}")
-        sys.stdout.flush()
-        return cme([*argv, *api])
+        return organiser_command(api, *argv, shown=shown)
 
     if organiser("load-programme", "programmes/eshg2025.yaml") != 0:
         return 1
@@ -662,7 +671,7 @@ def _congress(
     )
     if status != 0:
         problems.append(f"issue-certificates exited with {status}")
-    pages = _save_verify_pages(client, EVENT, folder, problems)
+    pages = save_verify_pages(client, EVENT, folder, problems)
     organiser(
         "report",
         EVENT,
@@ -684,7 +693,16 @@ def _congress(
     return 1 if problems else 0
 
 
-def _save_verify_pages(client: CmeClient, event_id: str, folder: Path, problems: list[str]) -> int:
+def organiser_command(api: Sequence[str], *argv: str, shown: str | None = None) -> int:
+    """`cme ARGV` against the stack, as the organiser types it (`shown`, when the real
+    arguments carry a temporary path)."""
+    out("")
+    out(f"$ cme {shown or ' '.join(argv)}")
+    sys.stdout.flush()
+    return cme([*argv, *api])
+
+
+def save_verify_pages(client: CmeClient, event_id: str, folder: Path, problems: list[str]) -> int:
     """Each certificate's public verify page (as a phone shows it), beside its PDF."""
     from cme_tools.cli.organiser import fetch_report
     from cme_tools.client import HTML
@@ -723,6 +741,25 @@ def _check_worked_example(client: CmeClient, folder: Path) -> list[str]:
     return problems
 
 
+def _variants(root: Path, *, base_url: str, api_key: str, folder: Path) -> int:
+    """ACPM 2025 on the same stack: the variants at work (`cme_tools.local.demo_variants`)."""
+    from cme_tools.local import demo_variants
+
+    programme = load_programme_file(root / demo_variants.PROGRAMME).programme
+    names = {d["delegate_id"]: d["name"] for d in read_delegates(root / demo_variants.DELEGATES)}
+    variants = demo_variants.Variants(
+        CmeClient(base_url, api_key),
+        ["--api-url", base_url, "--api-key", api_key],
+        programme,
+        folder,
+        _shown(folder),
+    )
+    problems = variants.run(names)
+    for problem in problems:
+        err(f"demo: unexpected: {problem}")
+    return 1 if problems else 0
+
+
 def _shown(folder: Path) -> str:
     try:
         return str(folder.resolve().relative_to(Path.cwd()))
@@ -734,8 +771,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m cme_tools.local.demo",
         description=(
-            "Replay ESHG 2025 against a local stack: load the programme, import the "
-            "delegates, play the congress, print the statements, issue the certificates."
+            "Replay ESHG 2025, then ACPM 2025 (the variants), against a local stack: load "
+            "the programmes, import the delegates, play the congresses, print the "
+            "statements, issue the certificates."
         ),
     )
     parser.add_argument("--out", default="out", help="where PDFs, verify pages and logs go (out)")

@@ -344,7 +344,7 @@ def participation(programme: Programme, facts: DelegateFacts, session: Session) 
     minutes = length // timedelta(minutes=1)
     intervals = presence(programme, facts.scans).get(session.room, [])
     if intervals:
-        present = timedelta(microseconds=attended(intervals, session.start, session.end))
+        present = attended(intervals, session.start, session.end)
         share = present / length
         return f"in the hall {present // timedelta(minutes=1)} of {minutes} min {_percent(share)}"
     seconds = sum(v.seconds or 0 for v in facts.views if v.session_id == session.id)

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from cme.amounts import convert, for_json
 from cme.facts import DelegateFacts, Evaluation
 from cme.programme import Programme, Session
-from cme.rules.evidence import Worth, session_worth
+from cme.rules.evidence import session_worth
 
 ZERO = Decimal(0)
 
@@ -129,33 +130,27 @@ def compute_statement(programme: Programme, facts: DelegateFacts) -> CreditState
     # Evaluating a session adds it to the cart.
     in_cart = sorted(
         (s for sid in facts.cart | evaluated.keys() if (s := programme.session(sid)) is not None),
-        key=_programme_order,
+        key=_PROGRAMME_ORDER,
     )
     claimable = [s for s in in_cart if s.accredited and s.id in evaluated]
     claims = _claims(programme, claimable, evaluated)
-    worth = {
-        sid: Worth(min(w.amount, claims[sid]), min(w.live, claims[sid]))
-        for sid, w in session_worth(programme, facts, claimable).items()
-        if claims[sid] > 0
-    }
-    amounts = {sid: w.amount for sid, w in worth.items()}
+    amounts, live_amounts = session_worth(programme, facts, claimable)
+    if claims is not None:
+        amounts = _claimed(amounts, claims)
+        live_amounts = _claimed(live_amounts, claims)
     days, chosen = _days(programme, claimable, amounts)
-    live_days, _ = _days(
-        programme, claimable, {sid: w.live for sid, w in worth.items() if w.live > 0}
+    # Usually everything was earned live: the live part is then the total, computed once.
+    live_days = (
+        days
+        if live_amounts is amounts or live_amounts == amounts
+        else _days(programme, claimable, live_amounts)[0]
     )
 
     days_sum = sum((d.credits for d in days), ZERO)
     event_cap = programme.event.accreditation.total
     total = min(event_cap, days_sum)
     missing = tuple(s.id for s in in_cart if s.id not in evaluated)
-    cart = tuple(
-        CartItem(
-            s.id,
-            status := _cart_status(s, evaluated, claims, amounts, chosen),
-            amounts[s.id] if status in (CartStatus.CREDITED, CartStatus.PARALLEL) else ZERO,
-        )
-        for s in in_cart
-    )
+    cart = tuple(_cart_item(s, evaluated, claims, amounts, chosen) for s in in_cart)
     return CreditStatement(
         event_id=programme.event.id,
         delegate_id=facts.delegate_id,
@@ -176,12 +171,18 @@ def compute_statement(programme: Programme, facts: DelegateFacts) -> CreditState
 
 def _claims(
     programme: Programme, claimable: Sequence[Session], evaluated: Mapping[str, Evaluation]
-) -> dict[str, Decimal]:
-    """The most each claimable session may be worth: its credits under `earned`; under
-    `self_claimed` what the delegate claimed with the evaluation (0: not claimed)."""
+) -> dict[str, Decimal] | None:
+    """Under `self_claimed`, what the delegate claimed for each claimable session with its
+    evaluation (0: not claimed); None under `earned`, where a session may be worth its
+    credits, which no amount exceeds."""
     if not programme.event.policy.self_claimed:
-        return {s.id: s.credits for s in claimable}
+        return None
     return {s.id: evaluated[s.id].claimed_credits or ZERO for s in claimable}
+
+
+def _claimed(amounts: Mapping[str, Decimal], claims: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """Each amount at most its claim; a session not claimed is worth nothing."""
+    return {sid: min(amount, claims[sid]) for sid, amount in amounts.items() if claims[sid] > 0}
 
 
 def _days(
@@ -207,29 +208,41 @@ def _days(
     return days, chosen
 
 
-def _cart_status(
+def _cart_item(
     session: Session,
     evaluated: Mapping[str, Evaluation],
-    claims: Mapping[str, Decimal],
+    claims: Mapping[str, Decimal] | None,
     amounts: Mapping[str, Decimal],
     chosen: set[str],
-) -> CartStatus:
+) -> CartItem:
     """The first status that applies: not_accredited, not_evaluated, not_claimed,
     no_evidence, then credited, or parallel when another session of its slot gave the
-    credit."""
+    credit; with the amount of a credited or parallel session."""
+    sid = session.id
     if not session.accredited:
-        return CartStatus.NOT_ACCREDITED
-    if session.id not in evaluated:
-        return CartStatus.NOT_EVALUATED
-    if not claims[session.id]:
-        return CartStatus.NOT_CLAIMED
-    if session.id not in amounts:
-        return CartStatus.NO_EVIDENCE
-    return CartStatus.CREDITED if session.id in chosen else CartStatus.PARALLEL
+        return CartItem(sid, CartStatus.NOT_ACCREDITED)
+    if sid not in evaluated:
+        return CartItem(sid, CartStatus.NOT_EVALUATED)
+    if claims is not None and not claims[sid]:
+        return CartItem(sid, CartStatus.NOT_CLAIMED)
+    amount = amounts.get(sid)
+    if amount is None:
+        return CartItem(sid, CartStatus.NO_EVIDENCE)
+    return CartItem(sid, CartStatus.CREDITED if sid in chosen else CartStatus.PARALLEL, amount)
 
 
-def _programme_order(session: Session) -> int:
-    return session.order
+_PROGRAMME_ORDER = attrgetter("order")
+
+
+def _best_alone(
+    credited: Sequence[Session], worth: Sequence[Decimal], maximum: Decimal
+) -> tuple[Decimal, tuple[Session, ...]]:
+    """Of sessions that all overlap, the first in programme order of those worth the most."""
+    best, value = 0, min(worth[0], maximum)
+    for i in range(1, len(credited)):
+        if (capped := min(worth[i], maximum)) > value:
+            best, value = i, capped
+    return value, (credited[best],)
 
 
 def best_sessions(
@@ -251,10 +264,9 @@ def best_sessions(
     if n == 0:
         return ZERO, ()
     worth = [s.credits if amounts is None else amounts[s.id] for s in credited]
-    if max(s.start for s in credited) < min(s.end for s in credited):
+    if n == 1 or max(s.start for s in credited) < min(s.end for s in credited):
         # Every pair overlaps (the usual case: parallel sessions): the best single one.
-        best = max(range(n), key=lambda i: (min(worth[i], maximum), -credited[i].order))
-        return min(worth[best], maximum), (credited[best],)
+        return _best_alone(credited, worth, maximum)
 
     # chain[i][k]: the largest sum of a chain of exactly k sessions whose first is i.
     chain: list[dict[int, Decimal]] = [{} for _ in range(n)]

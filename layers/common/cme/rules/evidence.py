@@ -25,9 +25,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from fractions import Fraction
+from operator import attrgetter
 from typing import NamedTuple, Protocol
 
 from cme.facts import DelegateFacts, Direction, Scan, ViewKind
@@ -38,14 +38,12 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 class Worth(NamedTuple):
-    """What a session's evidence is worth to the delegate: from every kind of evidence, and
-    from live evidence only (scans and live views). 0 is no evidence."""
+    """What the sessions with evidence are worth to the delegate (session id -> amount,
+    above 0): from every kind of evidence, and from live evidence only (scans and live
+    views). The two are the same mapping when everything was live."""
 
-    amount: Decimal
-    live: Decimal
-
-
-NOTHING = Worth(ZERO, ZERO)
+    amounts: dict[str, Decimal]
+    live: dict[str, Decimal]
 
 
 class EvidencePolicy(Protocol):
@@ -54,7 +52,8 @@ class EvidencePolicy(Protocol):
     def scan_amounts(
         self, programme: Programme, facts: DelegateFacts, sessions: Sequence[Session]
     ) -> dict[str, Decimal]:
-        """The amount the delegate's scans are worth for each of `sessions` (absent: 0)."""
+        """The amount, above 0, the delegate's scans are worth for each of `sessions` with
+        evidence."""
         ...
 
 
@@ -95,7 +94,10 @@ class SessionScan:
 
 class TimeInRoom:
     """Entry and exit scans (RULES.md, `time_in_room`): presence intervals per room, the
-    share of each session attended, full or proportional credits at a minimum share."""
+    share of each session attended, full or proportional credits at a minimum share.
+
+    Shares are compared and multiplied as exact integers (microseconds, and each setting
+    as a ratio of integers), never rounded."""
 
     name = "time_in_room"
 
@@ -103,16 +105,29 @@ class TimeInRoom:
         self, programme: Programme, facts: DelegateFacts, sessions: Sequence[Session]
     ) -> dict[str, Decimal]:
         policy = programme.event.policy
-        intervals = presence(programme, facts.scans)
+        rooms = _spans(programme, facts.scans)
+        least, of = policy.presence_minimum.as_integer_ratio()
+        proportional = policy.presence_credit == "proportional"
+        step = policy.presence_step
+        per, step_of = step.as_integer_ratio()
         amounts: dict[str, Decimal] = {}
         for session in sessions:
-            share = Fraction(
-                attended(intervals.get(session.room, ()), session.start, session.end),
-                (session.end - session.start) // _MICROSECOND,
-            )
-            amount = _amount_for_share(session, share, policy)
-            if amount > 0:
-                amounts[session.id] = amount
+            spans = rooms.get(session.room)
+            if spans is None:
+                continue
+            here = _attended(spans, session.start, session.end) // _MICROSECOND
+            length = (session.end - session.start) // _MICROSECOND
+            # Evidence: a share above 0 and at least the minimum (here/length >= least/of).
+            if here <= 0 or here * of < least * length:
+                continue
+            if not proportional:
+                amounts[session.id] = session.credits
+                continue
+            # credits x share / step, rounded down: how many whole steps it is worth.
+            worth, worth_of = session.credits.as_integer_ratio()
+            steps = (worth * here * step_of) // (worth_of * length * per)
+            if steps:
+                amounts[session.id] = min(step * steps, session.credits)
         return amounts
 
 
@@ -125,30 +140,33 @@ def evidence_policy(name: str) -> EvidencePolicy:
     return POLICIES[name]
 
 
-def session_worth(
-    programme: Programme, facts: DelegateFacts, sessions: Sequence[Session]
-) -> dict[str, Worth]:
-    """What each of `sessions` is worth to the delegate on their evidence (absent: nothing),
-    before any claim, slot, day or event cap."""
+def session_worth(programme: Programme, facts: DelegateFacts, sessions: Sequence[Session]) -> Worth:
+    """What each of `sessions` with evidence is worth to the delegate, before any claim,
+    slot, day or event cap: from every kind of evidence, and from live evidence alone."""
     policy = programme.event.policy
     by_scans = evidence_policy(policy.evidence).scan_amounts(programme, facts, sessions)
+    if not facts.views:
+        return Worth(by_scans, by_scans)  # scans are live evidence
     watched: dict[str, dict[ViewKind, int]] = defaultdict(lambda: defaultdict(int))
-    viewed: dict[str, set[ViewKind]] = defaultdict(set)
     for view in facts.views:
         watched[view.session_id][view.kind] += view.seconds or 0
-        viewed[view.session_id].add(view.kind)
-    worth: dict[str, Worth] = {}
+    amounts: dict[str, Decimal] = {}
+    live: dict[str, Decimal] = {}
     for session in sessions:
-        scans = by_scans.get(session.id, ZERO)
-        kinds = viewed.get(session.id, set())
-        seconds = watched.get(session.id, {})
-        by_views = _viewed_enough(session, bool(kinds), sum(seconds.values()), policy)
-        by_live_views = _viewed_enough(
-            session, ViewKind.LIVE in kinds, seconds.get(ViewKind.LIVE, 0), policy
-        )
+        sid = session.id
+        scans = by_scans.get(sid, ZERO)
+        seconds = watched.get(sid)
+        by_views = by_live_views = ZERO
+        if seconds is not None:
+            by_views = _viewed_enough(session, True, sum(seconds.values()), policy)
+            by_live_views = _viewed_enough(
+                session, ViewKind.LIVE in seconds, seconds.get(ViewKind.LIVE, 0), policy
+            )
         if scans or by_views:
-            worth[session.id] = Worth(max(scans, by_views), max(scans, by_live_views))
-    return worth
+            amounts[sid] = max(scans, by_views)
+        if scans or by_live_views:
+            live[sid] = max(scans, by_live_views)
+    return Worth(amounts, live)
 
 
 def _viewed_enough(session: Session, viewed: bool, seconds: int, policy: Policy) -> Decimal:
@@ -157,22 +175,9 @@ def _viewed_enough(session: Session, viewed: bool, seconds: int, policy: Policy)
     only live views and their seconds.)"""
     if not viewed:
         return ZERO
-    if policy.viewing_minimum == 0:
-        return session.credits
-    length = Fraction((session.end - session.start) // _MICROSECOND, 1_000_000)
-    return session.credits if seconds >= Fraction(policy.viewing_minimum) * length else ZERO
-
-
-def _amount_for_share(session: Session, share: Fraction, policy: Policy) -> Decimal:
-    """The amount a share of presence is worth: nothing at 0 or below the minimum; full
-    credits, or credits x share rounded down to a multiple of the step."""
-    if share <= 0 or share < Fraction(policy.presence_minimum):
-        return ZERO
-    if policy.presence_credit == "full":
-        return session.credits
-    step = policy.presence_step
-    steps = (Fraction(session.credits) * share) // Fraction(step)
-    return min(step * steps, session.credits)
+    least, of = policy.viewing_minimum.as_integer_ratio()
+    length = (session.end - session.start) // _MICROSECOND
+    return session.credits if seconds * 1_000_000 * of >= least * length else ZERO
 
 
 # --------------------------------------------------------------------------- presence
@@ -183,9 +188,26 @@ class Interval(NamedTuple):
     end: datetime
 
 
+_INSTANT = attrgetter("scanned_at")
+_DIRECTION = attrgetter("direction")
+_ROOM_AND_ID = attrgetter("room", "scan_id")
+
+
 def presence(programme: Programme, scans: Iterable[Scan]) -> dict[str, list[Interval]]:
     """The delegate's presence per room, as sorted, disjoint intervals (RULES.md,
-    `time_in_room`).
+    `time_in_room`); see `_spans`."""
+    return {
+        room: [Interval(start, end) for start, end in zip(starts, ends, strict=True)]
+        for room, (starts, ends) in _spans(programme, scans).items()
+    }
+
+
+Spans = tuple[list[datetime], list[datetime]]
+"""Sorted, disjoint intervals as the list of their starts and the list of their ends."""
+
+
+def _spans(programme: Programme, scans: Iterable[Scan]) -> dict[str, Spans]:
+    """The delegate's presence per room.
 
     Scans with a room, in instant order (at one instant, exits before entries, then by
     room and id, so the result depends only on the set of scans): an `in` at t closes any
@@ -193,24 +215,40 @@ def presence(programme: Programme, scans: Iterable[Scan]) -> dict[str, list[Inte
     room, and is ignored when there is none. A presence still open after the last scan
     closes at the latest end of the sessions of its room in progress at its opening
     (`S.start - grace <= t < S.end`), or at once when none was.
+
+    One presence is open at a time, so the intervals come in order and never overlap:
+    each is appended (or joined to the one it touches) as it closes.
     """
-    ordered = sorted(
-        (s for s in scans if s.room is not None),
-        key=lambda s: (s.scanned_at, s.direction is Direction.IN, s.room, s.scan_id),
-    )
-    intervals: dict[str, list[Interval]] = defaultdict(list)
+    ordered = sorted((s for s in scans if s.room is not None), key=_INSTANT)
+    if len({s.scanned_at for s in ordered}) < len(ordered):
+        # Scans at one instant: exits first, then by room and id. Python's sort is stable
+        # (also reversed), so sorting by the last key first leaves that order among equals.
+        ordered.sort(key=_ROOM_AND_ID)
+        ordered.sort(key=_DIRECTION, reverse=True)  # "out" before "in"
+        ordered.sort(key=_INSTANT)
+    spans: dict[str, Spans] = {}
+
+    def close(room: str, opened: datetime, closed: datetime) -> None:
+        if closed <= opened:
+            return
+        starts, ends = spans.setdefault(room, ([], []))
+        if ends and ends[-1] >= opened:
+            ends[-1] = closed
+        else:
+            starts.append(opened)
+            ends.append(closed)
+
     room: str | None = None
-    opened: datetime | None = None
+    opened = datetime.min.replace(tzinfo=UTC)  # read only while a presence is open
     for scan in ordered:
-        assert scan.room is not None
         if scan.direction is Direction.IN:
-            if room is not None and opened is not None:
-                intervals[room].append(Interval(opened, scan.scanned_at))
+            if room is not None:
+                close(room, opened, scan.scanned_at)
             room, opened = scan.room, scan.scanned_at
-        elif scan.room == room and opened is not None:
-            intervals[room].append(Interval(opened, scan.scanned_at))
-            room, opened = None, None
-    if room is not None and opened is not None:
+        elif room is not None and scan.room == room:
+            close(room, opened, scan.scanned_at)
+            room = None
+    if room is not None:
         grace = programme.event.policy.scan_grace
         closes = max(
             (
@@ -220,27 +258,25 @@ def presence(programme: Programme, scans: Iterable[Scan]) -> dict[str, list[Inte
             ),
             default=opened,
         )
-        intervals[room].append(Interval(opened, closes))
-    return {r: merged for r, spans in intervals.items() if (merged := _merged(spans))}
+        close(room, opened, closes)
+    return spans
 
 
-def _merged(spans: list[Interval]) -> list[Interval]:
-    """Sorted, disjoint intervals covering the same instants (empty ones dropped)."""
-    merged: list[Interval] = []
-    for span in sorted(s for s in spans if s.end > s.start):
-        if merged and span.start <= merged[-1].end:
-            if span.end > merged[-1].end:
-                merged[-1] = Interval(merged[-1].start, span.end)
-        else:
-            merged.append(span)
-    return merged
+def attended(intervals: Sequence[Interval], start: datetime, end: datetime) -> timedelta:
+    """How much of `intervals` (sorted and disjoint, as `presence` gives them) lies inside
+    `[start, end)`: a session's presence."""
+    return _attended(([i.start for i in intervals], [i.end for i in intervals]), start, end)
 
 
-def attended(intervals: Sequence[Interval], start: datetime, end: datetime) -> int:
-    """Microseconds of `intervals` (sorted, disjoint) inside `[start, end)`."""
+def _attended(
+    spans: tuple[list[datetime], list[datetime]], start: datetime, end: datetime
+) -> timedelta:
+    """How much of the intervals (their starts and ends, sorted and disjoint) lies inside
+    `[start, end)`."""
+    starts, ends = spans
     total = timedelta()
-    for interval in intervals[bisect_right(intervals, start, key=lambda i: i.end) :]:
-        if interval.start >= end:
-            break
-        total += min(interval.end, end) - max(interval.start, start)
-    return total // _MICROSECOND
+    i = bisect_right(ends, start)
+    while i < len(starts) and starts[i] < end:
+        total += min(ends[i], end) - max(starts[i], start)
+        i += 1
+    return total

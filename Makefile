@@ -78,7 +78,7 @@ browser: ## headless Chromium for the browser tests (Debian's package, when miss
 .PHONY: test
 test: $(STAMP) ## set up and run every check: lint, unit, integration, e2e, template
 	$(MAKE) --no-print-directory -j3 --output-sync=target lint infra-tools browser
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: bench
 bench: $(STAMP) ## the benchmarks, printed as a table

@@ -15,8 +15,9 @@ settings.register_profile("dev", deadline=None, suppress_health_check=[HealthChe
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 # The files that take longest, first: `make test` hands whole files to two workers in
-# collection order (`--dist loadfile`), and these at the end left one worker running them
-# alone for four minutes while the other had finished.
+# collection order (`--dist loadfile --no-loadscope-reorder`; by default xdist hands out
+# the files with the most tests first, and these few long ones came last, leaving one
+# worker to run them alone for four minutes).
 SLOWEST_FIRST = (
     "tests/e2e/test_fuzz.py",
     "tests/e2e/test_demo.py",

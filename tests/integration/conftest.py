@@ -3,8 +3,11 @@ built from infra/template.yaml and a frozen clock."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ from cme.settings import reset_settings
 from cme.store.repository import DynamoStore
 from cme_tools.local.checkout import Checkout
 from cme_tools.local.functions import Answer, Functions
-from cme_tools.local.resources import create_resources_at
+from cme_tools.local.resources import create_resources
 
 CHECKOUT = Checkout.find(Path(__file__).parent)
 ROOT = CHECKOUT.root
@@ -55,17 +58,48 @@ def functions() -> Functions:
     return DocumentedFunctions(CHECKOUT)
 
 
+REGION = "eu-west-1"
+CREDENTIALS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "aws_session_token": "testing",
+}
+
+
+@dataclass
+class _Moto:
+    """moto in-process for one test module, with clients made once (a botocore client
+    costs more than a whole test's DynamoDB calls)."""
+
+    dynamodb: Any
+    s3: Any
+    buckets: Iterator[int]
+
+
+@pytest.fixture(scope="module")
+def _moto() -> Iterator[_Moto]:
+    """One moto per test module, not per test: starting moto, making clients and loading
+    their service models was most of what an integration test cost. Each test still gets
+    a table of its own (dropped and created again from the template) and a bucket of its
+    own; the mock ends with the module, so no other file's tests run under it."""
+    import boto3
+
+    with mock_aws():
+        session = boto3.session.Session(region_name=REGION, **CREDENTIALS)
+        yield _Moto(session.client("dynamodb"), session.client("s3"), itertools.count(1))
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """moto in-process with the template's table and bucket."""
+def aws(_moto: _Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto in-process with the template's table and bucket, both empty and new."""
     env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+        "AWS_SESSION_TOKEN": CREDENTIALS["aws_session_token"],
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
         "CME_TABLE_NAME": "cme-credits-test",
-        "CME_BUCKET_NAME": "cme-certificates-test",
+        "CME_BUCKET_NAME": f"cme-certificates-test-{next(_moto.buckets)}",
         "CME_PUBLIC_BASE_URL": "https://cme.example.org/v1",
         "CME_PROGRAMME_CACHE_SECONDS": "60",
     }
@@ -73,14 +107,17 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     reset_settings()
-    with mock_aws():
-        clients = create_resources_at(
-            CHECKOUT.template,
-            table_name=env["CME_TABLE_NAME"],
-            bucket_name=env["CME_BUCKET_NAME"],
-            region="eu-west-1",
-        )
-        yield {"dynamodb": clients.dynamodb, "s3": clients.s3, **env}
+    with contextlib.suppress(_moto.dynamodb.exceptions.ResourceNotFoundException):
+        _moto.dynamodb.delete_table(TableName=env["CME_TABLE_NAME"])
+    create_resources(
+        CHECKOUT.template,
+        dynamodb=_moto.dynamodb,
+        s3=_moto.s3,
+        table_name=env["CME_TABLE_NAME"],
+        bucket_name=env["CME_BUCKET_NAME"],
+        region=REGION,
+    )
+    yield {"dynamodb": _moto.dynamodb, "s3": _moto.s3, **env}
     reset_settings()
 
 

@@ -133,6 +133,40 @@ def get_report(
     )
 
 
+DASHBOARD_HTML = {
+    "type": "string",
+    "description": "One self-contained HTML page (inline CSS and SVG, no script, no external "
+    "request): registrations, presence per day, scans per hour, the 20 most attended "
+    "sessions, the distribution of totals, readiness for a certificate and why not, refused "
+    "scans by reason. Every chart has a text alternative and a table of its numbers. Counts "
+    "only: no name or email.",
+}
+
+
+@app.get(
+    "/events/<event_id>/dashboard",
+    summary="The organiser's picture of the congress, as one HTML page",
+    responses=api.answers(
+        {200: ("The dashboard", None, {"text/html": {"schema": DASHBOARD_HTML}})},
+        refusals=(errors.UnknownEvent,),
+    ),
+)
+def get_dashboard(
+    event_id: EventId,
+    refresh: Annotated[int | None, Query(ge=10, le=3600)] = None,
+) -> Response[Any]:
+    """`refresh`: the page reloads itself every so many seconds (a screen at the desk)."""
+    from cme.dashboard import draw_dashboard
+
+    page = draw_dashboard(runtime.store(), event_id, now=runtime.now(), refresh=refresh)
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=page,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=True)
 def get_openapi() -> Response[Any]:
     return Response(status_code=200, content_type="application/json", body=api.openapi_document())

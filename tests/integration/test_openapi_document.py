@@ -16,6 +16,7 @@ CONTRACT_ROUTES = {
     ("get", "/events/{event_id}"),
     ("put", "/events/{event_id}/delegates/{delegate_id}"),
     ("get", "/events/{event_id}/report"),
+    ("get", "/events/{event_id}/dashboard"),
     ("post", "/events/{event_id}/scans"),
     ("post", "/events/{event_id}/scans/batch"),
     ("post", "/events/{event_id}/delegates/{delegate_id}/views"),

@@ -26,6 +26,7 @@ from cme.errors import (
 from cme.jsonio import dumps
 from cme.observability import logger
 from cme.programme import Programme
+from cme.readiness import Readiness, readiness
 from cme.recording import load_delegate, load_programme
 from cme.records import (
     Certificate,
@@ -214,14 +215,15 @@ def issue_certificate(
 
 def _check_ready(record: DelegateRecord, statement: CreditStatement) -> None:
     """409s, in the contract's order: an empty cart, missing evaluations, a zero total."""
-    if not record.facts.cart and not record.facts.evaluations:
-        raise NoCredits("the CME cart is empty")
-    if statement.missing_evaluations:
-        raise EvaluationsIncomplete(
-            "every session in the cart must be evaluated first", statement.missing_evaluations
-        )
-    if statement.total <= 0:
-        raise NoCredits("no credits are earned yet")
+    match readiness(record.facts, statement):
+        case Readiness.EMPTY_CART:
+            raise NoCredits("the CME cart is empty")
+        case Readiness.EVALUATIONS_MISSING:
+            raise EvaluationsIncomplete(
+                "every session in the cart must be evaluated first", statement.missing_evaluations
+            )
+        case Readiness.NO_CREDITS:
+            raise NoCredits("no credits are earned yet")
 
 
 def _check_printable(facts: CertificateFacts) -> None:

@@ -46,7 +46,8 @@ UNPRINTABLE = "unprintable_name"
 DEFAULT_WORKERS = 8
 EXIT_INTERRUPTED = 130
 
-Command = Callable[[argparse.Namespace], int]
+Command = Callable[..., int]
+"""A command: the parsed arguments (and, for tests, keyword options) -> exit status."""
 
 
 # --------------------------------------------------------------------------- parser
@@ -54,7 +55,7 @@ Command = Callable[[argparse.Namespace], int]
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the organiser's commands on `cme`'s subparsers."""
-    api = _api_options()
+    api = api_options()
     formatter = argparse.RawDescriptionHelpFormatter
 
     load = commands.add_parser(
@@ -153,7 +154,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     issue.set_defaults(run=_issue_certificates)
 
 
-def _api_options() -> argparse.ArgumentParser:
+def api_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("API")
     group.add_argument(
@@ -189,13 +190,13 @@ def client_from(args: argparse.Namespace) -> CmeClient:
         raise UsageError(str(error)) from None
 
 
-def _api_command(run: Command) -> Command:
+def api_command(run: Command) -> Command:
     """A failure of the whole command (not of one row) as one line and exit status 2."""
 
     @wraps(run)
-    def command(args: argparse.Namespace) -> int:
+    def command(args: argparse.Namespace, **options: Any) -> int:
         try:
-            return run(args)
+            return run(args, **options)
         except ApiError as error:
             raise UsageError(_whole_failure(error, args)) from None
         except (ApiUnreachable, UnexpectedAnswer) as error:
@@ -227,7 +228,7 @@ def _workers(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- load-programme
 
 
-@_api_command
+@api_command
 def _load_programme(args: argparse.Namespace) -> int:
     from cme.programme import load_programme_file, programme_document
 
@@ -359,7 +360,7 @@ class RowOutcome:
         return "; warning ".join([text, *self.warnings])
 
 
-@_api_command
+@api_command
 def _import_delegates(args: argparse.Namespace) -> int:
     workers = _workers(args)
     rows = read_delegates_csv(Path(args.file))
@@ -458,7 +459,7 @@ def fetch_report_csv(client: CmeClient, event_id: str, *, page_size: int = 1000)
     return rows
 
 
-@_api_command
+@api_command
 def _report(args: argparse.Namespace) -> int:
     if not 1 <= args.page_size <= 5000:
         raise UsageError("--page-size must be 1-5000")
@@ -679,7 +680,7 @@ class _NoBar:
         return None
 
 
-@_api_command
+@api_command
 def _issue_certificates(args: argparse.Namespace) -> int:
     workers = _workers(args)
     folder = Path(args.output)

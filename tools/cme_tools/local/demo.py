@@ -608,6 +608,10 @@ def run(args: argparse.Namespace) -> int:
     except (ApiError, ApiUnreachable, UnexpectedAnswer) as error:
         err(f"demo: the local API failed: {error}")
         status = 1
+    dashboard = folder / f"{EVENT}-dashboard.html"
+    if dashboard.is_file():
+        out("")
+        out(f"the organiser's dashboard of {EVENT}: {_shown(dashboard)}")
     verdict = "as expected" if status == 0 else "WITH SURPRISES (see above)"
     out(f"done {verdict} in {time.monotonic() - started:.1f} s; the local stack is stopped")
     return status
@@ -680,6 +684,19 @@ def _congress(
         shown=f"report {EVENT} -o {relative}/{EVENT}-report.csv",
     )
     problems.extend(_check_worked_example(client, folder))
+    dashboard = folder / f"{EVENT}-dashboard.html"
+    if (
+        organiser(
+            "dashboard",
+            EVENT,
+            "-o",
+            str(dashboard),
+            "--no-open",
+            shown=f"dashboard {EVENT} -o {relative}/{dashboard.name}",
+        )
+        != 0
+    ):
+        problems.append("cme dashboard failed")
 
     pdfs = sorted(folder.glob("*.pdf"))
     out("")
@@ -687,6 +704,7 @@ def _congress(
     out(f"  {len(pdfs)} certificates as <delegate_id>.pdf, each with its verify page beside it")
     out(f"  ({pages} <delegate_id>.html, saved while the local links still worked)")
     out(f"  {EVENT}-report.csv   the organiser's report")
+    out(f"  {EVENT}-dashboard.html the organiser's dashboard (open it in a browser)")
     out("  cme-serve.log         the local API's log")
     for problem in problems:
         err(f"demo: unexpected: {problem}")

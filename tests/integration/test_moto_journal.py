@@ -13,7 +13,6 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -269,7 +268,8 @@ def test_a_failed_condition_in_item_k_leaves_items_before_it_untouched(patched: 
 
     code, reasons = outcome
     assert code == "TransactionCanceledException"
-    assert [r["Code"] for r in reasons] == ["None", "None", "None", "ConditionalCheckFailed", "None"]
+    codes = [r["Code"] for r in reasons]
+    assert codes == ["None", "None", "None", "ConditionalCheckFailed", "None"]
     assert after == before  # items, partitions (R was new) and stream records
 
 

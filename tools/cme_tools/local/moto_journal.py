@@ -41,7 +41,8 @@ DERIVED_FROM = "moto 5.2.5"
 UPSTREAM_SHA256 = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
 """The source of the method this replaces, as in `DERIVED_FROM` (checked by `install`)."""
 
-_original: Any = None
+_patched: dict[str, Any] = {}
+"""While installed: "original", moto's own method."""
 
 
 @dataclass(slots=True)
@@ -103,7 +104,7 @@ class Journal:
         self.streams.clear()
 
 
-def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:  # noqa: PLR0912, PLR0915 - upstream's shape, kept for the diff
     """`DynamoDBBackend.transact_write_items`, rolled back by a `Journal`."""
     from moto.dynamodb.comparisons import get_filter_expression
     from moto.dynamodb.exceptions import (
@@ -216,7 +217,7 @@ def upstream_digest() -> str | None:
     """The sha256 of moto's own method's source (None when moto ships no source)."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    method = _original or DynamoDBBackend.transact_write_items
+    method = _patched.get("original", DynamoDBBackend.transact_write_items)
     try:
         source = inspect.getsource(method)
     except (OSError, TypeError):
@@ -225,15 +226,14 @@ def upstream_digest() -> str | None:
 
 
 def installed() -> bool:
-    return _original is not None
+    return "original" in _patched
 
 
 def install() -> bool:
     """Patch moto's DynamoDB backend in this process; True when it is (or already was)."""
-    global _original
     from moto.dynamodb.models import DynamoDBBackend
 
-    if _original is not None:
+    if installed():
         return True
     if upstream_digest() != UPSTREAM_SHA256:
         _log.warning(
@@ -241,7 +241,7 @@ def install() -> bool:
             DERIVED_FROM,
         )
         return False
-    _original = DynamoDBBackend.transact_write_items
+    _patched["original"] = DynamoDBBackend.transact_write_items
     backend: Any = DynamoDBBackend
     backend.transact_write_items = transact_write_items
     return True
@@ -249,11 +249,9 @@ def install() -> bool:
 
 def uninstall() -> None:
     """moto's own method back (for tests that compare the two)."""
-    global _original
     from moto.dynamodb.models import DynamoDBBackend
 
-    if _original is None:
+    if not installed():
         return
     backend: Any = DynamoDBBackend
-    backend.transact_write_items = _original
-    _original = None
+    backend.transact_write_items = _patched.pop("original")

@@ -45,7 +45,7 @@ def _seed(table: Any, delegates: int) -> int:
     from cme.store.models import ProfileItem, ScanGuardItem, ScanItem
 
     pk = keys.event_key(EVENT)
-    common = {"station_id": "cme-desk-1", "scanned_at": NOW, "day": "2025-05-24"}
+    common: dict[str, Any] = {"station_id": "cme-desk-1", "scanned_at": NOW, "day": "2025-05-24"}
     profile = ProfileItem(
         pk=pk,
         sk="",
@@ -96,7 +96,9 @@ def _post(pool: ProcessPoolExecutor, path: str, body: Any, key: str) -> tuple[in
     from cme_tools.local import server
 
     headers = {"x-api-key": key, "content-type": "application/json"}
-    result = pool.submit(server.invoke, "POST", path, "", headers, json.dumps(body)).result()
+    result = pool.submit(
+        server.invoke, "POST", path, "", headers, json.dumps(body).encode()
+    ).result()
     return int(result["statusCode"]), json.loads(result["body"])
 
 
@@ -106,7 +108,9 @@ def _put(pool: ProcessPoolExecutor, path: str, body: Any, key: str) -> int:
     from cme_tools.local import server
 
     headers = {"x-api-key": key, "content-type": "application/json"}
-    result = pool.submit(server.invoke, "PUT", path, "", headers, json.dumps(body)).result()
+    result = pool.submit(
+        server.invoke, "PUT", path, "", headers, json.dumps(body).encode()
+    ).result()
     return int(result["statusCode"])
 
 

@@ -19,6 +19,7 @@ from cme.settings import reset_settings
 from cme.store.repository import DynamoStore
 from cme_tools.local.checkout import Checkout
 from cme_tools.local.functions import Answer, Functions
+from cme_tools.local.in_process import serialise_moto_calls
 from cme_tools.local.resources import create_resources_at
 
 CHECKOUT = Checkout.find(Path(__file__).parent)
@@ -73,6 +74,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     reset_settings()
+    serialise_moto_calls()  # batches record scans side by side
     with mock_aws():
         clients = create_resources_at(
             CHECKOUT.template,

@@ -127,6 +127,7 @@ class Stand:
             found[name] = sorted(items, key=repr)
             found[f"{name} partitions"] = sorted(str(k) for k in backend.tables[name].items)
         shard = backend.tables[STREAMED].stream_shard
+        assert shard is not None
         found["stream"] = [
             (r["eventName"], r["dynamodb"].get("Keys")) for r in (i.to_json() for i in shard.items)
         ]

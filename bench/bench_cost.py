@@ -160,20 +160,44 @@ class PerRequest:
         return lines
 
 
+def lambda_ms(
+    calls: Counter[str], own_ms: float, memory_mb: int, *, side_by_side: int = 1, lane: int = 0
+) -> float:
+    """A request's billed duration by this model: the handler's own CPU time scaled to the
+    function's CPU share, each AWS call's round trip at `LATENCY_MS`, and `RUNTIME_MS`.
+    Calls made `side_by_side` (a batch's scans, `recording.BATCH_CONCURRENCY` at a time)
+    wait together: their waiting divided by that, never below the `lane` of calls one
+    after another (a delegate's scans). CPU is not divided: threads share the one CPU
+    share a function of this memory has."""
+    waiting = sum(LATENCY_MS.get(op.split(":")[1], 5.0) * n for op, n in calls.items())
+    if side_by_side > 1:
+        waiting = max(waiting / side_by_side, lane * LATENCY_MS["TransactWriteItems"])
+    return own_ms * cpu_factor(memory_mb) + waiting + RUNTIME_MS
+
+
 def _per_request(profile: dict[str, Any], memory: dict[str, int]) -> dict[str, PerRequest]:
+    from bench.bench_aws import BATCH_LANE
+    from cme.recording import BATCH_CONCURRENCY
+
     found = {}
     for name, operation in OPERATIONS.items():
         measured = profile[operation]
         usage = measured.usage
-        per = 500 if operation.startswith("batch") else 1
+        batch = operation.startswith("batch")
+        per = 500 if batch else 1
         mb = memory[measured.function]
-        waiting = sum(LATENCY_MS.get(op.split(":")[1], 5.0) * n for op, n in usage.calls.items())
-        own = measured.client_ms * cpu_factor(mb)
+        billed = lambda_ms(
+            usage.calls,
+            measured.client_ms,
+            mb,
+            side_by_side=BATCH_CONCURRENCY if batch else 1,
+            lane=BATCH_LANE if batch else 0,
+        )
         found[name] = PerRequest(
             operation,
             measured.function,
             mb,
-            math.ceil(own + waiting + RUNTIME_MS),
+            math.ceil(billed),
             1 / per,
             usage.write_units / per,
             usage.read_units / per,

@@ -72,7 +72,23 @@ def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[An
 )
 def post_scan_batch(event_id: EventId, batch: Annotated[ScanBatchIn, Body()]) -> Response[Any]:
     recording.load_programme(runtime.store(), event_id)  # 404 for the whole batch
-    results = [_batch_result(event_id, raw) for raw in batch.scans]
+    parsed = [_parsed(raw) for raw in batch.scans]
+    valid = [scan for scan in parsed if isinstance(scan, recording.ScanToRecord)]
+    outcomes = iter(
+        recording.record_scans(
+            runtime.store(),
+            event_id,
+            valid,
+            now=runtime.now,
+            skew=runtime.settings.clock_skew,
+        )
+    )
+    results: list[dict[str, Any]] = [
+        _batch_result(scan, next(outcomes))
+        if isinstance(scan, recording.ScanToRecord)
+        else {"scan_id": scan, "status": 422, "code": "invalid_request"}
+        for scan in parsed
+    ]
     statuses = Counter(result["status"] for result in results)
     count(Metric.SCANS_RECORDED, statuses[201])
     count(Metric.SCANS_REPEATED, statuses[200])
@@ -80,21 +96,32 @@ def post_scan_batch(event_id: EventId, batch: Annotated[ScanBatchIn, Body()]) ->
     return api.json_response({"results": results})
 
 
-def _batch_result(event_id: str, raw: Any) -> dict[str, Any]:
-    scan_id = raw.get("scan_id") if isinstance(raw, dict) else None
-    scan_id = scan_id if isinstance(scan_id, str) else None
+def _parsed(raw: Any) -> recording.ScanToRecord | str | None:
+    """The scan to record, or the scan id (if any) of a malformed one."""
     try:
         scan = _scan_shape.validate_python(raw)
     except ValidationError:
-        return {"scan_id": scan_id, "status": 422, "code": "invalid_request"}
-    try:
-        recorded = _record(event_id, scan)
-    except CmeError as error:
-        return {"scan_id": scan.scan_id, "status": api.status_of(error), "code": error.code}
+        scan_id = raw.get("scan_id") if isinstance(raw, dict) else None
+        return scan_id if isinstance(scan_id, str) else None
+    return recording.ScanToRecord(
+        scan.scan_id,
+        scan.delegate_id,
+        scan.station_id,
+        scan.scanned_at,
+        scan.room,
+        Direction(scan.direction),
+    )
+
+
+def _batch_result(
+    scan: recording.ScanToRecord, outcome: recording.ScanRecorded | CmeError
+) -> dict[str, Any]:
+    if isinstance(outcome, CmeError):
+        return {"scan_id": scan.scan_id, "status": api.status_of(outcome), "code": outcome.code}
     return {
-        "scan_id": recorded.scan_id,
-        "status": 200 if recorded.duplicate else 201,
-        "day": recorded.day,
+        "scan_id": outcome.scan_id,
+        "status": 200 if outcome.duplicate else 201,
+        "day": outcome.day,
     }
 
 

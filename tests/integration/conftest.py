@@ -22,6 +22,7 @@ from cme.settings import reset_settings
 from cme.store.repository import DynamoStore
 from cme_tools.local.checkout import Checkout
 from cme_tools.local.functions import Answer, Functions
+from cme_tools.local.in_process import serialise_moto_calls
 from cme_tools.local.resources import create_resources
 
 CHECKOUT = Checkout.find(Path(__file__).parent)
@@ -107,6 +108,7 @@ def aws(_moto: _Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     reset_settings()
+    serialise_moto_calls()  # batches record scans side by side
     with contextlib.suppress(_moto.dynamodb.exceptions.ResourceNotFoundException):
         _moto.dynamodb.delete_table(TableName=env["CME_TABLE_NAME"])
     create_resources(

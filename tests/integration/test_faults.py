@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -117,6 +118,7 @@ class AwsFaults:
         self.sent: Counter[str] = Counter()
         self.failed: Counter[str] = Counter()
         self.backoff: list[float] = []
+        self.counting = threading.Lock()
 
     def fail(
         self,
@@ -138,12 +140,14 @@ class AwsFaults:
 
     def send(self, event_name: str, request: Any, forward: Callable[[], Any]) -> Any:
         _, service, operation = event_name.split(".", 2)
-        self.sent[operation] += 1
         body = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
-        rule = next((r for r in self.rules if r.applies(service, operation, body)), None)
+        with self.counting:  # a batch's scans come from several threads
+            self.sent[operation] += 1
+            rule = next((r for r in self.rules if r.applies(service, operation, body)), None)
+            if rule is not None:
+                self.failed[operation] += 1
         if rule is None:
             return forward()
-        self.failed[operation] += 1
         fault = rule.fault
         if fault.applied:
             forward()
@@ -631,6 +635,35 @@ def test_a_batch_whose_third_scan_fails_stores_the_rest_and_a_resend_completes_i
         ("b-6", 200),
     ]
     assert stored.scans() == _scan_keys(1, 2, 3, 4, 5, 6)
+    stored.assert_whole()
+
+
+@pytest.mark.parametrize("fault", [THROTTLING, cancelled("ThrottlingError")], ids=lambda f: f.name)
+@pytest.mark.usefixtures("delegate")
+def test_a_batch_recorded_side_by_side_answers_503_for_exactly_the_scans_not_taken(
+    eshg: Any, faults: AwsFaults, stored: Stored, fault: Fault
+) -> None:
+    """Twelve scans of six delegates, recorded side by side; two fail."""
+    for n in range(2, 7):
+        eshg.put(f"{EVENT}/delegates/D000{n}", {"name": "Ana Pérez", "attendance": "online"})
+    scans = [
+        scan_body(f"p-{n}", f"2025-05-2{4 + n % 4}T08:0{n % 10}:00+02:00", f"D000{n % 6 + 1}")
+        for n in range(12)
+    ]
+    for failing in ("SCANID#p-3", "SCANID#p-8"):
+        faults.fail(fault, operations=frozenset({"TransactWriteItems"}), touching=failing)
+    first = eshg.post(f"{EVENT}/scans/batch", {"scans": scans})
+    faults.clear()
+
+    expected = [(f"p-{n}", 503 if n in {3, 8} else 201) for n in range(12)]
+    assert _results(first) == expected
+    assert {r.get("code") for r in first.body["results"] if r["status"] == 503} == {"throttled"}
+    taken = {s for _, sk in stored.items() if (s := sk.removeprefix("SCANID#")) != sk}
+    assert taken == {f"p-{n}" for n in range(12)} - {"p-3", "p-8"}
+
+    resent = eshg.post(f"{EVENT}/scans/batch", {"scans": scans})
+
+    assert _results(resent) == [(i, 201 if i in {"p-3", "p-8"} else 200) for i, _ in expected]
     stored.assert_whole()
 
 

@@ -11,7 +11,7 @@ has refused.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -151,6 +151,99 @@ def record_scan(
             return seen
         raise
     return ScanRecorded(scan_id, day, duplicate=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanToRecord:
+    """One scan of a batch, as `record_scan` takes it."""
+
+    scan_id: str
+    delegate_id: str
+    station_id: str
+    scanned_at: datetime
+    room: str | None = None
+    direction: Direction = Direction.IN
+
+
+BATCH_CONCURRENCY = 10
+"""Scans of a batch recorded side by side: each is a round trip to DynamoDB of a few
+milliseconds, so a batch of 500 one after another waits seconds for the network. Ten is
+the store's connection pool (pynamodb's default); DynamoDB takes many more."""
+
+
+def record_scans(
+    store: Store,
+    event_id: str,
+    scans: Sequence[ScanToRecord],
+    *,
+    now: Callable[[], datetime],
+    skew: timedelta,
+    concurrency: int | None = None,
+) -> list[ScanRecorded | CmeError]:
+    """A batch (an offline station syncing): each scan judged on its own by `record_scan`,
+    its answer or its refusal in request order. Scans that share a scan id or a delegate
+    are recorded one after another in request order, as the batch lists them: the first of
+    a repeated id is the one stored and the next is its duplicate (or `id_reused`), and a
+    delegate's transactions never contend with each other in DynamoDB. Those groups run
+    side by side, `concurrency` at a time (`BATCH_CONCURRENCY`)."""
+    load_programme(store, event_id)  # read once, before the threads share it
+    results: list[ScanRecorded | CmeError | None] = [None] * len(scans)
+
+    def record(lane: list[int]) -> None:
+        for index in lane:
+            scan = scans[index]
+            try:
+                results[index] = record_scan(
+                    store,
+                    event_id,
+                    scan_id=scan.scan_id,
+                    delegate_id=scan.delegate_id,
+                    station_id=scan.station_id,
+                    scanned_at=scan.scanned_at,
+                    room=scan.room,
+                    direction=scan.direction,
+                    now=now(),
+                    skew=skew,
+                )
+            except CmeError as error:
+                results[index] = error
+
+    lanes = scan_lanes(scans)
+    workers = min(BATCH_CONCURRENCY if concurrency is None else concurrency, len(lanes))
+    if workers <= 1:
+        for lane in lanes:
+            record(lane)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch") as pool:
+            for done in [pool.submit(record, lane) for lane in lanes]:
+                done.result()  # anything but a refusal fails the batch, as one at a time
+    return [result for result in results if result is not None]
+
+
+def scan_lanes(scans: Sequence[ScanToRecord]) -> list[list[int]]:
+    """The batch's positions grouped so that scans sharing a scan id or a delegate (even
+    through others) share a group; each group in request order, groups by their first."""
+    parent = list(range(len(scans)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    first: dict[tuple[str, str], int] = {}
+    for index, scan in enumerate(scans):
+        for key in (("scan", scan.scan_id), ("delegate", scan.delegate_id)):
+            seen = first.setdefault(key, index)
+            a, b = root(seen), root(index)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    lanes: dict[int, list[int]] = {}
+    for index in range(len(scans)):
+        lanes.setdefault(root(index), []).append(index)
+    return list(lanes.values())
 
 
 # --------------------------------------------------------------------------- views

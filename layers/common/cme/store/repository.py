@@ -6,6 +6,7 @@ guards; a condition that fails raises `WriteRefused` naming it."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 import zlib
@@ -80,6 +81,8 @@ TRANSIENT_CODES = frozenset(
 )
 
 
+_connecting = threading.Lock()
+
 MAX_DOCUMENT_BYTES = 380_000
 """A stored programme stays under DynamoDB's 400 KB item limit, with room for its keys."""
 
@@ -147,7 +150,12 @@ class DynamoStore:
         reset_connection()
 
     def connection(self) -> Connection:
-        connection: Connection = Item._get_connection().connection
+        # pynamodb makes the table's connection and its botocore client on first use, with
+        # nothing to stop two threads (a batch's) making one each: made under a lock. The
+        # client itself is thread-safe.
+        with _connecting:
+            connection: Connection = Item._get_connection().connection
+            connection.client  # noqa: B018 - made now, once
         return connection
 
     def client(self) -> Any:

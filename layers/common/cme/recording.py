@@ -48,17 +48,24 @@ def load_programme(store: Store, event_id: str, *, latest: bool = False) -> Prog
     The version number alone does not name a document: another table (a test, a stage, a
     table created afresh) has its own version 1. The built programme is reused only for
     the very document it was built from."""
+    return versioned_programme(store, event_id, latest=latest)[0]
+
+
+def versioned_programme(
+    store: Store, event_id: str, *, latest: bool = False
+) -> tuple[Programme, int]:
+    """`load_programme`, and the stored version it was built from."""
     stored = store.latest_programme(event_id) if latest else store.programme(event_id)
     if stored is None:
         raise UnknownEvent(f"no event {event_id}")
     key = (event_id, stored.version)
     cached = _built.get(key)
     if cached is not None and (cached[0] is stored.document or cached[0] == stored.document):
-        return cached[1]
+        return cached[1], stored.version
     programme = build_programme(stored.document).programme
     _built.clear()  # one event per deployment is the norm: keep the latest only
     _built[key] = (stored.document, programme)
-    return programme
+    return programme, stored.version
 
 
 def load_delegate(store: Store, event_id: str, delegate_id: str) -> DelegateRecord:
@@ -66,6 +73,13 @@ def load_delegate(store: Store, event_id: str, delegate_id: str) -> DelegateReco
     if record is None:
         raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}")
     return record
+
+
+def _rows_follow(store: Store, event_id: str, delegate_id: str) -> None:
+    """The delegate's report row follows the write just stored (`cme.projection`)."""
+    from cme.projection import after_write
+
+    after_write(store, event_id, delegate_id)
 
 
 def _session(store: Store, programme: Programme, delegate_id: str, session_id: str) -> Session:
@@ -150,6 +164,7 @@ def record_scan(
         if (seen := repeat()) is not None:
             return seen
         raise
+    _rows_follow(store, event_id, delegate_id)
     return ScanRecorded(scan_id, day, duplicate=False)
 
 
@@ -207,6 +222,7 @@ def record_view(
         if (seen := repeat()) is not None:
             return seen
         raise
+    _rows_follow(store, event_id, delegate_id)
     return ViewRecorded(view_id, session.id, duplicate=False)
 
 
@@ -232,6 +248,7 @@ def add_to_cart(
         if "delegate" in refused.failed:
             raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
         return False
+    _rows_follow(store, event_id, delegate_id)
     return True
 
 
@@ -246,6 +263,7 @@ def remove_from_cart(store: Store, event_id: str, delegate_id: str, session_id: 
             raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
         judge_cart_removal(session.id, evaluated="evaluation" in refused.failed)
         raise
+    _rows_follow(store, event_id, delegate_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +354,7 @@ def record_evaluation(
         if repeat():
             return False
         raise
+    _rows_follow(store, event_id, delegate_id)
     return True
 
 

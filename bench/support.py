@@ -517,8 +517,13 @@ class DelegateRecordings:
     """API requests this delegate made, by operation."""
 
     def write_to(self, store: Any) -> None:
+        """The writes, then the refresh of the delegate's report row the service makes
+        after each (once here, at the end: the same row)."""
+        from cme.projection import after_write
+
         for write in self.writes:
             write(store)
+        after_write(store, EVENT, self.delegate_id)
 
 
 class Congress:

@@ -403,3 +403,78 @@ def test_a_revoked_certificate_stays_revoked(store: Store) -> None:
     store.add_certificate(second, STATED, latest=revoked, supersede=False, now=NOW)
     assert latest(store) == second
     assert issued(store, "AAAA1").status is CertificateStatus.REVOKED
+
+
+# --------------------------------------------------------------------------- projections
+
+
+def count(store: Store, delegate_id: str) -> int:
+    kept = store.projection(EVENT, delegate_id)
+    assert kept is not None
+    return kept.pending
+
+
+def test_every_write_that_changes_a_delegate_counts_on_its_projection(store: Store) -> None:
+    assert store.projection(EVENT, "D1") is None
+    registered(store, "D1")
+    assert count(store, "D1") == 1
+    store.save_delegate(EVENT, Delegate("D1", "Renamed", Attendance.ONLINE), now=NOW)
+    scan = Scan("s1", ROME, date(2025, 5, 24), "desk")
+    store.add_scan(EVENT, "D1", scan, received_at=NOW)
+    view = View("v1", "S01", ViewKind.LIVE, ROME)
+    store.add_view(EVENT, "D1", view, received_at=NOW)
+    store.add_to_cart(EVENT, "D1", "S02", now=NOW)
+    store.remove_from_cart(EVENT, "D1", "S02")
+    store.add_evaluation(EVENT, "D1", Evaluation("S01", ROME, {"q": 1}), received_at=NOW)
+    first = certificate("AAAA1")
+    store.add_certificate(first, STATED, latest=None, supersede=False, now=NOW)
+    store.revoke_certificate(issued(store, "AAAA1"), reason="error", now=NOW)
+    assert count(store, "D1") == 9
+
+    # A refused write counts nothing (all or nothing, the count included).
+    assert refused(lambda: store.add_scan(EVENT, "D1", scan, received_at=NOW))
+    assert refused(lambda: store.add_to_cart(EVENT, "D2", "S02", now=NOW)) == {"delegate"}
+    assert count(store, "D1") == 9
+    assert store.projection(EVENT, "D2") is None
+    # Refused scans are kept apart and change no delegate.
+    store.refuse_scan(
+        EVENT, RefusedScan("s9", "D1", "desk", ROME, NOW, "not_a_conference_day", "no")
+    )
+    assert count(store, "D1") == 9
+
+
+def test_a_row_is_kept_only_at_the_count_it_was_computed_at(store: Store) -> None:
+    registered(store, "D1")
+    row = {"name": "Name of D1", "total": Decimal("1.5")}
+    assert store.save_projection(EVENT, "D1", row, pending=1, programme_version=3) is True
+    kept = store.projection(EVENT, "D1")
+    assert kept is not None
+    assert (kept.pending, kept.projected, kept.programme_version, kept.row) == (1, 1, 3, row)
+    assert kept.current(3) and not kept.current(4)
+
+    store.add_to_cart(EVENT, "D1", "S01", now=NOW)  # the count moves on: 2
+    assert (
+        store.save_projection(EVENT, "D1", {"name": "late"}, pending=1, programme_version=3)
+        is False
+    )
+    kept = store.projection(EVENT, "D1")
+    assert kept is not None and (kept.pending, kept.projected, kept.row) == (2, 1, row)
+    assert not kept.current(3)
+
+
+def test_projections_page_in_delegate_order(store: Store) -> None:
+    registered(store, "D3", "D1", "D2")
+    page, last = store.projections(EVENT, after=None, limit=2)
+    assert [p.delegate_id for p in page] == ["D1", "D2"]
+    assert last == "D2"
+    rest, end = store.projections(EVENT, after=last, limit=2)
+    assert [p.delegate_id for p in rest] == ["D3"]
+    assert end is None
+    assert all(p.pending == 1 and p.row is None for p in page + rest)
+
+
+def test_a_page_that_ends_with_the_last_projection_has_no_cursor(store: Store) -> None:
+    registered(store, "D1", "D2")
+    page, last = store.projections(EVENT, after=None, limit=2)
+    assert [p.delegate_id for p in page] == ["D1", "D2"]
+    assert last is None

@@ -23,6 +23,7 @@ from cme.facts import (
     ViewKind,
 )
 from cme.programme import Programme
+from cme.projection import DelegateRow, delegate_row
 from cme.readiness import Readiness
 from cme.records import DelegateRecord, RefusedScan
 from cme.timestamps import parse_aware
@@ -107,7 +108,12 @@ def picture(small: tuple[Programme, list[DelegateRecord]]) -> CongressPicture:
         refusal("r2", "scanned_in_future"),
         refusal("r3", "not_a_conference_day"),
     ]
-    return congress_picture(programme, records, refused, now=NOW)
+    return congress_picture(programme, rows(programme, records), refused, now=NOW)
+
+
+def rows(programme: Programme, records: list[DelegateRecord]) -> list[DelegateRow]:
+    """The delegates' report rows, as `cme.projection` keeps them."""
+    return [delegate_row(programme, r) for r in records]
 
 
 def test_registrations_count_every_delegate_by_attendance(picture: CongressPicture) -> None:
@@ -246,7 +252,7 @@ def test_programme_text_is_escaped(make_programme: Callable[..., Programme]) -> 
         cart=frozenset({"AM1"}),
         evaluations=evaluated("AM1"),
     )
-    html = render_dashboard(congress_picture(programme, [one], [], now=NOW))
+    html = render_dashboard(congress_picture(programme, rows(programme, [one]), [], now=NOW))
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
 

@@ -33,6 +33,7 @@ from cme.records import (
     References,
     RefusedScan,
     StoredProgramme,
+    StoredProjection,
     WriteRefused,
     canonical_answers,
 )
@@ -60,6 +61,11 @@ class _Delegate:
     certificates: dict[str, Certificate] = field(default_factory=dict)
     latest: str | None = None
     """The serial of the latest certificate (the head)."""
+    projection: StoredProjection = field(default_factory=lambda: StoredProjection("", 0))
+    """What `PROJ#<delegate>` holds (its `pending` counts the writes that touched it)."""
+
+    def touched(self) -> None:
+        self.projection = replace(self.projection, pending=self.projection.pending + 1)
 
     def record(self) -> DelegateRecord:
         evaluations = dict(sorted(self.evaluations.items()))
@@ -163,15 +169,20 @@ class MemoryStore:
             delegates = self._event(event_id).delegates
             existing = delegates.get(delegate.delegate_id)
             if existing is None:
-                delegates[delegate.delegate_id] = _Delegate(delegate)
+                created = _Delegate(delegate)
+                created.projection = StoredProjection(delegate.delegate_id, 1)
+                delegates[delegate.delegate_id] = created
                 return True
             existing.profile = delegate
+            existing.touched()
             return False
 
     def delegate_exists(self, event_id: str, delegate_id: str) -> bool:
         return delegate_id in self._event(event_id).delegates
 
-    def delegate_record(self, event_id: str, delegate_id: str) -> DelegateRecord | None:
+    def delegate_record(
+        self, event_id: str, delegate_id: str, *, consistent: bool = False
+    ) -> DelegateRecord | None:
         delegate = self._event(event_id).delegates.get(delegate_id)
         return None if delegate is None else delegate.record()
 
@@ -192,6 +203,38 @@ class MemoryStore:
                 return records, delegate_id
         return records, None
 
+    # ------------------------------------------------------------------ projections
+
+    def projections(
+        self, event_id: str, *, after: str | None, limit: int
+    ) -> tuple[list[StoredProjection], str | None]:
+        delegates = self._event(event_id).delegates
+        ids = sorted(d for d in delegates if after is None or d > after)
+        page = [delegates[d].projection for d in ids[:limit]]
+        return page, (ids[limit - 1] if len(ids) > limit else None)
+
+    def projection(self, event_id: str, delegate_id: str) -> StoredProjection | None:
+        delegate = self._delegate(event_id, delegate_id)
+        return None if delegate is None else delegate.projection
+
+    def save_projection(
+        self,
+        event_id: str,
+        delegate_id: str,
+        row: Mapping[str, Any],
+        *,
+        pending: int,
+        programme_version: int,
+    ) -> bool:
+        with self._lock:
+            delegate = self._delegate(event_id, delegate_id)
+            if delegate is None or delegate.projection.pending != pending:
+                return False
+            delegate.projection = StoredProjection(
+                delegate_id, pending, pending, programme_version, _json(row)
+            )
+            return True
+
     # ------------------------------------------------------------------ facts
 
     def _delegate(self, event_id: str, delegate_id: str) -> _Delegate | None:
@@ -206,6 +249,8 @@ class MemoryStore:
             facts = None if delegate is None else delegate.scans
             claim = RecordedScan(delegate_id, kept)
             _claim(event.scans, "scan_id", scan.scan_id, claim, facts=facts, fact=kept)
+            assert delegate is not None
+            delegate.touched()
 
     def recorded_scan(self, event_id: str, scan_id: str) -> RecordedScan | None:
         return self._event(event_id).scans.get(scan_id)
@@ -231,6 +276,8 @@ class MemoryStore:
             facts = None if delegate is None else delegate.views
             claim = RecordedView(delegate_id, kept)
             _claim(event.views, "view_id", view.view_id, claim, facts=facts, fact=kept)
+            assert delegate is not None
+            delegate.touched()
 
     def recorded_view(self, event_id: str, view_id: str) -> RecordedView | None:
         return self._event(event_id).views.get(view_id)
@@ -248,6 +295,7 @@ class MemoryStore:
             )
             assert delegate is not None
             delegate.cart[session_id] = _utc(now)
+            delegate.touched()
 
     def remove_from_cart(self, event_id: str, delegate_id: str, session_id: str) -> None:
         with self._lock:
@@ -260,6 +308,7 @@ class MemoryStore:
             )
             assert delegate is not None
             delegate.cart.pop(session_id, None)
+            delegate.touched()
 
     def add_evaluation(
         self, event_id: str, delegate_id: str, evaluation: Evaluation, *, received_at: datetime
@@ -279,6 +328,7 @@ class MemoryStore:
                 answers=loads(canonical_answers(evaluation.answers)),
             )
             delegate.cart.setdefault(session_id, _utc(received_at))
+            delegate.touched()
 
     # ------------------------------------------------------------------ certificates
 
@@ -317,6 +367,7 @@ class MemoryStore:
             )
             if supersede and latest is not None:
                 self._set_status(latest.serial, CertificateStatus.SUPERSEDED)
+            delegate.touched()
 
     def certificate(self, serial: str) -> IssuedCertificate | None:
         return self._certificates.get(serial)
@@ -327,6 +378,9 @@ class MemoryStore:
         with self._lock:
             _refuse_unless(self._status_conditions(certificate.serial))
             self._set_status(certificate.serial, CertificateStatus.REVOKED)
+            owner = self._delegate(certificate.event_id, certificate.delegate_id)
+            assert owner is not None
+            owner.touched()
 
     def _status_conditions(
         self, serial: str, only_from: CertificateStatus | None = None

@@ -3,7 +3,9 @@
 attended sessions, the distribution of totals, readiness for a certificate and refused
 scans by reason.
 
-`congress_picture` is pure (records and refusals in, counts out); `render_dashboard` turns
+`congress_picture` is pure (delegates' report rows and refusals in, counts out: the rows
+are kept current on write by `cme.projection`, so drawing the page reads one item per
+delegate, not their facts); `render_dashboard` turns
 a picture into one self-contained HTML page: inline CSS and inline SVG charts drawn here,
 no script, font or other request, so it works behind a congress firewall and opens from a
 file. Every chart has a text alternative and a table of its numbers under it. Nothing
@@ -15,16 +17,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
 from html import escape
 from typing import Final
 
-from cme.facts import Attendance, ViewKind
+from cme.facts import Attendance
 from cme.programme import Programme
-from cme.readiness import Readiness, readiness
-from cme.records import CertificateStatus, DelegateRecord, RefusedScan, Store
-from cme.rules.credits import CartStatus, compute_statement
+from cme.projection import DelegateRow, current_rows
+from cme.readiness import Readiness
+from cme.records import CertificateStatus, RefusedScan, Store
 from cme.timestamps import format_utc
 
 TOP_SESSIONS: Final = 20
@@ -81,44 +83,35 @@ class CongressPicture:
 
 def congress_picture(
     programme: Programme,
-    records: Iterable[DelegateRecord],
+    rows: Iterable[DelegateRow],
     refused: Iterable[RefusedScan],
     *,
     now: datetime,
 ) -> CongressPicture:
+    """The picture from each delegate's report row (`cme.projection`: current as kept, or
+    computed from the facts) and the refused scans."""
     event = programme.event
     days = [d.date for d in programme.days]
     attendance: Counter[str] = Counter({a.value: 0 for a in Attendance})
-    present: dict[date, set[str]] = {d: set() for d in days}
+    present: Counter[date] = Counter()
     earning: Counter[date] = Counter()
-    hours: Counter[datetime] = Counter()
+    hours: Counter[str] = Counter()
     credited: Counter[str] = Counter()
     totals: list[Decimal] = []
     ready: Counter[Readiness] = Counter({r: 0 for r in Readiness})
     certificates: Counter[CertificateStatus] = Counter()
     registered = 0
-    for record in records:
+    for row in rows:
         registered += 1
-        delegate_id = record.delegate.delegate_id
-        attendance[record.delegate.attendance.value] += 1
-        for scan in record.facts.scans:
-            present.setdefault(scan.day, set()).add(delegate_id)
-            local = scan.scanned_at.astimezone(event.zone)
-            hours[local.replace(minute=0, second=0, microsecond=0)] += 1
-        for view in record.facts.views:
-            if view.kind is ViewKind.LIVE:
-                present.setdefault(event.local_date(view.watched_at), set()).add(delegate_id)
-        statement = compute_statement(programme, record.facts)
-        for day in statement.days:
-            if day.credits > 0:
-                earning[day.date] += 1
-        for item in statement.cart:
-            if item.status in (CartStatus.CREDITED, CartStatus.PARALLEL):
-                credited[item.session_id] += 1
-        totals.append(statement.total)
-        ready[readiness(record.facts, statement)] += 1
-        if record.latest_certificate is not None:
-            certificates[record.latest_certificate.status] += 1
+        attendance[row.attendance] += 1
+        present.update(row.present)
+        hours.update(row.scans_by_hour)
+        earning.update(d for d, credits in row.days.items() if credits > 0)
+        credited.update(row.credited)
+        totals.append(row.total)
+        ready[row.readiness] += 1
+        if row.certificate_status is not None:
+            certificates[row.certificate_status] += 1
     top = sorted(credited.items(), key=lambda kv: (-kv[1], _order(programme, kv[0])))
     refusals = Counter(r.code for r in refused)
     return CongressPicture(
@@ -130,10 +123,10 @@ def congress_picture(
         registered=registered,
         by_attendance=tuple(attendance.items()),
         days=tuple(
-            DayPresence(d, len(present.get(d, ())), earning[d])
-            for d in sorted(set(days) | {d for d, who in present.items() if who})
+            DayPresence(d, present[d], earning[d])
+            for d in sorted(set(days) | {d for d, n in present.items() if n})
         ),
-        scans_per_hour=_every_hour(hours),
+        scans_per_hour=_every_hour(hours, event.zone),
         top_sessions=tuple(
             SessionAttendance(s.id, s.title, s.date, count)
             for session_id, count in top[:TOP_SESSIONS]
@@ -151,18 +144,24 @@ def _order(programme: Programme, session_id: str) -> int:
     return session.order if session is not None else len(programme.sessions)
 
 
-def _every_hour(hours: Counter[datetime]) -> tuple[tuple[datetime, int], ...]:
+HOUR_KEY: Final = "%Y-%m-%dT%H"
+
+
+def _every_hour(hours: Counter[str], zone: tzinfo) -> tuple[tuple[datetime, int], ...]:
+    """Local hours (keys `2025-05-24T08`) from the first with scans to the last, quiet
+    ones as 0. Stepped in UTC: a DST change makes a local hour repeat or vanish."""
     if not hours:
         return ()
-    first, last = min(hours), max(hours)
-    zone = first.tzinfo
+    first, last = (
+        datetime.strptime(key, HOUR_KEY).replace(tzinfo=zone).astimezone(UTC)
+        for key in (min(hours), max(hours))
+    )
     run: list[tuple[datetime, int]] = []
-    # Step in UTC and read back in the zone: a DST change makes a local hour repeat or vanish.
-    instant = first.astimezone(UTC)
-    while instant <= last.astimezone(UTC):
+    instant = first
+    while instant <= last:
         local = instant.astimezone(zone)
-        run.append((local, hours.get(local, 0)))
-        instant = instant + _HOUR
+        run.append((local, hours.get(local.strftime(HOUR_KEY), 0)))
+        instant += _HOUR
     return tuple(run)
 
 
@@ -177,24 +176,25 @@ def _bands(totals: Sequence[Decimal]) -> tuple[TotalBand, ...]:
     return tuple(bands)
 
 
-def every_record(store: Store, event_id: str) -> Iterator[DelegateRecord]:
-    """Every delegate of the event, page by page through its partition."""
+def every_row(
+    store: Store, event_id: str, programme: Programme, version: int
+) -> Iterator[DelegateRow]:
+    """Every delegate's report row, page by page."""
     after: str | None = None
     while True:
-        records, after = store.delegate_records(event_id, after=after, limit=PAGE)
-        yield from records
+        rows, after = current_rows(store, event_id, programme, version, after=after, limit=PAGE)
+        yield from rows
         if after is None:
             return
 
 
 def draw_dashboard(store: Store, event_id: str, *, now: datetime, refresh: int | None) -> str:
     """The dashboard page of an event as stored now."""
-    from cme.recording import load_programme
+    from cme.recording import versioned_programme
 
-    programme = load_programme(store, event_id, latest=True)
-    picture = congress_picture(
-        programme, every_record(store, event_id), store.refused_scans(event_id), now=now
-    )
+    programme, version = versioned_programme(store, event_id, latest=True)
+    rows = every_row(store, event_id, programme, version)
+    picture = congress_picture(programme, rows, store.refused_scans(event_id), now=now)
     return render_dashboard(picture, refresh=refresh)
 
 

@@ -204,6 +204,9 @@ def issue_certificate(
             # the previous one) in between: judge again against what is stored now. The
             # PDF written above stays unreferenced, never the other way round.
             continue
+        from cme.projection import after_write
+
+        after_write(store, event_id, delegate_id)
         answer = _answer(files, certificate, now=now, lifetime=lifetime, created=True)
         if supersede and latest is not None:
             answer = replace(answer, superseded=latest.serial)
@@ -337,6 +340,9 @@ def revoke_certificate(store: Store, serial_text: str, *, reason: str, now: date
         try:
             store.revoke_certificate(certificate, reason=reason, now=now)
             revoked_now = True
+            from cme.projection import after_write
+
+            after_write(store, certificate.event_id, certificate.delegate_id)
         except WriteRefused:
             pass  # revoked by a concurrent request: the outcome is the same
     return Revocation(find_certificate(store, certificate.serial), revoked_now)

@@ -14,7 +14,7 @@ from typing import Any
 from cme.errors import InvalidProgramme, InvalidRequest, Problem, UnknownEvent
 from cme.facts import Delegate
 from cme.programme import Programme, build_programme, programme_document
-from cme.recording import load_programme
+from cme.recording import load_programme, versioned_programme
 from cme.records import (
     CertificateStatus,
     DocumentTooLarge,
@@ -23,8 +23,6 @@ from cme.records import (
     StoredProgramme,
     WriteRefused,
 )
-from cme.rules.credits import compute_statement
-from cme.serials import display
 from cme.text import ID_PATTERN
 
 
@@ -155,9 +153,11 @@ def put_delegate(
     """Register or update a delegate. Attendance is registration data: it never rewrites
     credits."""
     from cme.certificate.fonts import unprintable_problem
+    from cme.projection import after_write
 
     load_programme(store, event_id)
     created = store.save_delegate(event_id, delegate, now=now)
+    after_write(store, event_id, delegate.delegate_id)
     warning = unprintable_problem("name", delegate.name)
     return DelegateSaved(created, () if warning is None else (warning,))
 
@@ -194,32 +194,38 @@ def report_page(
     budget: timedelta | None = None,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> ReportPage:
-    """A page of delegates with their credits, computed from the stored facts now (never a
-    stale summary), paged through the event's partition without a table scan. A page may
-    hold fewer than `limit` delegates when reading them would outlast `budget` (API
-    Gateway gives up after 29 s): `next_cursor` then continues where it stopped."""
-    programme = load_programme(store, event_id, latest=True)
+    """A page of delegates with their credits: each delegate's row as kept current on
+    write (`cme.projection`), computed from the facts now when it is not current, so the
+    report always says what the facts say. A page may hold fewer than `limit` delegates
+    when computing rows would outlast `budget` (API Gateway gives up after 29 s):
+    `next_cursor` then continues where it stopped."""
+    from cme.projection import current_rows
+
+    programme, version = versioned_programme(store, event_id, latest=True)
     after = decode_cursor(cursor) if cursor else None
     ends = monotonic() + budget.total_seconds() if budget is not None else float("inf")
-    records, last = store.delegate_records(
-        event_id, after=after, limit=limit, enough=lambda: monotonic() >= ends
+    delegates, last = current_rows(
+        store,
+        event_id,
+        programme,
+        version,
+        after=after,
+        limit=limit,
+        enough=lambda: monotonic() >= ends,
     )
-    rows = []
-    for record in records:
-        statement = compute_statement(programme, record.facts)
-        latest = record.latest_certificate
-        rows.append(
-            ReportRow(
-                delegate_id=record.delegate.delegate_id,
-                name=record.delegate.name,
-                attendance=record.delegate.attendance.value,
-                total=statement.total,
-                live=statement.live,
-                days={d.date: d.credits for d in statement.days},
-                certificate_serial=display(latest.serial) if latest else None,
-                certificate_status=latest.status if latest else None,
-            )
+    rows = [
+        ReportRow(
+            delegate_id=row.delegate_id,
+            name=row.name,
+            attendance=row.attendance,
+            total=row.total,
+            live=row.live,
+            days=row.days,
+            certificate_serial=row.certificate_serial,
+            certificate_status=row.certificate_status,
         )
+        for row in delegates
+    ]
     return ReportPage(
         event_id=event_id,
         days=tuple(d.date for d in programme.days),

@@ -48,17 +48,24 @@ def load_programme(store: Store, event_id: str, *, latest: bool = False) -> Prog
     The version number alone does not name a document: another table (a test, a stage, a
     table created afresh) has its own version 1. The built programme is reused only for
     the very document it was built from."""
+    return versioned_programme(store, event_id, latest=latest)[0]
+
+
+def versioned_programme(
+    store: Store, event_id: str, *, latest: bool = False
+) -> tuple[Programme, int]:
+    """`load_programme`, and the stored version it was built from."""
     stored = store.latest_programme(event_id) if latest else store.programme(event_id)
     if stored is None:
         raise UnknownEvent(f"no event {event_id}")
     key = (event_id, stored.version)
     cached = _built.get(key)
     if cached is not None and (cached[0] is stored.document or cached[0] == stored.document):
-        return cached[1]
+        return cached[1], stored.version
     programme = build_programme(stored.document).programme
     _built.clear()  # one event per deployment is the norm: keep the latest only
     _built[key] = (stored.document, programme)
-    return programme
+    return programme, stored.version
 
 
 def load_delegate(store: Store, event_id: str, delegate_id: str) -> DelegateRecord:
@@ -66,6 +73,13 @@ def load_delegate(store: Store, event_id: str, delegate_id: str) -> DelegateReco
     if record is None:
         raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}")
     return record
+
+
+def _rows_follow(store: Store, event_id: str, *delegates: str) -> None:
+    """The delegates' report rows follow the writes just stored (`cme.projection`)."""
+    from cme.projection import after_write
+
+    after_write(store, event_id, *delegates)
 
 
 def _session(store: Store, programme: Programme, delegate_id: str, session_id: str) -> Session:
@@ -98,10 +112,12 @@ def record_scan(
     direction: Direction = Direction.IN,
     now: datetime,
     skew: timedelta,
+    rows_follow: bool = True,
 ) -> ScanRecorded:
     """A badge scan at a CME desk or, with its `room` and `direction`, at a hall entrance.
     A retry is a duplicate, never a second fact; a refused scan stores no fact and is kept
-    apart with its reason for the organiser."""
+    apart with its reason for the organiser. `rows_follow`: refresh the delegate's report
+    row now (a batch refreshes each delegate once, after its scans)."""
     programme = load_programme(store, event_id)
     content = (delegate_id, station_id, scanned_at, room, direction)
 
@@ -150,6 +166,8 @@ def record_scan(
         if (seen := repeat()) is not None:
             return seen
         raise
+    if rows_follow:
+        _rows_follow(store, event_id, delegate_id)
     return ScanRecorded(scan_id, day, duplicate=False)
 
 
@@ -190,10 +208,11 @@ def record_scans(
     results: list[ScanRecorded | CmeError | None] = [None] * len(scans)
 
     def record(lane: list[int]) -> None:
+        stored: list[str] = []
         for index in lane:
             scan = scans[index]
             try:
-                results[index] = record_scan(
+                answer = record_scan(
                     store,
                     event_id,
                     scan_id=scan.scan_id,
@@ -204,9 +223,16 @@ def record_scans(
                     direction=scan.direction,
                     now=now(),
                     skew=skew,
+                    rows_follow=False,
                 )
             except CmeError as error:
                 results[index] = error
+                continue
+            results[index] = answer
+            if not answer.duplicate:
+                stored.append(scan.delegate_id)
+        if stored:  # each delegate's report row once, after the lane's scans
+            _rows_follow(store, event_id, *stored)
 
     lanes = scan_lanes(scans)
     workers = min(BATCH_CONCURRENCY if concurrency is None else concurrency, len(lanes))
@@ -300,6 +326,7 @@ def record_view(
         if (seen := repeat()) is not None:
             return seen
         raise
+    _rows_follow(store, event_id, delegate_id)
     return ViewRecorded(view_id, session.id, duplicate=False)
 
 
@@ -325,6 +352,7 @@ def add_to_cart(
         if "delegate" in refused.failed:
             raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
         return False
+    _rows_follow(store, event_id, delegate_id)
     return True
 
 
@@ -339,6 +367,7 @@ def remove_from_cart(store: Store, event_id: str, delegate_id: str, session_id: 
             raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
         judge_cart_removal(session.id, evaluated="evaluation" in refused.failed)
         raise
+    _rows_follow(store, event_id, delegate_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,6 +458,7 @@ def record_evaluation(
         if repeat():
             return False
         raise
+    _rows_follow(store, event_id, delegate_id)
     return True
 
 

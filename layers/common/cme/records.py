@@ -135,6 +135,26 @@ class References:
     sessions: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class StoredProjection:
+    """A delegate's report row as kept (`cme.projection` makes and reads it), with the
+    counts that say whether it is current: `pending` writes changed the delegate, the row
+    was computed at `projected` of them, against programme `programme_version`."""
+
+    delegate_id: str
+    pending: int
+    projected: int | None = None
+    programme_version: int | None = None
+    row: Mapping[str, Any] | None = None
+
+    def current(self, programme_version: int) -> bool:
+        return (
+            self.row is not None
+            and self.projected == self.pending
+            and self.programme_version == programme_version
+        )
+
+
 def canonical_answers(answers: Mapping[str, Any]) -> str:
     """Answers as canonical JSON: equal answers give equal text, whatever the key order."""
     return dumps(dict(sorted(dict(answers).items())))
@@ -173,8 +193,11 @@ class Store(Protocol):
 
     def delegate_exists(self, event_id: str, delegate_id: str) -> bool: ...
 
-    def delegate_record(self, event_id: str, delegate_id: str) -> DelegateRecord | None:
-        """The delegate's registration and every fact; None when not registered."""
+    def delegate_record(
+        self, event_id: str, delegate_id: str, *, consistent: bool = False
+    ) -> DelegateRecord | None:
+        """The delegate's registration and every fact; None when not registered.
+        `consistent`: read strongly (every write acknowledged so far is seen)."""
         ...
 
     def delegate_records(
@@ -188,6 +211,32 @@ class Store(Protocol):
         """A page of the event's delegates in id order, from the one after `after`: the
         records and the id to continue from (None at the end). The page ends early, at a
         delegate boundary, once `enough()` says so (a time budget)."""
+        ...
+
+    # ------------------------------------------------------------------ projections
+
+    def projections(
+        self, event_id: str, *, after: str | None, limit: int
+    ) -> tuple[list[StoredProjection], str | None]:
+        """A page of the event's projections in delegate order, read strongly: one per
+        registered delegate (registering creates it), and the id to continue from."""
+        ...
+
+    def projection(self, event_id: str, delegate_id: str) -> StoredProjection | None:
+        """The delegate's projection, read strongly (None: not registered)."""
+        ...
+
+    def save_projection(
+        self,
+        event_id: str,
+        delegate_id: str,
+        row: Mapping[str, Any],
+        *,
+        pending: int,
+        programme_version: int,
+    ) -> bool:
+        """Keep `row` as computed when the delegate's count was `pending`: False (nothing
+        written) when another write changed the delegate since."""
         ...
 
     # ------------------------------------------------------------------ facts

@@ -14,6 +14,7 @@ Everything of one event shares the partition key `EVENT#<event_id>`:
     SCANID#<scan_id>                   a scan id is unique per event (the retry guard)
     VIEWID#<view_id>                   a view id is unique per event
     REFUSED#<received_at>#<scan_id>    a refused scan with its reason, for the organiser
+    PROJ#<delegate>                    the delegate's report row, kept current on write
 
 and each certificate also has `CERT#<serial>` / `CERT` for public verification by serial.
 
@@ -29,6 +30,8 @@ PROGRAMME_VERSION = "PROGRAMME#VERSION"
 REFUSED_SCANS = "REFUSED#"
 DELEGATES_FROM = "DEL#"
 DELEGATES_UNTIL = "DEL$"  # the first key after every DEL# key ('$' follows '#')
+PROJECTIONS_FROM = "PROJ#"
+PROJECTIONS_UNTIL = "PROJ$"
 
 
 def event_key(event_id: str) -> str:
@@ -89,3 +92,12 @@ def serial_key(serial: str) -> str:
 
 
 SERIAL_SORT = "CERT"
+
+
+def projection(delegate_id: str) -> str:
+    return f"PROJ#{delegate_id}"
+
+
+def projected_delegate(sort_key: str) -> str:
+    """The delegate id of a PROJ# sort key."""
+    return sort_key.removeprefix(PROJECTIONS_FROM)

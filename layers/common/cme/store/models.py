@@ -205,3 +205,16 @@ class CertificateHeadItem(Item, discriminator="certificate_head"):
 
     serial = UnicodeAttribute()
     fingerprint = UnicodeAttribute()
+
+
+class ProjectionItem(Item, discriminator="projection"):
+    """A delegate's report row kept current (`PROJ#<d>`). Every write that changes what the
+    row depends on adds 1 to `pending` in its own transaction; `row` was computed when
+    `pending` was `projected`, against programme `programme_version`. The row is current
+    when both still hold."""
+
+    pending = NumberAttribute(default=0)
+    projected = NumberAttribute(null=True)
+    programme_version = NumberAttribute(null=True)
+    row = UnicodeAttribute(null=True)
+    """JSON of the row (`cme.projection`)."""

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -45,6 +45,7 @@ from cme.records import (
     References,
     RefusedScan,
     StoredProgramme,
+    StoredProjection,
     WriteRefused,
     canonical_answers,
 )
@@ -60,6 +61,7 @@ from cme.store.models import (
     ProfileItem,
     ProgrammeItem,
     ProgrammeVersionItem,
+    ProjectionItem,
     RefusedScanItem,
     ScanGuardItem,
     ScanItem,
@@ -178,8 +180,12 @@ class DynamoStore:
                 raise Throttled("the store is busy; retry shortly", retry_after=1) from error
             raise
 
-    def transact(self, writes: Sequence[Write]) -> None:
-        """All or nothing. `WriteRefused` names the labels whose conditions failed."""
+    def transact(self, writes: Sequence[Write], *, touching: tuple[str, str] | None = None) -> None:
+        """All or nothing. `WriteRefused` names the labels whose conditions failed.
+        `touching` (event, delegate): the writes change what the delegate's report row
+        depends on, so its projection's count goes up in the same transaction."""
+        if touching is not None:
+            writes = [*writes, _count_write(*touching)]
 
         def run() -> None:
             # The token makes botocore's own re-sends of this call (after a timeout) harmless:
@@ -299,20 +305,22 @@ class DynamoStore:
             created_at=existing.created_at if existing else now,
             updated_at=now,
         )
-        self._calling(item.save)
+        self.transact(
+            [Write("delegate", lambda tx: tx.save(item))],
+            touching=(event_id, delegate.delegate_id),
+        )
         return existing is None
 
     def delegate_exists(self, event_id: str, delegate_id: str) -> bool:
         key = (keys.event_key(event_id), keys.profile(delegate_id))
         return self._calling(lambda: _get(ProfileItem, *key)) is not None
 
-    def delegate_record(self, event_id: str, delegate_id: str) -> DelegateRecord | None:
+    def delegate_record(
+        self, event_id: str, delegate_id: str, *, consistent: bool = False
+    ) -> DelegateRecord | None:
         """One Query: the delegate's registration and every fact."""
-        items = list(
-            self._query(
-                keys.event_key(event_id), Item.sk.startswith(keys.delegate_prefix(delegate_id))
-            )
-        )
+        prefix = Item.sk.startswith(keys.delegate_prefix(delegate_id))
+        items = list(self._query(keys.event_key(event_id), prefix, consistent=consistent))
         return _record(event_id, delegate_id, items)
 
     def delegate_records(
@@ -341,6 +349,52 @@ class DynamoStore:
         if current is not None and (record := _record(event_id, current, batch)):
             records.append(record)
         return records, None
+
+    # ------------------------------------------------------------------ projections
+
+    def projections(
+        self, event_id: str, *, after: str | None, limit: int
+    ) -> tuple[list[StoredProjection], str | None]:
+        start = keys.projection(after) + "\x00" if after else keys.PROJECTIONS_FROM
+        condition = Item.sk.between(start, keys.PROJECTIONS_UNTIL)
+        found: list[StoredProjection] = []
+        for item in self._query(keys.event_key(event_id), condition, consistent=True):
+            if not isinstance(item, ProjectionItem):
+                continue
+            if len(found) == limit:  # one more exists: the page ends with a cursor
+                return found, found[-1].delegate_id
+            found.append(_projection(item))
+        return found, None
+
+    def projection(self, event_id: str, delegate_id: str) -> StoredProjection | None:
+        key = (keys.event_key(event_id), keys.projection(delegate_id))
+        item = self._calling(lambda: _get(ProjectionItem, *key, consistent=True))
+        return None if item is None else _projection(item)
+
+    def save_projection(
+        self,
+        event_id: str,
+        delegate_id: str,
+        row: Mapping[str, Any],
+        *,
+        pending: int,
+        programme_version: int,
+    ) -> bool:
+        item = ProjectionItem(pk=keys.event_key(event_id), sk=keys.projection(delegate_id))
+        actions: list[Action] = [
+            ProjectionItem.projected.set(pending),
+            ProjectionItem.programme_version.set(programme_version),
+            ProjectionItem.row.set(dumps(row)),
+        ]
+        try:
+            self._calling(
+                lambda: item.update(actions=actions, condition=ProjectionItem.pending == pending)
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # ------------------------------------------------------------------ facts
 
@@ -387,7 +441,8 @@ class DynamoStore:
                 self._profile_exists(event_id, delegate_id),
                 Write("scan_id", lambda tx: tx.save(guard, condition=Item.pk.does_not_exist())),
                 Write("fact", lambda tx: tx.save(fact, condition=Item.pk.does_not_exist())),
-            ]
+            ],
+            touching=(event_id, delegate_id),
         )
 
     def recorded_scan(self, event_id: str, scan_id: str) -> RecordedScan | None:
@@ -462,7 +517,8 @@ class DynamoStore:
                 self._profile_exists(event_id, delegate_id),
                 Write("view_id", lambda tx: tx.save(guard, condition=Item.pk.does_not_exist())),
                 Write("fact", lambda tx: tx.save(fact, condition=Item.pk.does_not_exist())),
-            ]
+            ],
+            touching=(event_id, delegate_id),
         )
 
     def recorded_view(self, event_id: str, view_id: str) -> RecordedView | None:
@@ -489,7 +545,8 @@ class DynamoStore:
             [
                 self._profile_exists(event_id, delegate_id),
                 Write("cart", lambda tx: tx.save(entry, condition=Item.pk.does_not_exist())),
-            ]
+            ],
+            touching=(event_id, delegate_id),
         )
 
     def remove_from_cart(self, event_id: str, delegate_id: str, session_id: str) -> None:
@@ -508,7 +565,8 @@ class DynamoStore:
                     ),
                 ),
                 Write("cart", lambda tx: tx.delete(entry)),
-            ]
+            ],
+            touching=(event_id, delegate_id),
         )
 
     def add_evaluation(
@@ -541,7 +599,8 @@ class DynamoStore:
                         ],
                     ),
                 ),
-            ]
+            ],
+            touching=(event_id, delegate_id),
         )
 
     # ------------------------------------------------------------------ certificates
@@ -608,7 +667,7 @@ class DynamoStore:
                     only_from=CertificateStatus.VALID,
                 )
             )
-        self.transact(writes)
+        self.transact(writes, touching=(certificate.event_id, delegate_id))
 
     def certificate(self, serial: str) -> IssuedCertificate | None:
         key = (keys.serial_key(serial), keys.SERIAL_SORT)
@@ -636,7 +695,8 @@ class DynamoStore:
                 CertificateStatus.REVOKED,
                 now,
                 reason=reason,
-            )
+            ),
+            touching=(certificate.event_id, certificate.delegate_id),
         )
 
     def _status_change(
@@ -688,10 +748,12 @@ class DynamoStore:
 
     # ------------------------------------------------------------------ reading
 
-    def _query(self, hash_key: str, condition: Condition) -> Iterator[Item]:
+    def _query(
+        self, hash_key: str, condition: Condition, *, consistent: bool = False
+    ) -> Iterator[Item]:
         """Items of a partition in sort-key order, page by page as iteration needs them
         (each page a Query call; transient failures surface as `Throttled`)."""
-        iterator = iter(Item.query(hash_key, condition))
+        iterator = iter(Item.query(hash_key, condition, consistent_read=consistent))
         while True:
             try:
                 # The common case costs nothing extra: only a failed page goes through the
@@ -824,3 +886,25 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
             fingerprint=head.fingerprint,
         )
     return DelegateRecord(delegate, facts, answers, latest)
+
+
+def _count_write(event_id: str, delegate_id: str) -> Write:
+    """The delegate's projection counts one more write (created at 1 by the first)."""
+    item = ProjectionItem(pk=keys.event_key(event_id), sk=keys.projection(delegate_id))
+    return Write(
+        "projection",
+        lambda tx: tx.update(
+            item,
+            actions=[ProjectionItem.kind.set(ProjectionItem), ProjectionItem.pending.add(1)],
+        ),
+    )
+
+
+def _projection(item: ProjectionItem) -> StoredProjection:
+    return StoredProjection(
+        delegate_id=keys.projected_delegate(item.sk),
+        pending=int(item.pending or 0),
+        projected=None if item.projected is None else int(item.projected),
+        programme_version=None if item.programme_version is None else int(item.programme_version),
+        row=None if item.row is None else loads(item.row),
+    )

@@ -13,7 +13,7 @@ from typing import Any
 
 from cme.errors import InvalidProgramme, InvalidRequest, Problem, UnknownEvent
 from cme.facts import Delegate
-from cme.programme import Programme, build_programme, programme_document
+from cme.programme import Programme, build_programme, programme_document, public_document
 from cme.recording import load_programme
 from cme.records import (
     CertificateStatus,
@@ -135,10 +135,12 @@ def _replacement_problems(store: Store, current: StoredProgramme, new: Programme
 
 
 def get_programme(store: Store, event_id: str) -> dict[str, Any]:
+    """The programme as stored, without the tests' answer keys (they never leave the
+    service)."""
     stored = store.programme(event_id)
     if stored is None:
         raise UnknownEvent(f"no event {event_id}")
-    return stored.document
+    return public_document(stored.document)
 
 
 @dataclass(frozen=True, slots=True)

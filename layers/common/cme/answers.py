@@ -41,7 +41,8 @@ class Problem(_Out):
         default=None, description="invalid_programme: the warnings found on the way."
     )
     opens_at: datetime | None = Field(
-        default=None, description="evaluation_not_open: when the evaluation opens."
+        default=None,
+        description="evaluation_not_open, test_not_open: when the evaluation or test opens.",
     )
     missing: list[str] | None = Field(
         default=None, description="evaluations_incomplete: the sessions still to evaluate."
@@ -112,7 +113,13 @@ class DayOut(_Out):
 class CartStatusOut(_Out):
     session_id: str
     status: Literal[
-        "credited", "not_evaluated", "no_evidence", "not_accredited", "not_claimed", "parallel"
+        "credited",
+        "not_evaluated",
+        "no_evidence",
+        "not_accredited",
+        "not_claimed",
+        "test_not_passed",
+        "parallel",
     ]
     amount: Credits = Field(
         description="What the session is worth to the delegate before the slot, day and "
@@ -123,6 +130,13 @@ class CartStatusOut(_Out):
 class ConversionOut(_Out):
     name: str
     credits: Credits
+
+
+class TestStandingOut(_Out):
+    test_id: str
+    passed: bool
+    attempts_used: int
+    attempts_left: int
 
 
 class StatementOut(_Out):
@@ -139,8 +153,22 @@ class StatementOut(_Out):
     days: list[DayOut]
     cart: list[CartStatusOut]
     conversions: list[ConversionOut]
-    certificate_ready: bool
+    certificate_ready: bool = Field(
+        description="A certificate can be issued now: of credits, or of attendance for a "
+        "delegate whose profession the accreditation does not cover (when the programme "
+        "gives them). False while the event's test is not passed."
+    )
     missing_evaluations: list[str]
+    eligible: bool = Field(
+        description="The accreditation covers the delegate's profession; when not, the "
+        "total is 0 and every cart item keeps its status."
+    )
+    test_passed: bool | None = Field(
+        description="The event's test: until it is passed the total is 0; null without one."
+    )
+    tests: list[TestStandingOut] = Field(
+        description="Where the delegate stands with each of the programme's tests."
+    )
 
 
 class ProblemDetail(_Out):

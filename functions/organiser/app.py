@@ -71,7 +71,7 @@ def get_event(event_id: EventId) -> Response[Any]:
     summary="Register or update a delegate",
     responses=api.answers(
         {201: ("Registered", "DelegateOut"), 200: ("Updated", "DelegateOut")},
-        refusals=(errors.UnknownEvent,),
+        refusals=(errors.UnknownEvent, errors.UnknownProfession),
     ),
 )
 def put_delegate(

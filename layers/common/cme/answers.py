@@ -171,6 +171,31 @@ class StatementOut(_Out):
     )
 
 
+class QuestionOut(_Out):
+    id: str
+    text: str
+    options: list[str]
+
+
+class TestOut(_Out):
+    test_id: str
+    session_id: str | None = Field(description="The session it belongs to; null: the event.")
+    pass_: Annotated[Decimal, WithJsonSchema({"type": "number"})] = Field(
+        alias="pass", description="The share of correct answers that passes."
+    )
+    attempts: int
+    questions: list[QuestionOut]
+
+
+class AttemptOut(_Out):
+    attempt_id: str
+    score: Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})] = (
+        Field(description="Correct answers / questions, to 4 decimals.")
+    )
+    passed: bool
+    attempts_left: int
+
+
 class ProblemDetail(_Out):
     path: str
     code: str

@@ -8,6 +8,7 @@ from typing import Any
 from pynamodb.attributes import (
     Attribute,
     BinaryAttribute,
+    BooleanAttribute,
     DiscriminatorAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -154,6 +155,29 @@ class EvaluationItem(Item, discriminator="evaluation"):
     claimed_credits = DecimalAttribute(null=True)
     """What the delegate claimed with the evaluation, if anything (`self_claimed`)."""
     received_at = UTCDateTimeAttribute()
+
+
+class AttemptItem(Item, discriminator="test_attempt"):
+    """An attempt at a learning test (`DEL#<d>#ATTEMPT#<attempt_id>`)."""
+
+    attempt_id = UnicodeAttribute()
+    test_id = UnicodeAttribute()
+    submitted_at = UTCDateTimeAttribute()
+    answers = UnicodeAttribute()
+    """Canonical JSON of the options chosen (compared on retries; never logged)."""
+    received_at = UTCDateTimeAttribute()
+
+
+class TestStandingItem(Item, discriminator="test_standing"):
+    """The delegate's standing with one test (`DEL#<d>#TESTS#<test_id>`): written in the
+    same transaction as each attempt, on the condition that the test is not passed and
+    fewer attempts than allowed are used, so that concurrent attempts cannot exceed the
+    limit or follow a pass."""
+
+    __test__ = False  # not a pytest class
+    test_id = UnicodeAttribute()
+    used = NumberAttribute()
+    passed = BooleanAttribute()
 
 
 class RefusedScanItem(Item, discriminator="refused_scan"):

@@ -23,6 +23,7 @@ from pynamodb.transactions import TransactWrite
 
 from cme.errors import Throttled
 from cme.facts import (
+    Attempt,
     Attendance,
     Delegate,
     DelegateFacts,
@@ -50,6 +51,7 @@ from cme.records import (
 from cme.settings import Settings, settings
 from cme.store import keys
 from cme.store.models import (
+    AttemptItem,
     CartEntryItem,
     CertificateCopyItem,
     CertificateHeadItem,
@@ -62,6 +64,7 @@ from cme.store.models import (
     RefusedScanItem,
     ScanGuardItem,
     ScanItem,
+    TestStandingItem,
     ViewGuardItem,
     ViewItem,
     bind,
@@ -262,6 +265,7 @@ class DynamoStore:
         delegate items; only a replacement that removes something needs it."""
         days: set[date] = set()
         sessions: set[str] = set()
+        professions: set[str] = set()
         any_facts = False
         for item in self._query(
             keys.event_key(event_id), Item.sk.between(keys.DELEGATES_FROM, keys.DELEGATES_UNTIL)
@@ -271,9 +275,11 @@ class DynamoStore:
             elif isinstance(item, ViewItem | CartEntryItem | EvaluationItem):
                 sessions.add(item.session_id)
             else:
+                if isinstance(item, ProfileItem) and item.profession is not None:
+                    professions.add(item.profession)
                 continue
             any_facts = True
-        return References(any_facts, frozenset(days), frozenset(sessions))
+        return References(any_facts, frozenset(days), frozenset(sessions), frozenset(professions))
 
     # ------------------------------------------------------------------ delegates
 
@@ -536,6 +542,54 @@ class DynamoStore:
             ]
         )
 
+    def add_attempt(
+        self,
+        event_id: str,
+        delegate_id: str,
+        attempt: Attempt,
+        *,
+        passed: bool,
+        allowed: int,
+        received_at: datetime,
+    ) -> None:
+        """One transaction: the delegate exists, the attempt id is new, and the standing
+        item (created by the first attempt) counts one more attempt on the condition that
+        the test is not passed and fewer than `allowed` are used: two simultaneous last
+        attempts cannot both land."""
+        pk = keys.event_key(event_id)
+        item = AttemptItem(
+            pk=pk,
+            sk=keys.attempt(delegate_id, attempt.attempt_id),
+            attempt_id=attempt.attempt_id,
+            test_id=attempt.test_id,
+            submitted_at=attempt.submitted_at,
+            answers=canonical_answers(attempt.answers),
+            received_at=received_at,
+        )
+        standing = TestStandingItem(pk=pk, sk=keys.test_standing(delegate_id, attempt.test_id))
+        open_to_attempts = TestStandingItem.pk.does_not_exist() | (
+            (TestStandingItem.used < allowed) & (TestStandingItem.passed == False)  # noqa: E712
+        )
+        self.transact(
+            [
+                self._profile_exists(event_id, delegate_id),
+                Write("attempt", lambda tx: tx.save(item, condition=Item.pk.does_not_exist())),
+                Write(
+                    "standing",
+                    lambda tx: tx.update(
+                        standing,
+                        actions=[
+                            TestStandingItem.kind.set(TestStandingItem),
+                            TestStandingItem.test_id.set(attempt.test_id),
+                            TestStandingItem.used.add(1),
+                            TestStandingItem.passed.set(passed),
+                        ],
+                        condition=open_to_attempts,
+                    ),
+                ),
+            ]
+        )
+
     # ------------------------------------------------------------------ certificates
 
     def add_certificate(
@@ -756,6 +810,7 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
     views: list[View] = []
     cart: set[str] = set()
     evaluations: dict[str, Evaluation] = {}
+    attempts: list[Attempt] = []
     answers: dict[str, str] = {}
     copies: dict[str, CertificateCopyItem] = {}
     head: CertificateHeadItem | None = None
@@ -782,6 +837,10 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
                     item.session_id, item.submitted_at, loads(item.answers), item.claimed_credits
                 )
                 answers[item.session_id] = item.answers
+            case AttemptItem():
+                attempts.append(
+                    Attempt(item.test_id, item.attempt_id, item.submitted_at, loads(item.answers))
+                )
             case CertificateCopyItem():
                 copies[item.serial] = item
             case CertificateHeadItem():
@@ -801,6 +860,8 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
         views=tuple(views),
         cart=frozenset(cart),
         evaluations=evaluations,
+        profession=profile.profession,
+        test_attempts=tuple(attempts),
     )
     latest = None
     if head is not None and (copy := copies.get(head.serial)) is not None:

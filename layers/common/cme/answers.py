@@ -251,6 +251,10 @@ class CertificateOut(_Out):
     days: list[CertificateDayOut]
     status: CertificateStatus
     issued_at: datetime
+    kind: Literal["credits", "attendance"] = Field(
+        description="attendance: a certificate of attendance (days attended, total 0, no "
+        "credits) for a delegate whose profession the accreditation does not cover."
+    )
 
 
 class VerificationOut(_Out):
@@ -262,3 +266,6 @@ class VerificationOut(_Out):
     unit: str
     issued_at: datetime
     status: CertificateStatus
+    kind: Literal["credits", "attendance"] = Field(
+        description="Which kind of certificate: of credits, or of attendance (no credits)."
+    )

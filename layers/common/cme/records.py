@@ -69,6 +69,8 @@ class Certificate:
     issued_at: datetime
     pdf_key: str
     fingerprint: str
+    kind: str = "credits"
+    """`credits`, or `attendance` (RULES.md, "Professions")."""
 
 
 @dataclass(frozen=True, slots=True)

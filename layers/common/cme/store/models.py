@@ -220,6 +220,8 @@ class CertificateCopyItem(Item, discriminator="delegate_certificate"):
     """JSON [[date, credits], ...] as the certificate states them."""
     issued_at = UTCDateTimeAttribute()
     pdf_key = UnicodeAttribute()
+    certificate_kind = UnicodeAttribute(null=True)
+    """`attendance` for a certificate of attendance; absent: of credits."""
 
 
 class CertificateHeadItem(Item, discriminator="certificate_head"):

@@ -626,6 +626,7 @@ class DynamoStore:
             days=dumps([list(day) for day in certificate.days]),
             issued_at=certificate.issued_at,
             pdf_key=certificate.pdf_key,
+            certificate_kind=None if certificate.kind == "credits" else certificate.kind,
         )
         head = CertificateHeadItem(
             pk=event_pk,
@@ -875,5 +876,6 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
             issued_at=copy.issued_at,
             pdf_key=copy.pdf_key,
             fingerprint=head.fingerprint,
+            kind=copy.certificate_kind or "credits",
         )
     return DelegateRecord(delegate, facts, answers, latest)

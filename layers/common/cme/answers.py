@@ -230,6 +230,13 @@ class ReportRowOut(_Out):
     days: dict[str, Credits]
     certificate_serial: str | None
     certificate_status: CertificateStatus | None
+    profession: str | None = None
+    eligible: bool = Field(
+        default=True, description="The accreditation covers the delegate's profession."
+    )
+    test_passed: bool | None = Field(
+        default=None, description="The event's test; null when the programme has none."
+    )
 
 
 class ReportOut(_Out):

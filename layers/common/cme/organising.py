@@ -201,6 +201,11 @@ class ReportRow:
     days: dict[date, Decimal]
     certificate_serial: str | None
     certificate_status: CertificateStatus | None
+    profession: str | None = None
+    eligible: bool = True
+    """Whether the accreditation covers the delegate's profession."""
+    test_passed: bool | None = None
+    """The event's test: passed, not (yet), or None without one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +249,9 @@ def report_page(
                 days={d.date: d.credits for d in statement.days},
                 certificate_serial=display(latest.serial) if latest else None,
                 certificate_status=latest.status if latest else None,
+                profession=record.delegate.profession,
+                eligible=statement.eligible,
+                test_passed=statement.test_passed,
             )
         )
     return ReportPage(

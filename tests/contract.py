@@ -28,6 +28,12 @@ CONTRACT_CODES = frozenset(
         "evaluations_incomplete",
         "no_credits",
         "throttled",
+        # Added with the variants (issue 12: professions and learning tests)
+        "unknown_test",
+        "unknown_profession",
+        "test_not_open",
+        "already_passed",
+        "no_attempts_left",
     }
 )
 """Every `code` a problem document may carry."""

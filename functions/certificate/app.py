@@ -45,6 +45,7 @@ def _payload(answer: issuing.CertificateAnswer) -> dict[str, Any]:
         "days": [{"date": day, "credits": for_json(credits)} for day, credits in answer.days],
         "status": answer.status,
         "issued_at": answer.issued_at,
+        "kind": answer.kind,
     }
 
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from cme import api, errors, recording
+from cme import api, errors, post_tests, recording
 from cme.observability import Metric, count
-from cme.schemas import DelegateId, EvaluationIn, EventId, SessionId
+from cme.schemas import AttemptIn, DelegateId, EvaluationIn, EventId, SessionId, TestId
 
 app = api.create_app()
 runtime = api.runtime
@@ -126,6 +126,56 @@ def put_evaluation(
 def get_credits(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     statement = recording.statement(runtime.store(), event_id, delegate_id)
     return api.json_response(statement.as_dict())
+
+
+@app.get(
+    "/events/<event_id>/tests/<test_id>",
+    summary="A learning test as the platform shows it (questions and options, no answers)",
+    responses=api.answers(
+        {200: ("The test", "TestOut")}, refusals=(errors.UnknownEvent, errors.UnknownTest)
+    ),
+)
+def get_test(event_id: EventId, test_id: TestId) -> Response[Any]:
+    return api.json_response(post_tests.read_test(runtime.store(), event_id, test_id))
+
+
+@app.post(
+    "/events/<event_id>/delegates/<delegate_id>/tests/<test_id>/attempts",
+    summary="Submit the delegate's attempt at a learning test (graded by the service)",
+    responses=api.answers(
+        {
+            201: ("Graded and stored", "AttemptOut"),
+            200: ("A retry with the same attempt_id and content", "AttemptOut"),
+        },
+        refusals=(
+            *DELEGATE,
+            errors.UnknownTest,
+            errors.IdReused,
+            errors.TestNotOpen,
+            errors.ClaimDeadlinePassed,
+            errors.AlreadyPassed,
+            errors.NoAttemptsLeft,
+        ),
+    ),
+)
+def post_attempt(
+    event_id: EventId,
+    delegate_id: DelegateId,
+    test_id: TestId,
+    attempt: Annotated[AttemptIn, Body()],
+) -> Response[Any]:
+    recorded = post_tests.record_attempt(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        test_id,
+        attempt_id=attempt.attempt_id,
+        submitted_at=attempt.submitted_at,
+        answers=attempt.answers,
+        now=runtime.now(),
+        skew=runtime.settings.clock_skew,
+    )
+    return api.json_response(recorded.as_dict(), 200 if recorded.duplicate else 201)
 
 
 lambda_handler = api.lambda_entry(app)

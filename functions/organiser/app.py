@@ -18,7 +18,8 @@ REPORT_CSV = {
     "description": "With Accept: text/csv. UTF-8, CRLF line ends, a header row then one row "
     "per delegate ordered by delegate_id: delegate_id,name,attendance,total,<one column per "
     "conference date, YYYY-MM-DD>,certificate_serial,certificate_status,live (the part of "
-    "the total earned live, added last so the columns before it keep their places). Amounts "
+    "the total earned live, added last so the columns before it keep their places),"
+    "profession,eligible,test_passed (true, false, or empty without an event test). Amounts "
     "print with "
     "one or two decimals (3.0, 4.25); a name that a spreadsheet would read as a formula "
     "starts with an apostrophe.",
@@ -71,7 +72,7 @@ def get_event(event_id: EventId) -> Response[Any]:
     summary="Register or update a delegate",
     responses=api.answers(
         {201: ("Registered", "DelegateOut"), 200: ("Updated", "DelegateOut")},
-        refusals=(errors.UnknownEvent,),
+        refusals=(errors.UnknownEvent, errors.UnknownProfession),
     ),
 )
 def put_delegate(

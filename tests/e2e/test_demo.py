@@ -99,6 +99,22 @@ def test_the_second_event_ends_as_its_stories_say(
     assert "422 invalid_claim" in ran.stdout
 
 
+def test_the_third_event_issues_a_nurse_a_physician_and_an_attendance_certificate(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    import pypdf
+
+    ran, folder = demo
+    cnmi = folder / "ecm2025"
+    assert {p.stem for p in cnmi.glob("*.pdf")} == {"E001", "E002", "E004"}
+    assert {p.stem for p in cnmi.glob("*.html")} == {"E001", "E002", "E004"}
+    text = {p.stem: pypdf.PdfReader(p).pages[0].extract_text() for p in cnmi.glob("*.pdf")}
+    assert "Infermiere" in text["E001"] and "AMA" not in text["E001"]
+    assert "AMA PRA Category 1 Credits" in text["E002"]
+    assert "NO CME CREDITS" in text["E004"] and "Marco Ricci" in text["E004"]
+    assert "E003  Francesca Esposito" in ran.stdout and "409 no_attempts_left" in ran.stdout
+
+
 def test_the_stack_was_stopped(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     ran, folder = demo
     log = (folder / "cme-serve.log").read_text(encoding="utf-8")

@@ -530,3 +530,38 @@ def test_the_console_script_reads_the_environment(stack: Stack, tmp_path: Path) 
     assert loaded.stdout.startswith("created cli-env")
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1
+
+
+# --------------------------------------------------------------------------- professions
+
+
+def test_professions_are_checked_per_row_and_reported(
+    cme: Any, stack: Stack, tmp_path: Path
+) -> None:
+    """CNMI 2025 lists professions and has an event test: a row with another profession
+    fails on its own (unknown_profession) and the report shows profession, eligibility
+    and test status."""
+    document = programme_document(load_programme_file(ESHG.with_name("ecm2025.yaml")).programme)
+    document["event"]["id"] = "cli-ecm"
+    path = tmp_path / "cli-ecm.json"
+    path.write_text(dumps(document), encoding="utf-8")
+    assert cme("load-programme", str(path), *stack.api).status == 0
+    rows = [
+        "P1,Luca Romano,,in_person,physician",
+        "P2,Sara Greco,,in_person,dentist",
+        "P3,Marco Ricci,,in_person,physiotherapist",
+    ]
+
+    ran = cme("import-delegates", "cli-ecm", str(delegates_file(tmp_path, rows)), *stack.api)
+
+    assert ran.status == 1
+    outcome = {line.split(": ")[0]: line.split(": ", 2)[2] for line in ran.lines[:-1]}
+    assert outcome["line 3"].startswith("error unknown_profession")
+    assert ran.lines[-1] == "3 rows: 2 created, 0 updated, 1 failed"
+    table = cme("report", "cli-ecm", *stack.api)
+    header, _, first, second, _summary = table.lines
+    assert header.split()[-4:] == ["profession", "eligible", "test", "certificate"]
+    assert first.split()[-5:] == ["physician", "yes", "not", "passed", "-"]
+    assert second.split()[-5:] == ["physiotherapist", "no", "not", "passed", "-"]
+    stored = report_rows(stack, "cli-ecm")
+    assert (stored["P3"]["eligible"], stored["P3"]["test_passed"]) == (False, False)

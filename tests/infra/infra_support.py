@@ -39,6 +39,8 @@ ROUTES: dict[tuple[str, str], tuple[str, bool]] = {
     ("GET", f"{DELEGATE}/cart"): ("EvaluateFunction", False),
     ("PUT", f"{DELEGATE}/evaluations/{{session_id}}"): ("EvaluateFunction", False),
     ("GET", f"{DELEGATE}/credits"): ("EvaluateFunction", False),
+    ("GET", "/events/{event_id}/tests/{test_id}"): ("EvaluateFunction", False),
+    ("POST", f"{DELEGATE}/tests/{{test_id}}/attempts"): ("EvaluateFunction", False),
     ("POST", f"{DELEGATE}/certificate"): ("CertificateFunction", False),
     ("GET", f"{DELEGATE}/certificate"): ("CertificateFunction", False),
     ("GET", "/certificates/{serial}"): ("CertificateFunction", True),

@@ -21,7 +21,14 @@ from tests.infra.infra_support import FUNCTIONS, KEYLESS_ROUTES, PUBLIC_ROUTES, 
 # TransactWriteItems, which IAM authorises per item).
 DYNAMODB_ACTIONS = {
     "ScanFunction": {"GetItem", "Query", "PutItem", "ConditionCheckItem"},
-    "EvaluateFunction": {"GetItem", "Query", "PutItem", "DeleteItem", "ConditionCheckItem"},
+    "EvaluateFunction": {
+        "GetItem",
+        "Query",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "ConditionCheckItem",
+    },
     "CertificateFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
     "OrganiserFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
 }

@@ -180,7 +180,9 @@ def test_verification_ignores_case_and_hyphens(ready: Any, expect_problem: Any) 
         "unit",
         "issued_at",
         "status",
+        "kind",  # credits, or attendance (issue 12)
     }
+    assert answer.body["kind"] == "credits"
     expect_problem(ready.get("/certificates/0000-0000-0000-0000-0000"), 404, "unknown_certificate")
     expect_problem(ready.get("/certificates/not-a-serial"), 404, "unknown_certificate")
 

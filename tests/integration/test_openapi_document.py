@@ -30,6 +30,9 @@ CONTRACT_ROUTES = {
     ("post", "/certificates/{serial}/revoke"),
     ("get", "/certificates/{serial}"),
     ("get", "/openapi.json"),
+    # Variants: learning tests
+    ("get", "/events/{event_id}/tests/{test_id}"),
+    ("post", "/events/{event_id}/delegates/{delegate_id}/tests/{test_id}/attempts"),
 }
 
 

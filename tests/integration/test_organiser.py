@@ -447,10 +447,14 @@ def test_the_csv_report(registered):
         "certificate_serial",
         "certificate_status",
         "live",
+        "profession",  # professions and learning tests (issue 12), after what was there
+        "eligible",
+        "test_passed",
     ]
     assert [row[0] for row in rows[1:]] == ["D1", "D1.a", "D10", "D2", "d1"]
     assert rows[3][:8] == ["D10", "Delegate D10", "in_person", "1.5", "1.5", "0.0", "0.0", "0.0"]
-    assert rows[3][-1] == "1.5"  # scanned in person: all of it live
+    assert rows[3][-4] == "1.5"  # scanned in person: all of it live
+    assert rows[3][-2:] == ["true", ""]  # covered (no professions named), no event test
 
 
 def test_the_csv_report_pages_with_a_link_header(registered):

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cme.facts import Attendance, Delegate, Direction, Evaluation, Scan, View, ViewKind
+from cme.facts import Attempt, Attendance, Delegate, Direction, Evaluation, Scan, View, ViewKind
 from cme.records import (
     Certificate,
     CertificateStatus,
@@ -478,3 +478,38 @@ def test_a_page_that_ends_with_the_last_projection_has_no_cursor(store: Store) -
     page, last = store.projections(EVENT, after=None, limit=2)
     assert [p.delegate_id for p in page] == ["D1", "D2"]
     assert last is None
+
+
+# --------------------------------------------------------------------------- learning tests
+
+
+def test_an_attempt_counts_in_the_standing_until_passed_or_used_up(store: Store) -> None:
+    registered(store, "D1", "D2")
+    store.save_delegate(EVENT, Delegate("D2", "Bea", Attendance.ONLINE, None, "nurse"), now=NOW)
+
+    def attempt(attempt_id: str, test_id: str = "final") -> Attempt:
+        return Attempt(test_id, attempt_id, ROME, {"q1": 1, "q2": 0})
+
+    def add(delegate_id: str, tried: Attempt, *, passed: bool = False) -> None:
+        store.add_attempt(EVENT, delegate_id, tried, passed=passed, allowed=2, received_at=NOW)
+
+    assert refused(lambda: add("D9", attempt("a"))) == {"delegate"}
+    add("D1", attempt("a"))
+    assert refused(lambda: add("D1", attempt("a"))) == {"attempt"}
+    add("D1", attempt("b"))
+    assert refused(lambda: add("D1", attempt("c"))) == {"standing"}  # two of two used
+    add("D1", attempt("c", "other"), passed=True)  # each test has its own standing
+    assert refused(lambda: add("D1", attempt("d", "other"))) == {"standing"}  # passed
+    add("D2", attempt("a"))  # an attempt id is the delegate's own
+
+    record = record_of(store, "D1")
+    assert [(a.test_id, a.attempt_id) for a in record.facts.test_attempts] == [
+        ("final", "a"),
+        ("final", "b"),
+        ("other", "c"),
+    ]
+    assert record.facts.test_attempts[0].answers == {"q1": 1, "q2": 0}
+    assert record.facts.test_attempts[0].submitted_at == ROME
+    assert record.facts.profession is None
+    assert record_of(store, "D2").facts.profession == "nurse"
+    assert store.references(EVENT).professions == frozenset({"nurse"})

@@ -572,6 +572,43 @@ ERRORS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
         _set("event.claim_deadline", "2025-05-24T14:00:00"),
         {("event.claim_deadline", "deadline_before_last_session")},
     ),
+    # RULES.md, "Professions" and "Learning tests" (more in test_programme_ecm.py)
+    (
+        "unknown_profession",
+        _set("event.accreditation.professions", ["physician"]),
+        {("event.accreditation.professions[0]", "unknown_profession")},
+    ),
+    (
+        "no_questions",
+        _set("event.post_test", {"id": "t", "pass": "0.75", "attempts": "1", "questions": []}),
+        {("event.post_test.questions", "no_questions")},
+    ),
+    (
+        "too_few_options",
+        _set(
+            "event.post_test",
+            {
+                "id": "t",
+                "pass": "1",
+                "attempts": "1",
+                "questions": [{"id": "q", "text": "?", "options": ["yes"], "answer": "0"}],
+            },
+        ),
+        {("event.post_test.questions[0].options", "too_few_options")},
+    ),
+    (
+        "answer_outside_options",
+        _set(
+            "event.post_test",
+            {
+                "id": "t",
+                "pass": "1",
+                "attempts": "1",
+                "questions": [{"id": "q", "text": "?", "options": ["yes", "no"], "answer": "2"}],
+            },
+        ),
+        {("event.post_test.questions[0].answer", "answer_outside_options")},
+    ),
 ]
 WARNINGS: list[tuple[str, Callable[[dict[str, Any]], None], Found]] = [
     (

@@ -96,6 +96,7 @@ def test_json_has_exactly_the_contract_fields() -> None:
         "unit": "ECMEC",
         "issued_at": "2025-06-02T14:03:27Z",
         "status": "valid",
+        "kind": "credits",
     }
     assert isinstance(body["total"], Decimal)
 
@@ -224,6 +225,7 @@ def test_the_page_states_only_what_the_certificate_states() -> None:
     assert page.facts == [
         "Łukasz Żółć",
         "European Human Genetics Conference 2025 (ESHG 2025)",
+        "Certificate of credits",
         "15.0 ECMEC®s",
         "2 June 2025, 14:03 UTC",
         "7K3M-9QXD-2HRP-4WZA-6TBN",
@@ -294,3 +296,18 @@ def test_times_print_in_utc_whatever_the_offset() -> None:
 
     assert "2 June 2025, 22:30 UTC" in text
     assert verification_as_json(late)["issued_at"] == "2025-06-02T22:30:00Z"
+
+
+def test_a_certificate_of_attendance_says_so_and_lists_the_days_attended() -> None:
+    attendance = replace(
+        verification(),
+        total=Decimal(0),
+        kind="attendance",
+        days=(CertificateDay(date(2025, 5, 24), Decimal(0)),),
+    )
+    assert verification_as_json(attendance)["kind"] == "attendance"
+    page = _Page(render_verify_page(attendance))
+    assert page.facts[2] == "Certificate of attendance"
+    assert "ECMEC" not in page.facts[3]
+    assert "Days attended" in page.visible()
+    assert "Credits by day" not in page.visible()

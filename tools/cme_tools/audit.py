@@ -3,7 +3,7 @@ disputes (`cme statement`), with no AWS at all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from cme.errors import CmeError, InvalidRequest
 from cme.facts import (
+    Attempt,
     Attendance,
     Delegate,
     DelegateFacts,
@@ -72,6 +73,14 @@ def audit_facts(
     _only_known(document, DOCUMENT_KEYS, "the facts document")
     delegate = _delegate(document.get("delegate"))
     refusals: list[Refusal] = []
+    profession = delegate.profession
+    listed = programme.event.professions
+    if profession is not None and listed and programme.event.profession(profession) is None:
+        # The API would have refused the registration: the delegate holds no profession.
+        known = ", ".join(p.id for p in listed)
+        detail = f"{profession} is not one of this event's professions ({known})"
+        refusals.append(Refusal("delegate", delegate.delegate_id, "unknown_profession", detail))
+        profession = None
 
     def accept[F](
         kind: str,
@@ -153,23 +162,81 @@ def audit_facts(
             ),
         )
 
+    attempts: dict[str, Attempt] = {}
+    # In the order they were made, as the service counts them (the file's order is not).
+    for raw in sorted(_list(document, "test_attempts"), key=_attempt_order):
+        accept(
+            "test_attempt",
+            raw,
+            read=lambda r: _attempt(programme, r),
+            key_of=lambda f: f.attempt_id,
+            seen=attempts,
+            same=lambda a, b: is_repeat(
+                (a.test_id, a.submitted_at, dict(a.answers)),
+                (b.test_id, b.submitted_at, dict(b.answers)),
+                what=f"attempt {b.attempt_id}",
+            ),
+            judge=lambda f: _judge_attempt(programme, f, attempts.values(), now=now, skew=skew),
+        )
+
     facts = DelegateFacts(
         delegate_id=delegate.delegate_id,
         scans=tuple(scans.values()),
         views=tuple(views.values()),
         cart=frozenset(cart),
         evaluations=evaluations,
+        profession=profession,
+        test_attempts=tuple(attempts.values()),
     )
     return AuditedFacts(delegate, facts, tuple(refusals))
 
 
-DOCUMENT_KEYS = frozenset({"delegate", "scans", "views", "cart", "evaluations"})
+def _attempt_order(raw: Any) -> tuple[str, str]:
+    if not isinstance(raw, Mapping):
+        return ("", "")
+    return (str(raw.get("submitted_at", "")), str(raw.get("attempt_id", "")))
+
+
+def _attempt(programme: Programme, raw: Any) -> Attempt:
+    from cme.post_tests import require_test
+    from cme.rules.learning import judge_answers
+
+    raw = _fields(raw, "test_attempt")
+    attempt_id = _ident(_get(raw, "attempt_id"), "attempt_id")
+    test = require_test(programme, _ident(_get(raw, "test_id"), "test_id"))
+    submitted_at = _timestamp(raw, "submitted_at")
+    answers = _get(raw, "answers")
+    if not isinstance(answers, Mapping) or not all(type(v) is int for v in answers.values()):
+        raise ValueError("answers is an object of question id -> option index")
+    judge_answers(test, answers)
+    return Attempt(test.id, attempt_id, submitted_at, dict(answers))
+
+
+def _judge_attempt(
+    programme: Programme,
+    attempt: Attempt,
+    accepted: Iterable[Attempt],
+    *,
+    now: datetime,
+    skew: timedelta,
+) -> None:
+    """As the API judges an attempt: its time, then the delegate's standing so far."""
+    from cme.post_tests import require_test
+    from cme.rules.learning import judge_attempt, judge_standing, standing
+
+    test = require_test(programme, attempt.test_id)
+    judge_attempt(programme, test, attempt.submitted_at, now=now, skew=skew)
+    judge_standing(standing(test, accepted))
+
+
+DOCUMENT_KEYS = frozenset({"delegate", "scans", "views", "cart", "evaluations", "test_attempts"})
 """A facts document's keys (CONTRACT.md, FACTS.json); each but `delegate` may be left out."""
 DELEGATE_KEYS = frozenset({"delegate_id", "name", "attendance", "email", "profession"})
 FACT_KEYS = {
     "scan": frozenset({"scan_id", "scanned_at", "station_id", "room", "direction"}),
     "view": frozenset({"view_id", "session_id", "kind", "watched_at", "seconds"}),
     "evaluation": frozenset({"session_id", "submitted_at", "answers", "claimed_credits"}),
+    "test_attempt": frozenset({"test_id", "attempt_id", "submitted_at", "answers"}),
 }
 
 
@@ -198,7 +265,10 @@ def _delegate(raw: Any) -> Delegate:
         attendance = Attendance(raw.get("attendance", Attendance.IN_PERSON))
     except ValueError as exc:
         raise InvalidRequest("delegate.attendance is in_person or online") from exc
-    return Delegate(delegate_id, name, attendance)
+    profession = raw.get("profession")
+    if profession is not None and (not isinstance(profession, str) or not profession.strip()):
+        raise InvalidRequest("delegate.profession is an id of the programme's professions")
+    return Delegate(delegate_id, name, attendance, profession=profession)
 
 
 # Reading a fact checks its shape, then its session; the rules are judged afterwards.
@@ -310,7 +380,12 @@ def _ident(value: Any, name: str) -> str:
     return value
 
 
-_ID_KEYS = {"scan": "scan_id", "view": "view_id", "evaluation": "session_id"}
+_ID_KEYS = {
+    "scan": "scan_id",
+    "view": "view_id",
+    "evaluation": "session_id",
+    "test_attempt": "attempt_id",
+}
 
 
 def _fact_id(raw: Any, kind: str) -> str:

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from cme.facts import Delegate, DelegateFacts, Evaluation, Scan, View
+from cme.facts import Attempt, Delegate, DelegateFacts, Evaluation, Scan, View
 from cme.jsonio import dumps, loads
 from cme.records import (
     Certificate,
@@ -58,6 +58,9 @@ class _Delegate:
     cart: dict[str, datetime] = field(default_factory=dict)
     """Session -> when it joined the cart."""
     evaluations: dict[str, Evaluation] = field(default_factory=dict)
+    attempts: dict[str, Attempt] = field(default_factory=dict)
+    standings: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    """Test id -> (attempts used, passed): `DEL#<d>#TESTS#<test>`."""
     certificates: dict[str, Certificate] = field(default_factory=dict)
     latest: str | None = None
     """The serial of the latest certificate (the head)."""
@@ -75,6 +78,8 @@ class _Delegate:
             views=tuple(self.views[k] for k in sorted(self.views)),
             cart=frozenset(self.cart),
             evaluations=evaluations,
+            profession=self.profile.profession,
+            test_attempts=tuple(self.attempts[k] for k in sorted(self.attempts)),
         )
         answers = {s: canonical_answers(e.answers) for s, e in evaluations.items()}
         latest = None if self.latest is None else self.certificates[self.latest]
@@ -151,8 +156,11 @@ class MemoryStore:
     def references(self, event_id: str) -> References:
         days: set[date] = set()
         sessions: set[str] = set()
+        professions: set[str] = set()
         any_facts = False
         for delegate in self._event(event_id).delegates.values():
+            if delegate.profile.profession is not None:
+                professions.add(delegate.profile.profession)
             days.update(scan.day for scan in delegate.scans.values())
             sessions.update(view.session_id for view in delegate.views.values())
             sessions.update(delegate.cart)
@@ -160,7 +168,7 @@ class MemoryStore:
             any_facts = any_facts or bool(
                 delegate.scans or delegate.views or delegate.cart or delegate.evaluations
             )
-        return References(any_facts, frozenset(days), frozenset(sessions))
+        return References(any_facts, frozenset(days), frozenset(sessions), frozenset(professions))
 
     # ------------------------------------------------------------------ delegates
 
@@ -328,6 +336,38 @@ class MemoryStore:
                 answers=loads(canonical_answers(evaluation.answers)),
             )
             delegate.cart.setdefault(session_id, _utc(received_at))
+            delegate.touched()
+
+    def add_attempt(
+        self,
+        event_id: str,
+        delegate_id: str,
+        attempt: Attempt,
+        *,
+        passed: bool,
+        allowed: int,
+        received_at: datetime,
+    ) -> None:
+        with self._lock:
+            delegate = self._delegate(event_id, delegate_id)
+            used, was_passed = (
+                (0, False)
+                if delegate is None
+                else delegate.standings.get(attempt.test_id, (0, False))
+            )
+            _refuse_unless(
+                {
+                    "delegate": delegate is not None,
+                    "attempt": delegate is None or attempt.attempt_id not in delegate.attempts,
+                    "standing": not was_passed and used < allowed,
+                }
+            )
+            assert delegate is not None
+            delegate.attempts[attempt.attempt_id] = attempt._replace(
+                submitted_at=_utc(attempt.submitted_at),
+                answers=loads(canonical_answers(attempt.answers)),
+            )
+            delegate.standings[attempt.test_id] = (used + 1, passed)
             delegate.touched()
 
     # ------------------------------------------------------------------ certificates

@@ -41,7 +41,8 @@ class Problem(_Out):
         default=None, description="invalid_programme: the warnings found on the way."
     )
     opens_at: datetime | None = Field(
-        default=None, description="evaluation_not_open: when the evaluation opens."
+        default=None,
+        description="evaluation_not_open, test_not_open: when the evaluation or test opens.",
     )
     missing: list[str] | None = Field(
         default=None, description="evaluations_incomplete: the sessions still to evaluate."
@@ -112,7 +113,13 @@ class DayOut(_Out):
 class CartStatusOut(_Out):
     session_id: str
     status: Literal[
-        "credited", "not_evaluated", "no_evidence", "not_accredited", "not_claimed", "parallel"
+        "credited",
+        "not_evaluated",
+        "no_evidence",
+        "not_accredited",
+        "not_claimed",
+        "test_not_passed",
+        "parallel",
     ]
     amount: Credits = Field(
         description="What the session is worth to the delegate before the slot, day and "
@@ -123,6 +130,13 @@ class CartStatusOut(_Out):
 class ConversionOut(_Out):
     name: str
     credits: Credits
+
+
+class TestStandingOut(_Out):
+    test_id: str
+    passed: bool
+    attempts_used: int
+    attempts_left: int
 
 
 class StatementOut(_Out):
@@ -139,8 +153,47 @@ class StatementOut(_Out):
     days: list[DayOut]
     cart: list[CartStatusOut]
     conversions: list[ConversionOut]
-    certificate_ready: bool
+    certificate_ready: bool = Field(
+        description="A certificate can be issued now: of credits, or of attendance for a "
+        "delegate whose profession the accreditation does not cover (when the programme "
+        "gives them). False while the event's test is not passed."
+    )
     missing_evaluations: list[str]
+    eligible: bool = Field(
+        description="The accreditation covers the delegate's profession; when not, the "
+        "total is 0 and every cart item keeps its status."
+    )
+    test_passed: bool | None = Field(
+        description="The event's test: until it is passed the total is 0; null without one."
+    )
+    tests: list[TestStandingOut] = Field(
+        description="Where the delegate stands with each of the programme's tests."
+    )
+
+
+class QuestionOut(_Out):
+    id: str
+    text: str
+    options: list[str]
+
+
+class TestOut(_Out):
+    test_id: str
+    session_id: str | None = Field(description="The session it belongs to; null: the event.")
+    pass_: Annotated[Decimal, WithJsonSchema({"type": "number"})] = Field(
+        alias="pass", description="The share of correct answers that passes."
+    )
+    attempts: int
+    questions: list[QuestionOut]
+
+
+class AttemptOut(_Out):
+    attempt_id: str
+    score: Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})] = (
+        Field(description="Correct answers / questions, to 4 decimals.")
+    )
+    passed: bool
+    attempts_left: int
 
 
 class ProblemDetail(_Out):
@@ -177,6 +230,13 @@ class ReportRowOut(_Out):
     days: dict[str, Credits]
     certificate_serial: str | None
     certificate_status: CertificateStatus | None
+    profession: str | None = None
+    eligible: bool = Field(
+        default=True, description="The accreditation covers the delegate's profession."
+    )
+    test_passed: bool | None = Field(
+        default=None, description="The event's test; null when the programme has none."
+    )
 
 
 class ReportOut(_Out):
@@ -198,6 +258,10 @@ class CertificateOut(_Out):
     days: list[CertificateDayOut]
     status: CertificateStatus
     issued_at: datetime
+    kind: Literal["credits", "attendance"] = Field(
+        description="attendance: a certificate of attendance (days attended, total 0, no "
+        "credits) for a delegate whose profession the accreditation does not cover."
+    )
 
 
 class VerificationOut(_Out):
@@ -209,3 +273,6 @@ class VerificationOut(_Out):
     unit: str
     issued_at: datetime
     status: CertificateStatus
+    kind: Literal["credits", "attendance"] = Field(
+        description="Which kind of certificate: of credits, or of attendance (no credits)."
+    )

@@ -50,6 +50,7 @@ STATUS: dict[type[errors.CmeError], int] = {
     errors.UnknownDelegate: 404,
     errors.UnknownSession: 404,
     errors.UnknownCertificate: 404,
+    errors.UnknownTest: 404,
     errors.NoCertificate: 404,
     errors.InvalidProgramme: 422,
     errors.NotAConferenceDay: 422,
@@ -67,6 +68,10 @@ STATUS: dict[type[errors.CmeError], int] = {
     errors.EvaluationsIncomplete: 409,
     errors.NoCredits: 409,
     errors.UnprintableName: 422,
+    errors.UnknownProfession: 422,
+    errors.TestNotOpen: 409,
+    errors.AlreadyPassed: 409,
+    errors.NoAttemptsLeft: 409,
     errors.Throttled: 503,
 }
 """The one place where a domain error becomes an HTTP status."""

@@ -206,6 +206,8 @@ _READINESS_WORDS: Final = {
     Readiness.READY: "Ready for a certificate",
     Readiness.EMPTY_CART: "Nothing in the CME cart",
     Readiness.EVALUATIONS_MISSING: "Evaluations missing",
+    Readiness.NOT_ELIGIBLE: "Profession not accredited",
+    Readiness.TEST_NOT_PASSED: "Learning test not passed",
     Readiness.NO_CREDITS: "No credits earned yet",
 }
 

@@ -75,6 +75,10 @@ class UnknownSession(CmeError):
     code = "unknown_session"
 
 
+class UnknownTest(CmeError):
+    code = "unknown_test"
+
+
 class UnknownCertificate(CmeError):
     code = "unknown_certificate"
 
@@ -202,6 +206,36 @@ class UnprintableName(CmeError):
 
     def extra(self) -> dict[str, Any]:
         return {"errors": [p.as_dict() for p in self.problems]}
+
+
+class UnknownProfession(CmeError):
+    """A delegate's profession that is not one of the programme's (RULES.md,
+    "Professions")."""
+
+    code = "unknown_profession"
+
+
+class TestNotOpen(CmeError):
+    """A learning test's attempt before its session (for the event's test: the last
+    session) ends."""
+
+    __test__ = False  # not a pytest class
+    code = "test_not_open"
+
+    def __init__(self, detail: str, opens_at: datetime) -> None:
+        super().__init__(detail)
+        self.opens_at = opens_at
+
+    def extra(self) -> dict[str, Any]:
+        return {"opens_at": format_utc(self.opens_at)}
+
+
+class AlreadyPassed(CmeError):
+    code = "already_passed"
+
+
+class NoAttemptsLeft(CmeError):
+    code = "no_attempts_left"
 
 
 class Throttled(CmeError):

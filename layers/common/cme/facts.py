@@ -65,6 +65,16 @@ class Evaluation(NamedTuple):
     `earned`."""
 
 
+class Attempt(NamedTuple):
+    """An attempt at a learning test: the option chosen for each question (0-based). The
+    answers are personal data: never logged."""
+
+    test_id: str
+    attempt_id: str
+    submitted_at: datetime
+    answers: Mapping[str, int]
+
+
 @dataclass(frozen=True, slots=True)
 class DelegateFacts:
     """Every accepted fact of one delegate. Order never matters: the rules see sets."""
@@ -74,3 +84,6 @@ class DelegateFacts:
     views: tuple[View, ...] = ()
     cart: frozenset[str] = field(default_factory=frozenset)
     evaluations: Mapping[str, Evaluation] = field(default_factory=dict)
+    profession: str | None = None
+    """The delegate's profession (registration data): which credits they may earn."""
+    test_attempts: tuple[Attempt, ...] = ()

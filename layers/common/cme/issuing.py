@@ -60,6 +60,8 @@ class CertificateAnswer:
     created: bool
     superseded: str | None = None
     """The serial this newly issued certificate superseded, if it did."""
+    kind: str = "credits"
+    """`credits`, or `attendance` (RULES.md, "Professions")."""
 
 
 # --------------------------------------------------------------------------- facts
@@ -73,12 +75,40 @@ def certificate_facts(
     serial: str,
     issued_at: datetime,
     verify_url: str,
+    profession: str | None = None,
 ) -> CertificateFacts:
     """Everything the certificate states (RULES.md, "What a certificate states")."""
     from cme.certificate import CertificateConversion, CertificateDay, CertificateFacts
 
     event = programme.event
     statements_by_name = {c.name: c.statement for c in event.conversions}
+    listed = event.profession(profession)
+    attended = statement.attended
+    if attended is not None:
+        # A certificate of attendance: the days attended, no credits, no conversions.
+        return CertificateFacts(
+            serial=display(serial),
+            verify_url=verify_url,
+            event_name=event.name,
+            event_city=event.city,
+            event_country=event.country,
+            first_day=programme.days[0].date,
+            last_day=programme.days[-1].date,
+            accreditation_body=event.accreditation.body,
+            unit=event.accreditation.unit,
+            event_total=event.accreditation.total,
+            delegate_name=delegate_name,
+            total=Decimal(0),
+            live=Decimal(0),
+            capped_by_event_total=False,
+            days=tuple(CertificateDay(day, Decimal(0)) for day in attended),
+            accreditation_statement="",
+            conversions=(),
+            statements=(),
+            issued_at=issued_at,
+            kind="attendance",
+            profession=listed.name if listed else "",
+        )
     return CertificateFacts(
         serial=display(serial),
         verify_url=verify_url,
@@ -102,6 +132,7 @@ def certificate_facts(
         ),
         statements=event.statements,
         issued_at=issued_at,
+        profession=listed.name if listed else "",
     )
 
 
@@ -131,6 +162,10 @@ def facts_document(facts: CertificateFacts) -> dict[str, Any]:
         ],
         "statements": list(facts.statements),
         "issued_at": facts.issued_at,
+        # Only when set: the certificates of programmes without professions state what
+        # they stated before professions existed, and keep their fingerprints.
+        **({"kind": facts.kind} if facts.of_attendance else {}),
+        **({"profession": facts.profession} if facts.profession else {}),
     }
 
 
@@ -172,6 +207,7 @@ def issue_certificate(
             serial=serial,
             issued_at=now.replace(microsecond=0),
             verify_url=verify_url(base_url, serial),
+            profession=record.delegate.profession,
         )
         digest = fingerprint(facts)
         latest = record.latest_certificate
@@ -193,6 +229,7 @@ def issue_certificate(
             issued_at=facts.issued_at,
             pdf_key=key,
             fingerprint=digest,
+            kind=facts.kind,
         )
         supersede = latest is not None and latest.status is CertificateStatus.VALID
         try:
@@ -225,7 +262,7 @@ def _check_ready(record: DelegateRecord, statement: CreditStatement) -> None:
             raise EvaluationsIncomplete(
                 "every session in the cart must be evaluated first", statement.missing_evaluations
             )
-        case Readiness.NO_CREDITS:
+        case Readiness.NOT_ELIGIBLE | Readiness.TEST_NOT_PASSED | Readiness.NO_CREDITS:
             raise NoCredits("no credits are earned yet")
 
 
@@ -279,6 +316,7 @@ def _answer(
         status=certificate.status,
         issued_at=certificate.issued_at,
         created=created,
+        kind=certificate.kind,
     )
 
 
@@ -321,6 +359,7 @@ def verification(certificate: IssuedCertificate) -> Verification:
             CertificateDay(date.fromisoformat(d["date"]), Decimal(d["credits"]))
             for d in stated["days"]
         ),
+        kind=stated.get("kind", "credits"),
     )
 
 

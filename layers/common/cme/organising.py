@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from cme.errors import InvalidProgramme, InvalidRequest, Problem, UnknownEvent
+from cme.errors import InvalidProgramme, InvalidRequest, Problem, UnknownEvent, UnknownProfession
 from cme.facts import Delegate
-from cme.programme import Programme, build_programme, programme_document
+from cme.programme import Programme, build_programme, programme_document, public_document
 from cme.recording import load_programme, versioned_programme
 from cme.records import (
     CertificateStatus,
@@ -96,10 +96,24 @@ def _replacement_problems(store: Store, current: StoredProgramme, new: Programme
     removed_days = {d.date for d in old.days} - {d.date for d in new.days}
     removed_sessions = {s.id for s in old.sessions} - {s.id for s in new.sessions}
     zone_changed = old.event.timezone != new.event.timezone
-    if not (removed_days or removed_sessions or zone_changed):
+    listed = {p.id for p in new.event.professions}
+    # Delegates registered under professions the new list lacks: possible only when the
+    # new programme lists professions, and the old one listed none or some it drops.
+    narrowed = bool(listed) and not (
+        old.event.professions and {p.id for p in old.event.professions} <= listed
+    )
+    if not (removed_days or removed_sessions or zone_changed or narrowed):
         return []
     refs: References = store.references(current.event_id)
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(
+            "event.professions",
+            "referenced_profession_removed",
+            f"delegates are registered as {profession}",
+        )
+        for profession in sorted(refs.professions - listed)
+        if narrowed
+    ]
     if zone_changed and refs.any_facts:
         problems.append(
             Problem(
@@ -133,10 +147,12 @@ def _replacement_problems(store: Store, current: StoredProgramme, new: Programme
 
 
 def get_programme(store: Store, event_id: str) -> dict[str, Any]:
+    """The programme as stored, without the tests' answer keys (they never leave the
+    service)."""
     stored = store.programme(event_id)
     if stored is None:
         raise UnknownEvent(f"no event {event_id}")
-    return stored.document
+    return public_document(stored.document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +167,21 @@ def put_delegate(
     store: Store, event_id: str, delegate: Delegate, *, now: datetime
 ) -> DelegateSaved:
     """Register or update a delegate. Attendance is registration data: it never rewrites
-    credits."""
+    credits. When the programme lists professions, the delegate's is one of them (422
+    `unknown_profession`; RULES.md, "Professions")."""
     from cme.certificate.fonts import unprintable_problem
     from cme.projection import after_write
 
-    load_programme(store, event_id)
+    programme = load_programme(store, event_id)
+    professions = programme.event.professions
+    unknown = (
+        delegate.profession is not None and programme.event.profession(delegate.profession) is None
+    )
+    if professions and unknown:
+        known = ", ".join(p.id for p in professions)
+        raise UnknownProfession(
+            f"{delegate.profession} is not one of this event's professions ({known})"
+        )
     created = store.save_delegate(event_id, delegate, now=now)
     after_write(store, event_id, delegate.delegate_id)
     warning = unprintable_problem("name", delegate.name)
@@ -175,6 +201,11 @@ class ReportRow:
     days: dict[date, Decimal]
     certificate_serial: str | None
     certificate_status: CertificateStatus | None
+    profession: str | None = None
+    eligible: bool = True
+    """Whether the accreditation covers the delegate's profession."""
+    test_passed: bool | None = None
+    """The event's test: passed, not (yet), or None without one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +254,9 @@ def report_page(
             days=row.days,
             certificate_serial=row.certificate_serial,
             certificate_status=row.certificate_status,
+            profession=row.profession,
+            eligible=row.eligible,
+            test_passed=row.test_passed,
         )
         for row in delegates
     ]

@@ -61,6 +61,10 @@ class DelegateRow:
     """The sessions credited, or parallel (credited on their own)."""
     certificate_serial: str | None
     certificate_status: CertificateStatus | None
+    eligible: bool = True
+    """Whether the accreditation covers the delegate's profession."""
+    test_passed: bool | None = None
+    """The event's learning test: passed, not (yet), or None without one."""
     present: tuple[date, ...] = ()
     """The days with an accepted scan or a live view (local dates)."""
     scans_by_hour: Mapping[str, int] = field(default_factory=dict)
@@ -78,6 +82,8 @@ class DelegateRow:
             "credited": list(self.credited),
             "certificate_serial": self.certificate_serial,
             "certificate_status": self.certificate_status,
+            "eligible": self.eligible,
+            "test_passed": self.test_passed,
             "present": [d.isoformat() for d in self.present],
             "scans_by_hour": dict(self.scans_by_hour),
         }
@@ -97,6 +103,8 @@ class DelegateRow:
             credited=tuple(doc["credited"]),
             certificate_serial=doc.get("certificate_serial"),
             certificate_status=None if status is None else CertificateStatus(status),
+            eligible=doc.get("eligible", True),
+            test_passed=doc.get("test_passed"),
             present=tuple(date.fromisoformat(d) for d in doc.get("present", ())),
             scans_by_hour=dict(doc.get("scans_by_hour", {})),
         )
@@ -124,6 +132,8 @@ def delegate_row(programme: Programme, record: DelegateRecord) -> DelegateRow:
         ),
         certificate_serial=display(latest.serial) if latest else None,
         certificate_status=latest.status if latest else None,
+        eligible=statement.eligible,
+        test_passed=statement.test_passed,
         present=_present(programme, record),
         scans_by_hour=dict(
             sorted(

@@ -20,7 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from cme.facts import Delegate, DelegateFacts, Direction, Evaluation, Scan, View
+from cme.facts import Attempt, Delegate, DelegateFacts, Direction, Evaluation, Scan, View
 from cme.jsonio import dumps
 
 
@@ -69,6 +69,8 @@ class Certificate:
     issued_at: datetime
     pdf_key: str
     fingerprint: str
+    kind: str = "credits"
+    """`credits`, or `attendance` (RULES.md, "Professions")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,8 @@ class References:
     any_facts: bool = False
     days: frozenset[date] = frozenset()
     sessions: frozenset[str] = frozenset()
+    professions: frozenset[str] = frozenset()
+    """The professions registered delegates hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +284,22 @@ class Store(Protocol):
     ) -> None:
         """The evaluation, and its session in the cart, together. `WriteRefused`:
         "delegate", "evaluation" (one is stored already)."""
+        ...
+
+    def add_attempt(
+        self,
+        event_id: str,
+        delegate_id: str,
+        attempt: Attempt,
+        *,
+        passed: bool,
+        allowed: int,
+        received_at: datetime,
+    ) -> None:
+        """An attempt at a learning test and the delegate's standing with the test, at
+        once: the standing counts the attempt and notes whether it `passed`.
+        `WriteRefused`: "delegate", "attempt" (the attempt id is held already),
+        "standing" (the test is passed already, or `allowed` attempts are used)."""
         ...
 
     # ------------------------------------------------------------------ certificates

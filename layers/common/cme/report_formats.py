@@ -27,6 +27,9 @@ def report_json(page: ReportPage) -> dict[str, Any]:
                 "days": {d.isoformat(): for_json(c) for d, c in row.days.items()},
                 "certificate_serial": row.certificate_serial,
                 "certificate_status": row.certificate_status,
+                "profession": row.profession,
+                "eligible": row.eligible,
+                "test_passed": row.test_passed,
             }
             for row in page.rows
         ],
@@ -37,8 +40,9 @@ def report_json(page: ReportPage) -> dict[str, Any]:
 def report_csv(page: ReportPage) -> str:
     """One row per delegate, a column per conference date, amounts printed with one or two
     decimals; names can never be read as a spreadsheet formula. The contract's columns
-    keep their places; `live` (the part of the total earned live) comes last, so a reader
-    of the first columns by position keeps working."""
+    keep their places; `live` (the part of the total earned live), then `profession`,
+    `eligible` and `test_passed` (professions and learning tests) come last, so a reader of
+    the first columns by position keeps working."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
@@ -51,6 +55,9 @@ def report_csv(page: ReportPage) -> str:
             "certificate_serial",
             "certificate_status",
             "live",
+            "profession",
+            "eligible",
+            "test_passed",
         ]
     )
     for row in page.rows:
@@ -64,6 +71,9 @@ def report_csv(page: ReportPage) -> str:
                 row.certificate_serial or "",
                 row.certificate_status or "",
                 for_print(row.live),
+                row.profession or "",
+                "true" if row.eligible else "false",
+                "" if row.test_passed is None else str(row.test_passed).lower(),
             ]
         )
     return out.getvalue()

@@ -205,6 +205,23 @@ class EvaluationIn(_In):
         return answers
 
 
+TestId = Annotated[str, Path(pattern=ID_REGEX)]
+
+OptionIndex = Annotated[StrictInt, Field(ge=0, le=99)]
+
+
+class AttemptIn(_In):
+    attempt_id: Identifier = Field(
+        description="The client's id for this attempt: a retry with the same id and content "
+        "is answered as the first time (200); other content under it is 409 id_reused."
+    )
+    submitted_at: Timestamp = Field(description="The platform's time of submission.")
+    answers: dict[Identifier, OptionIndex] = Field(
+        max_length=200,
+        description="Question id -> the option chosen (0-based); every question once.",
+    )
+
+
 class DelegateIn(_In):
     name: Name
     email: (

@@ -37,6 +37,12 @@ class Verification:
     issued_at: datetime
     status: CertificateStatus
     days: tuple[CertificateDay, ...] = ()
+    kind: str = "credits"
+    """`credits`, or `attendance`: a certificate of attendance, without credits."""
+
+    @property
+    def of_attendance(self) -> bool:
+        return self.kind == "attendance"
 
 
 def verification_as_json(v: Verification) -> dict[str, Any]:
@@ -50,6 +56,7 @@ def verification_as_json(v: Verification) -> dict[str, Any]:
         "unit": v.unit,
         "issued_at": format_utc(v.issued_at),
         "status": v.status,
+        "kind": v.kind,
     }
 
 
@@ -124,6 +131,8 @@ th,td{padding:.4rem 0;border-bottom:1px solid var(--line);text-align:left}
 th:last-child,td:last-child{text-align:right}
 thead th{color:var(--muted);font-weight:600;font-size:.9rem}
 .note{margin:1rem 0 0;color:var(--muted);font-size:.9rem}
+h2{margin:0 0 .4rem;font-size:1rem}
+ul{margin:0;padding-left:1.2rem}
 @media (min-width:34rem){dl{display:grid;grid-template-columns:9rem 1fr;gap:.6rem 1rem}
 dt:not(:first-child){margin-top:0}dt{font-size:1rem}}
 """.strip()
@@ -162,6 +171,13 @@ def _unit_label(unit: str) -> str:
 def _days_table(v: Verification, unit: str) -> str:
     if not v.days:
         return ""
+    if v.of_attendance:
+        attended = "".join(
+            f'<li><time datetime="{d.date.isoformat()}">'
+            f"{_WEEKDAYS[d.date.weekday()]} {long_date(d.date)}</time></li>"
+            for d in v.days
+        )
+        return f'<section class="card"><h2>Days attended</h2><ul>{attended}</ul></section>'
     rows = "".join(
         f'<tr><td><time datetime="{d.date.isoformat()}">'
         f"{_WEEKDAYS[d.date.weekday()]} {long_date(d.date)}"
@@ -196,6 +212,12 @@ def render_verify_page(v: Verification) -> str:
         raise ValueError("issued_at must be timezone-aware")
     unit = _unit_label(v.unit)
     total = f"{for_print(v.total)} {unit}"
+    kind, credits = "Certificate of credits", "Credits"
+    if v.of_attendance:
+        kind, total = (
+            "Certificate of attendance",
+            "none: a certificate of attendance carries no credits",
+        )
     issued = format_utc(v.issued_at)
     title = f"{status.word} certificate {v.serial} \u2013 CME certificate verification"
     return f"""<!doctype html>
@@ -219,7 +241,8 @@ def render_verify_page(v: Verification) -> str:
 <dl>
 <dt>Delegate</dt><dd{_name_attributes(v.delegate_name)}>{_e(v.delegate_name)}</dd>
 <dt>Event</dt><dd dir="auto">{_e(v.event_name)}</dd>
-<dt>Credits</dt><dd>{_e(total)}</dd>
+<dt>Kind</dt><dd>{_e(kind)}</dd>
+<dt>{credits}</dt><dd>{_e(total)}</dd>
 <dt>Issued</dt><dd><time datetime="{_e(issued)}">{_e(_long_date(v.issued_at))}</time></dd>
 <dt>Certificate</dt><dd class="serial">{_e(v.serial)}</dd>
 <dt>Status</dt><dd>{_e(status.word)}</dd>
@@ -227,7 +250,7 @@ def render_verify_page(v: Verification) -> str:
 </section>
 {_days_table(v, unit)}
 <p class="note">Compare these facts with the certificate you were shown: the name, the \
-credits and the certificate number must match.</p>
+{"kind" if v.of_attendance else "credits"} and the certificate number must match.</p>
 </main>
 </body>
 </html>

@@ -365,11 +365,17 @@ def _import_delegates(args: argparse.Namespace) -> int:
     workers = _workers(args)
     rows = read_delegates_csv(Path(args.file))
     client = client_from(args)
-    client.get(resource("events", args.event_id))  # 403 / 404 stop here, before any row
+    # 403 / 404 stop here, before any row; the programme names the professions, if any.
+    professions = listed_professions(client.get(resource("events", args.event_id)))
 
     def register(row: DelegateRow) -> RowOutcome:
         if row.problem is not None:
             return RowOutcome(row, "error", *row.problem)
+        profession = row.body.get("profession")
+        if professions and profession is not None and profession not in professions:
+            known = ", ".join(professions)
+            detail = f"profession: {profession} is not one of this event's ({known})"
+            return RowOutcome(row, "error", "unknown_profession", detail)
         try:
             reply = client.put(
                 resource("events", args.event_id, "delegates", row.delegate_id), row.body
@@ -395,6 +401,20 @@ def _import_delegates(args: argparse.Namespace) -> int:
         f"{with_warnings}, {counts['error']} failed"
     )
     return EXIT_PARTIAL if counts["error"] else EXIT_OK
+
+
+def listed_professions(programme: Reply) -> list[str]:
+    """The profession ids a programme (as `GET /events/{id}` answers it) lists, in its
+    order; none: any profession."""
+    try:
+        document = programme.json()
+    except UnexpectedAnswer:
+        return []
+    event = document.get("event") if isinstance(document, Mapping) else None
+    listed = event.get("professions") if isinstance(event, Mapping) else None
+    if not isinstance(listed, list):
+        return []
+    return [str(p["id"]) for p in listed if isinstance(p, Mapping) and "id" in p]
 
 
 def _warnings(reply: Reply) -> tuple[str, ...]:
@@ -480,7 +500,11 @@ def _report(args: argparse.Namespace) -> int:
             document = {"event_id": report.event_id, "delegates": report.delegates}
             text = dumps(document, indent=2) + "\n"
         else:
-            text = "\n".join(report_table(report)) + "\n"
+            # Professions and tests get their columns where the programme has them.
+            listed = listed_professions(client.get(resource("events", args.event_id)))
+            tested = any(row.get("test_passed") is not None for row in report.delegates)
+            table = report_table(report, professions=bool(listed) or tested)
+            text = "\n".join(table) + "\n"
     if target is None:
         out(text.removesuffix("\n"))
         return EXIT_OK
@@ -498,8 +522,12 @@ def _csv_text(rows: list[list[str]], newline: str) -> str:
     return buffer.getvalue()
 
 
-def report_table(report: Report, *, name_width: int = 30, certificates: bool = True) -> list[str]:
-    """A table for a terminal: names of every script aligned by their display width."""
+def report_table(
+    report: Report, *, name_width: int = 30, certificates: bool = True, professions: bool = False
+) -> list[str]:
+    """A table for a terminal: names of every script aligned by their display width. With
+    `professions`, each delegate's profession, whether the accreditation covers it
+    (`eligible`) and where they stand with the event's test."""
     days = report.days
     columns: list[tuple[str, int, str]] = [
         ("delegate", max([8, *(_width(r["delegate_id"]) for r in report.delegates)]), "<"),
@@ -508,6 +536,9 @@ def report_table(report: Report, *, name_width: int = 30, certificates: bool = T
         *((_day_heading(day), 6, ">") for day in days),
         ("total", 6, ">"),
     ]
+    if professions:
+        width = max([10, *(_width(r.get("profession") or "") for r in report.delegates)])
+        columns += [("profession", width, "<"), ("eligible", 8, "<"), ("test", 10, "<")]
     if certificates:
         columns.append(("certificate", 11, "<"))
 
@@ -526,6 +557,13 @@ def report_table(report: Report, *, name_width: int = 30, certificates: bool = T
             *(for_print(Decimal(credits.get(day, 0))) for day in days),
             for_print(Decimal(row["total"])),
         ]
+        if professions:
+            test = row.get("test_passed")
+            cells += [
+                row.get("profession") or "-",
+                "yes" if row.get("eligible", True) else "no",
+                "-" if test is None else "passed" if test else "not passed",
+            ]
         if certificates:
             cells.append(row.get("certificate_status") or "-")
         lines.append(line(cells))

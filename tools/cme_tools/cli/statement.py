@@ -23,8 +23,8 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     statement.add_argument(
         "facts",
         metavar="FACTS.json",
-        help='{"delegate": {...}, "scans": [...], "views": [...], "cart": [...], '
-        '"evaluations": [...]}',
+        help='{"delegate": {..., "profession"}, "scans": [...], "views": [...], "cart": [...], '
+        '"evaluations": [...], "test_attempts": [...]}',
     )
     statement.set_defaults(run=_statement)
 

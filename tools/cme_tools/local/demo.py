@@ -14,6 +14,11 @@ of RULES.md (time in the hall, a viewing minimum, self-claimed credit), whose de
 live a story written out in `cme_tools.local.demo_variants`; its statements are printed
 beside what each delegate did, its certificates land in `out/acpm2025/`.
 
+A third event, CNMI 2025 (`cme_tools.local.demo_ecm`), shows professions and learning
+tests in the way of Italian ECM: a nurse's and a physician's certificate, a certificate of
+attendance for a profession the event is not accredited for, and a physician who failed
+the test listed as not ready; its certificates land in `out/ecm2025/`.
+
 Seeded, so every run sends the same facts; `--out` says where the results go. (The bench
 generates congresses of its own, `bench.support.Congress`: thousands of delegates written
 straight into a store at assumed rates, for sizes and costs, with no story and no
@@ -602,6 +607,7 @@ def run(args: argparse.Namespace) -> int:
                 folder=folder,
             )
             status = max(status, _variants(root, base_url=base_url, api_key=api_key, folder=folder))
+            status = max(status, _ecm(root, base_url=base_url, api_key=api_key, folder=folder))
     except StackFailed as error:
         err(f"demo: {error}")
         return 2
@@ -778,6 +784,26 @@ def _variants(root: Path, *, base_url: str, api_key: str, folder: Path) -> int:
     return 1 if problems else 0
 
 
+def _ecm(root: Path, *, base_url: str, api_key: str, folder: Path) -> int:
+    """CNMI 2025 on the same stack: professions and learning tests
+    (`cme_tools.local.demo_ecm`)."""
+    from cme_tools.local import demo_ecm
+
+    programme = load_programme_file(root / demo_ecm.PROGRAMME).programme
+    names = {d["delegate_id"]: d["name"] for d in read_delegates(root / demo_ecm.DELEGATES)}
+    ecm = demo_ecm.ItalianEcm(
+        CmeClient(base_url, api_key),
+        ["--api-url", base_url, "--api-key", api_key],
+        programme,
+        folder,
+        _shown(folder),
+    )
+    problems = ecm.run(names)
+    for problem in problems:
+        err(f"demo: unexpected: {problem}")
+    return 1 if problems else 0
+
+
 def _shown(folder: Path) -> str:
     try:
         return str(folder.resolve().relative_to(Path.cwd()))
@@ -789,7 +815,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m cme_tools.local.demo",
         description=(
-            "Replay ESHG 2025, then ACPM 2025 (the variants), against a local stack: load "
+            "Replay ESHG 2025, then ACPM 2025 (the variants) and CNMI 2025 (professions and "
+            "learning tests), against a local stack: load "
             "the programmes, import the delegates, play the congresses, print the "
             "statements, issue the certificates."
         ),

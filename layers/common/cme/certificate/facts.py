@@ -50,3 +50,14 @@ class CertificateFacts:
     conversions: tuple[CertificateConversion, ...]
     statements: tuple[str, ...]
     issued_at: datetime
+    kind: str = "credits"
+    """`credits`, or `attendance`: a certificate of attendance for a delegate whose
+    profession the accreditation does not cover (RULES.md, "Professions"): the days
+    attended (`days`, each with 0), no credits, no conversions."""
+    profession: str = ""
+    """The delegate's profession as the programme names it; empty when the programme lists
+    no professions."""
+
+    @property
+    def of_attendance(self) -> bool:
+        return self.kind == "attendance"

@@ -242,6 +242,8 @@ def printing_problems(facts: CertificateFacts) -> tuple[Problem, ...]:
         conversions=((c.name, c.statement) for c in facts.conversions),
         statements=facts.statements,
     )
+    if facts.profession:
+        texts["profession"] = facts.profession
     return unprintable_problems(texts)
 
 

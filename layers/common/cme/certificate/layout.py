@@ -113,6 +113,8 @@ def _draw_award(setter: Setter, words: Wording, y: float) -> float:
     if len(setter.lines(words.delegate_name, name, _WIDTH)) > 1:
         name = setter.fit(words.delegate_name, _NAME, _WIDTH, sizes(22, 12), 2)
     y = setter.paragraph(words.delegate_name, name, x=_LEFT, y=y, width=_WIDTH) + 1
+    if words.profession:
+        y = setter.paragraph(words.profession, _CAP_NOTE, x=_LEFT, y=y, width=_WIDTH) + 1
     y = setter.paragraph(words.attended, _LEAD_IN, x=_LEFT, y=y, width=_WIDTH) + 2
     y = _draw_total(setter, words, y) + 0.8
     for note in (words.cap_note, words.live_note):

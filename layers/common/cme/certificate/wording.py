@@ -68,6 +68,8 @@ class Wording:
     accreditation: str
     certify: str
     delegate_name: str
+    profession: str
+    """The delegate's profession, under the name; empty when the programme lists none."""
     attended: str
     total_amount: str
     total_unit: str
@@ -102,6 +104,7 @@ class Wording:
                 self.accreditation,
                 self.certify,
                 self.delegate_name,
+                self.profession,
                 self.attended,
                 self.total_amount,
                 self.total_unit,
@@ -133,6 +136,8 @@ def _nfc(text: str) -> str:
 
 
 def wording(facts: CertificateFacts) -> Wording:
+    if facts.of_attendance:
+        return _attendance_wording(facts)
     unit = _unit_label(facts.unit)
     name = _nfc(facts.delegate_name)
     event = _nfc(facts.event_name)
@@ -155,6 +160,7 @@ def wording(facts: CertificateFacts) -> Wording:
         ),
         certify="This is to certify that",
         delegate_name=name,
+        profession=_nfc(facts.profession),
         attended="attended this event and is awarded",
         total_amount=total,
         total_unit=unit,
@@ -188,4 +194,55 @@ def wording(facts: CertificateFacts) -> Wording:
         title=f"Certificate of attendance: {name}, {event}",
         author=event,
         subject=f"CME certificate {serial}: {total} {unit}",
+    )
+
+
+ATTENDANCE_NOTE: Final = (
+    "This is a certificate of attendance. It carries no CME credits: the event\u2019s "
+    "accreditation does not cover the delegate\u2019s profession."
+)
+
+
+def _attendance_wording(facts: CertificateFacts) -> Wording:
+    """A certificate of attendance (RULES.md, "Professions"): the days attended, no
+    credits and no conversions, worded as such on its label, under the name, in its
+    table and in its note."""
+    name = _nfc(facts.delegate_name)
+    event = _nfc(facts.event_name)
+    serial = _nfc(facts.serial)
+    place = _place(_nfc(facts.event_city), _nfc(facts.event_country))
+    count = len(facts.days)
+    days_text = f"{count} day{'s' if count != 1 else ''}"
+    return Wording(
+        label="CERTIFICATE OF ATTENDANCE \u00b7 NO CME CREDITS",
+        event_name=event,
+        place_and_dates=" \u00b7 ".join(
+            part for part in (place, _date_span(facts.first_day, facts.last_day)) if part
+        ),
+        accreditation=_nfc(f"Accredited by the {_marked(facts.accreditation_body)}"),
+        certify="This is to certify that",
+        delegate_name=name,
+        profession=_nfc(facts.profession),
+        attended="attended this event for",
+        total_amount=str(count),
+        total_unit=f"day{'s' if count != 1 else ''} of attendance",
+        cap_note="No CME credits are awarded with this certificate.",
+        live_note="",
+        conversions=(),
+        table_head=("Days attended", ""),
+        days=tuple((_day_label(d), "attended") for d in (day.date for day in facts.days)),
+        table_total=("Days attended", days_text),
+        fine_print=(ATTENDANCE_NOTE,),
+        issued=f"Issued {_issued(facts.issued_at)}",
+        serial_label="Certificate number",
+        serial=serial,
+        verify_hint="To check that this certificate is valid, scan the code or open",
+        verify_url=_nfc(facts.verify_url),
+        days_elsewhere="Days attended: on page 2.",
+        continued="Continued on page 2.",
+        statements_heading="STATEMENTS",
+        running_head=f"Certificate {serial} (continued)",
+        title=f"Certificate of attendance (no credits): {name}, {event}",
+        author=event,
+        subject=f"Certificate of attendance {serial}: {days_text}, no CME credits",
     )

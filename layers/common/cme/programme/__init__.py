@@ -18,6 +18,7 @@ never through float.
 from cme.programme.document import (
     parse_json_document,
     programme_document,
+    public_document,
     read_document,
 )
 from cme.programme.domain import (
@@ -25,9 +26,12 @@ from cme.programme.domain import (
     Conversion,
     Day,
     Event,
+    LearningTest,
     LoadedProgramme,
     Policy,
+    Profession,
     Programme,
+    Question,
     Session,
     Slot,
     Window,
@@ -42,10 +46,13 @@ __all__ = [
     "Conversion",
     "Day",
     "Event",
+    "LearningTest",
     "LoadedProgramme",
     "Policy",
+    "Profession",
     "Programme",
     "ProgrammeDocument",
+    "Question",
     "Session",
     "Slot",
     "Window",
@@ -53,5 +60,6 @@ __all__ = [
     "load_programme_file",
     "parse_json_document",
     "programme_document",
+    "public_document",
     "read_document",
 ]

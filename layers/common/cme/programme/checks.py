@@ -26,7 +26,7 @@ from cme.programme.localtime import (
     parse_stated,
     resolve_checked,
 )
-from cme.programme.model import EventDoc, OnDemandDoc, ProgrammeDocument
+from cme.programme.model import EventDoc, OnDemandDoc, PostTestDoc, ProgrammeDocument
 
 
 class Findings:
@@ -118,6 +118,8 @@ def check_programme(document: ProgrammeDocument) -> Findings:
         _deadline(event, ends, clock, found)
         if event.intact("on_demand") and event.on_demand is not None:
             _on_demand(event.on_demand, clock, found)
+        _professions(event, found)
+    _tests(document, found)
     return found
 
 
@@ -267,6 +269,102 @@ def _on_demand(window: OnDemandDoc, clock: _Clock, found: Findings) -> None:
             "on_demand_window_inverted",
             "the window is empty: it ends when it starts",
         )
+
+
+def _professions(event: EventDoc, found: Findings) -> None:
+    """Profession ids are unique, and the accreditation and conversions name only listed
+    ones (RULES.md, "Professions")."""
+    if not event.intact("professions"):
+        return  # the list itself was refused: nothing to compare with
+    listed: set[str] = set()
+    for i, profession in enumerate(event.professions):
+        path = f"event.professions[{i}].id"
+        if profession.intact("id") and not _again(
+            listed, profession.id, path, f"{profession.id} is listed twice", found
+        ):
+            listed.add(profession.id)
+    named: list[tuple[str, list[str] | None]] = []
+    if event.intact("accreditation") and event.accreditation.intact("professions"):
+        named.append(("event.accreditation.professions", event.accreditation.professions))
+    if event.intact("conversions"):
+        named += [
+            (f"event.conversions[{i}].professions", conversion.professions)
+            for i, conversion in enumerate(event.conversions)
+            if conversion.intact("professions")
+        ]
+    for path, ids in named:
+        _profession_list(path, ids or [], listed, found)
+
+
+def _profession_list(path: str, ids: list[str], listed: set[str], found: Findings) -> None:
+    seen: set[str] = set()
+    for j, profession_id in enumerate(ids):
+        where = f"{path}[{j}]"
+        if _again(seen, profession_id, where, f"{profession_id} is named twice", found):
+            continue
+        seen.add(profession_id)
+        if profession_id not in listed:
+            found.error(
+                where,
+                "unknown_profession",
+                f"{profession_id} is not one of event.professions"
+                if listed
+                else "event.professions lists no professions",
+            )
+
+
+def _tests(document: ProgrammeDocument, found: Findings) -> None:
+    """Learning tests: ids unique among the programme's tests, and each test's questions
+    (`_questions`)."""
+    tests: list[tuple[str, PostTestDoc]] = []
+    event = document.event if document.intact("event") else None
+    if event is not None and event.intact("post_test") and event.post_test is not None:
+        tests.append(("event.post_test", event.post_test))
+    if document.intact("sessions"):
+        tests += [
+            (f"sessions[{i}].post_test", session.post_test)
+            for i, session in enumerate(document.sessions)
+            if session.intact("post_test") and session.post_test is not None
+        ]
+    test_ids: set[str] = set()
+    for path, test in tests:
+        if test.intact("id") and not _again(
+            test_ids, test.id, f"{path}.id", f"test {test.id} is defined twice", found
+        ):
+            test_ids.add(test.id)
+        if test.intact("questions"):
+            _questions(path, test, found)
+
+
+def _questions(path: str, test: PostTestDoc, found: Findings) -> None:
+    """At least one question, question ids unique in the test, at least two options, the
+    answer one of them (0-based)."""
+    if not test.questions:
+        found.error(f"{path}.questions", "no_questions", "a test has at least one question")
+    question_ids: set[str] = set()
+    for j, question in enumerate(test.questions):
+        where = f"{path}.questions[{j}]"
+        if question.intact("id") and not _again(
+            question_ids,
+            question.id,
+            f"{where}.id",
+            f"question {question.id} is asked twice",
+            found,
+        ):
+            question_ids.add(question.id)
+        if not question.intact("options"):
+            continue
+        if len(question.options) < 2:
+            found.error(
+                f"{where}.options", "too_few_options", "a question offers at least two options"
+            )
+        if question.intact("answer") and question.answer >= len(question.options):
+            found.error(
+                f"{where}.answer",
+                "answer_outside_options",
+                f"answer {question.answer} is not one of the {len(question.options)} "
+                "options (0-based)",
+            )
 
 
 def _again[K](seen: Container[K], key: K, path: str, detail: str, found: Findings) -> bool:

@@ -23,7 +23,7 @@ from cme.programme.localtime import MINUTE, SECOND
 if TYPE_CHECKING:
     import yaml
 
-    from cme.programme.domain import Policy, Programme
+    from cme.programme.domain import Conversion, LearningTest, Policy, Programme
 
 
 def read_document(text: str, *, suffix: str = ".yaml", source: str = "") -> Any:
@@ -153,15 +153,9 @@ def programme_document(programme: Programme) -> dict[str, Any]:
                 "unit": event.accreditation.unit,
                 "total": event.accreditation.total,
                 "statement": event.accreditation.statement,
+                **_professions_named(event.accredited_professions),
             },
-            "conversions": [
-                {
-                    "name": c.name,
-                    "ratio": _ratio_text(c.ratio),
-                    **({"statement": c.statement} if c.statement else {}),
-                }
-                for c in event.conversions
-            ],
+            "conversions": [_conversion_document(c) for c in event.conversions],
             "statements": list(event.statements),
             # The deadline is kept as stated (with its unit), so it is written the same way.
             "claim_deadline": local(event.claim_deadline, event.claim_deadline_unit),
@@ -189,16 +183,74 @@ def programme_document(programme: Programme) -> dict[str, Any]:
                 "accredited": s.accredited,
                 "recorded": s.recorded,
                 **({"room": s.room} if s.room else {}),
+                **({"post_test": _test_document(s.post_test)} if s.post_test else {}),
             }
             for s in programme.sessions
         ],
     }
+    # The settings of RULES.md's "Professions" and "Learning tests", when set (a programme
+    # without them reads back as it did before they existed).
+    if event.professions:
+        document["event"]["professions"] = [{"id": p.id, "name": p.name} for p in event.professions]
+    if event.attendance_certificates:
+        document["event"]["attendance_certificates"] = True
+    if event.post_test is not None:
+        document["event"]["post_test"] = _test_document(event.post_test)
     if event.on_demand is not None:
         document["event"]["on_demand"] = {
             "start": local(event.on_demand.start),
             "end": closing(event.on_demand.end),
         }
     return document
+
+
+def _professions_named(professions: frozenset[str] | None) -> dict[str, Any]:
+    return {} if professions is None else {"professions": sorted(professions)}
+
+
+def _conversion_document(conversion: Conversion) -> dict[str, Any]:
+    return {
+        "name": conversion.name,
+        "ratio": _ratio_text(conversion.ratio),
+        **({"statement": conversion.statement} if conversion.statement else {}),
+        **_professions_named(conversion.professions),
+    }
+
+
+def _test_document(test: LearningTest) -> dict[str, Any]:
+    return {
+        "id": test.id,
+        "pass": test.pass_mark,
+        "attempts": test.attempts,
+        "questions": [
+            {"id": q.id, "text": q.text, "options": list(q.options), "answer": q.answer}
+            for q in test.questions
+        ],
+    }
+
+
+def public_document(document: dict[str, Any]) -> dict[str, Any]:
+    """A canonical document as it may leave the service: every test's answer key removed
+    (RULES.md, "Learning tests": the key never leaves the service). The document is not
+    changed; one without tests is returned as it is."""
+    event = document.get("event", {})
+    sessions = document.get("sessions", [])
+    if "post_test" not in event and not any("post_test" in s for s in sessions):
+        return document
+    public = {
+        **document,
+        "event": _without_key(event),
+        "sessions": [_without_key(s) for s in sessions],
+    }
+    return public
+
+
+def _without_key(part: dict[str, Any]) -> dict[str, Any]:
+    test = part.get("post_test")
+    if test is None:
+        return part
+    questions = [{k: v for k, v in q.items() if k != "answer"} for q in test["questions"]]
+    return {**part, "post_test": {**test, "questions": questions}}
 
 
 def _ratio_text(ratio: Fraction) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -30,7 +30,7 @@ from cme.programme.localtime import (
     parse_stated,
     resolve,
 )
-from cme.programme.model import ProgrammeDocument, problems_of, salvage
+from cme.programme.model import PostTestDoc, ProgrammeDocument, problems_of, salvage
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,40 @@ class Conversion:
     name: str
     ratio: Fraction
     statement: str
+    professions: frozenset[str] | None = None
+    """The professions it is for; None: everyone."""
+
+    def applies_to(self, profession: str | None) -> bool:
+        return self.professions is None or profession in self.professions
+
+
+@dataclass(frozen=True, slots=True)
+class Profession:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    text: str
+    options: tuple[str, ...]
+    answer: int
+    """The correct option, 0-based: the key, which never leaves the service."""
+
+
+@dataclass(frozen=True, slots=True)
+class LearningTest:
+    """A learning test (RULES.md, "Learning tests") of a session, or of the event
+    (`session_id` None)."""
+
+    id: str
+    session_id: str | None
+    pass_mark: Decimal
+    attempts: int
+    questions: tuple[Question, ...]
+    opens_at: datetime
+    """The end of its session; for the event's test, of the last session."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +131,20 @@ class Event:
     policy: Policy
     claim_deadline_unit: timedelta = SECOND
     """The deadline's last stated unit: a second, or a minute (`2025-11-30T23:59`)."""
+    professions: tuple[Profession, ...] = ()
+    """The professions delegates register with; none listed: any."""
+    accredited_professions: frozenset[str] | None = None
+    """The professions the accreditation covers; None: everyone."""
+    attendance_certificates: bool = False
+    post_test: LearningTest | None = None
+    """The event's test: it gates the total."""
+
+    def covers(self, profession: str | None) -> bool:
+        """Whether the accreditation covers a delegate of this profession."""
+        return self.accredited_professions is None or profession in self.accredited_professions
+
+    def profession(self, profession_id: str | None) -> Profession | None:
+        return next((p for p in self.professions if p.id == profession_id), None)
 
     def local_date(self, instant: datetime) -> date:
         return instant.astimezone(self.zone).date()
@@ -147,6 +195,8 @@ class Session:
     room: str
     order: int
     """Position in the programme's order (start, then id): the rules' tie-break."""
+    post_test: LearningTest | None = None
+    """The session's test: the session is credited once it is passed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +212,7 @@ class Programme:
     _sessions_of_slot: Mapping[str, tuple[Session, ...]] = field(
         init=False, repr=False, compare=False
     )
+    _tests: Mapping[str, LearningTest] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         slots_of_day: dict[date, list[Slot]] = {d.date: [] for d in self.days}
@@ -177,6 +228,8 @@ class Programme:
         object.__setattr__(
             self, "_sessions_of_slot", {k: tuple(v) for k, v in sessions_of_slot.items()}
         )
+        tests = [self.event.post_test, *(s.post_test for s in self.sessions)]
+        object.__setattr__(self, "_tests", {t.id: t for t in tests if t is not None})
 
     def day(self, on: date) -> Day | None:
         return self._days.get(on)
@@ -192,6 +245,14 @@ class Programme:
 
     def sessions_of_slot(self, slot_id: str) -> tuple[Session, ...]:
         return self._sessions_of_slot.get(slot_id, ())
+
+    def test(self, test_id: str) -> LearningTest | None:
+        return self._tests.get(test_id)
+
+    @property
+    def tests(self) -> tuple[LearningTest, ...]:
+        """The event's test first, then the sessions' in programme order."""
+        return tuple(self._tests.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +324,10 @@ def programme_from(document: ProgrammeDocument) -> Programme:
             doc.accreditation.total,
             doc.accreditation.statement,
         ),
-        conversions=tuple(Conversion(c.name, c.ratio, c.statement or "") for c in doc.conversions),
+        conversions=tuple(
+            Conversion(c.name, c.ratio, c.statement or "", _ids(c.professions))
+            for c in doc.conversions
+        ),
         statements=tuple(doc.statements),
         claim_deadline=resolve(deadline.wall, zone),
         claim_closes_at=closing(deadline, zone),
@@ -279,6 +343,9 @@ def programme_from(document: ProgrammeDocument) -> Programme:
             claims=doc.policy.claims,
             claim_step=doc.policy.claim_step,
         ),
+        professions=tuple(Profession(p.id, p.name) for p in doc.professions),
+        accredited_professions=_ids(doc.accreditation.professions),
+        attendance_certificates=doc.attendance_certificates,
     )
     days = sorted((Day(parse_date(d.date), d.cap) for d in document.days), key=lambda d: d.date)
     slots: dict[str, Slot] = {}
@@ -308,11 +375,35 @@ def programme_from(document: ProgrammeDocument) -> Programme:
         )
         for order, (start, _, doc_session, slot) in enumerate(timed)
     ]
+    tested = {d.id: d.post_test for d in document.sessions if d.post_test is not None}
+    if tested:
+        sessions = [
+            replace(s, post_test=_test(tested[s.id], s.id, s.end)) if s.id in tested else s
+            for s in sessions
+        ]
+    if doc.post_test is not None:
+        last_end = max((s.end for s in sessions), default=event.claim_deadline)
+        event = replace(event, post_test=_test(doc.post_test, None, last_end))
     return Programme(
         event=event,
         days=tuple(days),
         slots=tuple(sorted(slots.values(), key=lambda s: (s.start, s.id))),
         sessions=tuple(sessions),
+    )
+
+
+def _ids(listed: Sequence[str] | None) -> frozenset[str] | None:
+    return None if listed is None else frozenset(listed)
+
+
+def _test(doc: PostTestDoc, session_id: str | None, opens_at: datetime) -> LearningTest:
+    return LearningTest(
+        id=doc.id,
+        session_id=session_id,
+        pass_mark=doc.pass_mark,
+        attempts=doc.attempts,
+        questions=tuple(Question(q.id, q.text, tuple(q.options), q.answer) for q in doc.questions),
+        opens_at=opens_at,
     )
 
 

@@ -342,6 +342,80 @@ EVIDENCE_POLICIES: tuple[str, ...] = get_args(get_args(Evidence)[0])
 """Evidence policies a programme may choose (`policy.evidence`); see `cme.rules.evidence`."""
 
 
+def _pass_mark(value: Any) -> Decimal:
+    """A learning test's pass mark: a share of correct answers above 0, at most 1."""
+    expected = "expected a share above 0 and at most 1, like 0.75"
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise PydanticCustomError("invalid_number", expected)
+    try:
+        share = parse_decimal(value if isinstance(value, str) else str(value))
+    except (ValueError, ArithmeticError):
+        raise PydanticCustomError("invalid_number", expected) from None
+    if not 0 < share <= 1:
+        raise PydanticCustomError("out_of_range", "a pass mark is above 0 and at most 1")
+    return share
+
+
+PassMark = Annotated[
+    Decimal,
+    _Value(
+        _pass_mark,
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                {"type": "string", "pattern": AMOUNT_TEXT},
+            ],
+            "description": "The share of correct answers that passes (0.75: 75 %).",
+        },
+    ),
+]
+
+
+def _count(least: int, most: int, what: str) -> Callable[[Any], int]:
+    """A whole number from `least` to `most` (YAML gives it as text)."""
+
+    def read(value: Any) -> int:
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PydanticCustomError("invalid_number", f"expected a whole number of {what}")
+        if value < least:
+            raise PydanticCustomError(
+                "not_positive" if least == 1 else "out_of_range", f"at least {least}"
+            )
+        if value > most:
+            raise PydanticCustomError("out_of_range", f"at most {most}")
+        return value
+
+    return read
+
+
+ATTEMPTS_MAX = 100
+Attempts = Annotated[
+    int,
+    _Value(
+        _count(1, ATTEMPTS_MAX, "attempts"),
+        {"type": "integer", "minimum": 1, "maximum": ATTEMPTS_MAX},
+    ),
+]
+AnswerIndex = Annotated[
+    int,
+    _Value(
+        _count(0, 99, "options"),
+        {
+            "type": "integer",
+            "minimum": 0,
+            "writeOnly": True,
+            "description": "The correct option, 0-based. The answer key is kept by the "
+            "service: it is never returned (the programme as read back and the test as "
+            "the platform reads it carry questions and options only).",
+        },
+    ),
+]
+
+
 # --------------------------------------------------------------------------- the document
 
 
@@ -380,12 +454,46 @@ class AccreditationDoc(_Doc):
     unit: Text = Field(examples=["ECMEC"])
     total: PositiveAmount = Field(description="The event's total: it caps the sum of the days.")
     statement: Statement = Field(description="Printed on certificates, from the letter.")
+    professions: list[Identifier] | None = Field(
+        default=None,
+        description="The professions (ids of `event.professions`) the accreditation is "
+        "valid for; absent: everyone. A delegate of another profession earns nothing.",
+    )
 
 
 class ConversionDoc(_Doc):
     name: Text = Field(examples=["AMA PRA Category 1 Credits"])
     ratio: Ratio
     statement: Statement | None = None
+    professions: list[Identifier] | None = Field(
+        default=None,
+        description="The professions this conversion is for (AMA PRA credits: physicians); "
+        "absent: everyone.",
+    )
+
+
+class ProfessionDoc(_Doc):
+    id: Identifier = Field(examples=["physician"])
+    name: Text = Field(examples=["Physician"])
+
+
+class QuestionDoc(_Doc):
+    """A single-answer question of a learning test."""
+
+    id: Identifier
+    text: Statement
+    options: list[Title] = Field(description="At least two; one is correct.")
+    answer: AnswerIndex
+
+
+class PostTestDoc(_Doc):
+    """A learning test (RULES.md, "Learning tests"): passed when the share of correct
+    answers reaches `pass`, in at most `attempts` attempts."""
+
+    id: Identifier = Field(description="Unique among the programme's tests.")
+    pass_mark: PassMark = Field(alias="pass")
+    attempts: Attempts = Field(description="How many attempts a delegate has.")
+    questions: list[QuestionDoc] = Field(description="At least one.")
 
 
 class OnDemandDoc(_Doc):
@@ -459,6 +567,18 @@ class EventDoc(_Doc):
     )
     on_demand: OnDemandDoc | None = None
     policy: PolicyDoc = Field(default_factory=PolicyDoc)
+    professions: list[ProfessionDoc] = Field(
+        default_factory=list,
+        description="The professions delegates may register with; none: any profession.",
+    )
+    attendance_certificates: Flag = Field(
+        default=False,
+        description="A delegate whose profession the accreditation does not cover gets a "
+        "certificate of attendance (days attended, no credits).",
+    )
+    post_test: PostTestDoc | None = Field(
+        default=None, description="A test of the event: it gates the total."
+    )
 
 
 class DayDoc(_Doc):
@@ -486,6 +606,9 @@ class SessionDoc(_Doc):
     accredited: Flag = Field(default=True, description="Industry sessions are not.")
     recorded: Flag = Field(default=False, description="Available on demand.")
     room: Text | None = None
+    post_test: PostTestDoc | None = Field(
+        default=None, description="A test of the session: it is credited once passed."
+    )
 
 
 class ProgrammeDocument(_Doc):
@@ -547,9 +670,9 @@ def _fields_at(loc: Sequence[int | str]) -> list[str]:
     model: type[_Doc] | None = ProgrammeDocument
     for part in loc:
         if isinstance(part, str) and model is not None:
-            field = model.model_fields.get(part)
+            field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
             model = _part_model(field.annotation) if field else None
-    return list(model.model_fields) if model else []
+    return [f.alias or name for name, f in model.model_fields.items()] if model else []
 
 
 # --------------------------------------------------------------------------- salvage
@@ -572,7 +695,7 @@ def _salvaged[D: _Doc](model: type[D], raw: Any) -> D:
     part = model.model_construct()
     refused: set[str] = set()
     for name, field in model.model_fields.items():
-        value = raw.get(name) if isinstance(raw, Mapping) else None
+        value = raw.get(field.alias or name) if isinstance(raw, Mapping) else None
         nested = _part_model(field.annotation)
         listed = get_origin(field.annotation) is list
         if value is None:

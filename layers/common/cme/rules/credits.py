@@ -18,6 +18,7 @@ from cme.amounts import convert, for_json
 from cme.facts import DelegateFacts, Evaluation
 from cme.programme import Programme, Session
 from cme.rules.evidence import session_worth
+from cme.rules.learning import Standing, standing
 
 ZERO = Decimal(0)
 
@@ -28,6 +29,7 @@ class CartStatus(StrEnum):
     NO_EVIDENCE = "no_evidence"
     NOT_ACCREDITED = "not_accredited"
     NOT_CLAIMED = "not_claimed"
+    TEST_NOT_PASSED = "test_not_passed"
     PARALLEL = "parallel"
 
 
@@ -75,6 +77,24 @@ class CreditStatement:
     missing_evaluations: tuple[str, ...]
     capped_by_event_total: bool
     """True when the event total, not the days, limited the total."""
+    eligible: bool = True
+    """Whether the accreditation covers the delegate's profession (RULES.md,
+    "Professions"): when not, the total is 0 and every cart item keeps its status."""
+    test_passed: bool | None = None
+    """The event's test: passed, not (yet) passed (the total is then 0), None without one."""
+    tests: tuple[Standing, ...] = ()
+    """Where the delegate stands with each of the programme's tests."""
+    attended: tuple[date, ...] | None = None
+    """The days attended, when the delegate is due a certificate of attendance instead of
+    credits (`attendance_certificates`, not eligible, a fully evaluated non-empty cart and
+    evidence for at least one session); None otherwise."""
+
+    @property
+    def certificate_kind(self) -> str | None:
+        """`credits` or `attendance` when a certificate can be issued now; None otherwise."""
+        if self.attended is not None:
+            return "attendance"
+        return "credits" if self.certificate_ready else None
 
     def as_dict(self) -> dict[str, Any]:
         """The contract's statement JSON (amounts stay `Decimal`; see `cme.jsonio`)."""
@@ -112,6 +132,9 @@ class CreditStatement:
             ],
             "certificate_ready": self.certificate_ready,
             "missing_evaluations": list(self.missing_evaluations),
+            "eligible": self.eligible,
+            "test_passed": self.test_passed,
+            "tests": [t.as_dict() for t in self.tests],
         }
 
 
@@ -135,9 +158,22 @@ def compute_statement(programme: Programme, facts: DelegateFacts) -> CreditState
     claimable = [s for s in in_cart if s.accredited and s.id in evaluated]
     claims = _claims(programme, claimable, evaluated)
     amounts, live_amounts = session_worth(programme, facts, claimable)
+    with_evidence = amounts
     if claims is not None:
         amounts = _claimed(amounts, claims)
         live_amounts = _claimed(live_amounts, claims)
+    event = programme.event
+    tests = tuple(standing(t, facts.test_attempts) for t in programme.tests)
+    untested: frozenset[str] = frozenset()
+    if tests:
+        # A session's test gates the session (RULES.md, "Learning tests").
+        passed = {t.test_id for t in tests if t.passed}
+        untested = frozenset(
+            s.id for s in claimable if s.post_test is not None and s.post_test.id not in passed
+        )
+        if untested:
+            amounts = {sid: a for sid, a in amounts.items() if sid not in untested}
+            live_amounts = {sid: a for sid, a in live_amounts.items() if sid not in untested}
     days, chosen = _days(programme, claimable, amounts)
     # Usually everything was earned live: the live part is then the total, computed once.
     live_days = (
@@ -146,27 +182,55 @@ def compute_statement(programme: Programme, facts: DelegateFacts) -> CreditState
         else _days(programme, claimable, live_amounts)[0]
     )
 
-    days_sum = sum((d.credits for d in days), ZERO)
-    event_cap = programme.event.accreditation.total
-    total = min(event_cap, days_sum)
     missing = tuple(s.id for s in in_cart if s.id not in evaluated)
-    cart = tuple(_cart_item(s, evaluated, claims, amounts, chosen) for s in in_cart)
+    cart = tuple(
+        _cart_item(s, evaluated, claims, amounts, chosen, untested=untested) for s in in_cart
+    )
+    eligible = event.covers(facts.profession)
+    event_test = event.post_test
+    test_passed = None if event_test is None else tests[0].passed
+    attended = None
+    if not (eligible and test_passed is not False):
+        # Not covered, or the event's test not passed: nothing is earned, though every
+        # cart item keeps its status and amount (RULES.md, "Professions", "Learning tests").
+        days = live_days = _nothing_earned(days)
+        if not eligible and event.attendance_certificates and in_cart and not missing:
+            attended = tuple(sorted({s.date for s in claimable if s.id in with_evidence})) or None
+    days_sum = sum((d.credits for d in days), ZERO)
+    event_cap = event.accreditation.total
+    total = min(event_cap, days_sum)
     return CreditStatement(
-        event_id=programme.event.id,
+        event_id=event.id,
         delegate_id=facts.delegate_id,
-        unit=programme.event.accreditation.unit,
+        unit=event.accreditation.unit,
         total=total,
         live=min(event_cap, sum((d.credits for d in live_days), ZERO)),
         cap=event_cap,
         days=tuple(days),
         cart=cart,
         conversions=tuple(
-            ConvertedCredit(c.name, convert(total, c.ratio)) for c in programme.event.conversions
+            ConvertedCredit(c.name, convert(total, c.ratio))
+            for c in event.conversions
+            if c.applies_to(facts.profession)
         ),
-        certificate_ready=bool(in_cart) and not missing and total > 0,
+        certificate_ready=(bool(in_cart) and not missing and total > 0) or attended is not None,
         missing_evaluations=missing,
         capped_by_event_total=days_sum > event_cap,
+        eligible=eligible,
+        test_passed=test_passed,
+        tests=tests,
+        attended=attended,
     )
+
+
+def _nothing_earned(days: Sequence[DayCredit]) -> list[DayCredit]:
+    """Every day and slot at 0, with no session giving credit."""
+    return [
+        DayCredit(
+            d.date, d.cap, ZERO, tuple(SlotCredit(s.slot_id, s.max, ZERO, ()) for s in d.slots)
+        )
+        for d in days
+    ]
 
 
 def _claims(
@@ -214,10 +278,12 @@ def _cart_item(
     claims: Mapping[str, Decimal] | None,
     amounts: Mapping[str, Decimal],
     chosen: set[str],
+    *,
+    untested: frozenset[str] = frozenset(),
 ) -> CartItem:
     """The first status that applies: not_accredited, not_evaluated, not_claimed,
-    no_evidence, then credited, or parallel when another session of its slot gave the
-    credit; with the amount of a credited or parallel session."""
+    test_not_passed, no_evidence, then credited, or parallel when another session of its
+    slot gave the credit; with the amount of a credited or parallel session."""
     sid = session.id
     if not session.accredited:
         return CartItem(sid, CartStatus.NOT_ACCREDITED)
@@ -225,6 +291,8 @@ def _cart_item(
         return CartItem(sid, CartStatus.NOT_EVALUATED)
     if claims is not None and not claims[sid]:
         return CartItem(sid, CartStatus.NOT_CLAIMED)
+    if sid in untested:
+        return CartItem(sid, CartStatus.TEST_NOT_PASSED)
     amount = amounts.get(sid)
     if amount is None:
         return CartItem(sid, CartStatus.NO_EVIDENCE)

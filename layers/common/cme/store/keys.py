@@ -11,6 +11,8 @@ Everything of one event shares the partition key `EVENT#<event_id>`:
     DEL#<delegate>#EVAL#<session>      the delegate's evaluation of a session (final)
     DEL#<delegate>#CERT#<serial>       a certificate issued to the delegate (snapshot)
     DEL#<delegate>#CERTHEAD            the latest certificate's serial and fingerprint
+    DEL#<delegate>#ATTEMPT#<attempt>   an attempt at a learning test (its answers: never logged)
+    DEL#<delegate>#TESTS#<test_id>     the delegate's standing with a test: attempts, passed
     SCANID#<scan_id>                   a scan id is unique per event (the retry guard)
     VIEWID#<view_id>                   a view id is unique per event
     REFUSED#<received_at>#<scan_id>    a refused scan with its reason, for the organiser
@@ -73,6 +75,14 @@ def certificate(delegate_id: str, serial: str) -> str:
 
 def certificate_head(delegate_id: str) -> str:
     return f"DEL#{delegate_id}#CERTHEAD"
+
+
+def attempt(delegate_id: str, attempt_id: str) -> str:
+    return f"DEL#{delegate_id}#ATTEMPT#{attempt_id}"
+
+
+def test_standing(delegate_id: str, test_id: str) -> str:
+    return f"DEL#{delegate_id}#TESTS#{test_id}"
 
 
 def scan_guard(scan_id: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from pynamodb.attributes import (
     Attribute,
     BinaryAttribute,
+    BooleanAttribute,
     DiscriminatorAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -156,6 +157,29 @@ class EvaluationItem(Item, discriminator="evaluation"):
     received_at = UTCDateTimeAttribute()
 
 
+class AttemptItem(Item, discriminator="test_attempt"):
+    """An attempt at a learning test (`DEL#<d>#ATTEMPT#<attempt_id>`)."""
+
+    attempt_id = UnicodeAttribute()
+    test_id = UnicodeAttribute()
+    submitted_at = UTCDateTimeAttribute()
+    answers = UnicodeAttribute()
+    """Canonical JSON of the options chosen (compared on retries; never logged)."""
+    received_at = UTCDateTimeAttribute()
+
+
+class TestStandingItem(Item, discriminator="test_standing"):
+    """The delegate's standing with one test (`DEL#<d>#TESTS#<test_id>`): written in the
+    same transaction as each attempt, on the condition that the test is not passed and
+    fewer attempts than allowed are used, so that concurrent attempts cannot exceed the
+    limit or follow a pass."""
+
+    __test__ = False  # not a pytest class
+    test_id = UnicodeAttribute()
+    used = NumberAttribute()
+    passed = BooleanAttribute()
+
+
 class RefusedScanItem(Item, discriminator="refused_scan"):
     scan_id = UnicodeAttribute()
     delegate_id = UnicodeAttribute()
@@ -196,6 +220,8 @@ class CertificateCopyItem(Item, discriminator="delegate_certificate"):
     """JSON [[date, credits], ...] as the certificate states them."""
     issued_at = UTCDateTimeAttribute()
     pdf_key = UnicodeAttribute()
+    certificate_kind = UnicodeAttribute(null=True)
+    """`attendance` for a certificate of attendance; absent: of credits."""
 
 
 class CertificateHeadItem(Item, discriminator="certificate_head"):

@@ -24,6 +24,7 @@ from pynamodb.transactions import TransactWrite
 
 from cme.errors import Throttled
 from cme.facts import (
+    Attempt,
     Attendance,
     Delegate,
     DelegateFacts,
@@ -52,6 +53,7 @@ from cme.records import (
 from cme.settings import Settings, settings
 from cme.store import keys
 from cme.store.models import (
+    AttemptItem,
     CartEntryItem,
     CertificateCopyItem,
     CertificateHeadItem,
@@ -65,6 +67,7 @@ from cme.store.models import (
     RefusedScanItem,
     ScanGuardItem,
     ScanItem,
+    TestStandingItem,
     ViewGuardItem,
     ViewItem,
     bind,
@@ -276,6 +279,7 @@ class DynamoStore:
         delegate items; only a replacement that removes something needs it."""
         days: set[date] = set()
         sessions: set[str] = set()
+        professions: set[str] = set()
         any_facts = False
         for item in self._query(
             keys.event_key(event_id), Item.sk.between(keys.DELEGATES_FROM, keys.DELEGATES_UNTIL)
@@ -285,9 +289,11 @@ class DynamoStore:
             elif isinstance(item, ViewItem | CartEntryItem | EvaluationItem):
                 sessions.add(item.session_id)
             else:
+                if isinstance(item, ProfileItem) and item.profession is not None:
+                    professions.add(item.profession)
                 continue
             any_facts = True
-        return References(any_facts, frozenset(days), frozenset(sessions))
+        return References(any_facts, frozenset(days), frozenset(sessions), frozenset(professions))
 
     # ------------------------------------------------------------------ delegates
 
@@ -603,6 +609,55 @@ class DynamoStore:
             touching=(event_id, delegate_id),
         )
 
+    def add_attempt(
+        self,
+        event_id: str,
+        delegate_id: str,
+        attempt: Attempt,
+        *,
+        passed: bool,
+        allowed: int,
+        received_at: datetime,
+    ) -> None:
+        """One transaction: the delegate exists, the attempt id is new, and the standing
+        item (created by the first attempt) counts one more attempt on the condition that
+        the test is not passed and fewer than `allowed` are used: two simultaneous last
+        attempts cannot both land."""
+        pk = keys.event_key(event_id)
+        item = AttemptItem(
+            pk=pk,
+            sk=keys.attempt(delegate_id, attempt.attempt_id),
+            attempt_id=attempt.attempt_id,
+            test_id=attempt.test_id,
+            submitted_at=attempt.submitted_at,
+            answers=canonical_answers(attempt.answers),
+            received_at=received_at,
+        )
+        standing = TestStandingItem(pk=pk, sk=keys.test_standing(delegate_id, attempt.test_id))
+        open_to_attempts = TestStandingItem.pk.does_not_exist() | (
+            (TestStandingItem.used < allowed) & (TestStandingItem.passed == False)  # noqa: E712
+        )
+        self.transact(
+            [
+                self._profile_exists(event_id, delegate_id),
+                Write("attempt", lambda tx: tx.save(item, condition=Item.pk.does_not_exist())),
+                Write(
+                    "standing",
+                    lambda tx: tx.update(
+                        standing,
+                        actions=[
+                            TestStandingItem.kind.set(TestStandingItem),
+                            TestStandingItem.test_id.set(attempt.test_id),
+                            TestStandingItem.used.add(1),
+                            TestStandingItem.passed.set(passed),
+                        ],
+                        condition=open_to_attempts,
+                    ),
+                ),
+            ],
+            touching=(event_id, delegate_id),
+        )
+
     # ------------------------------------------------------------------ certificates
 
     def add_certificate(
@@ -639,6 +694,7 @@ class DynamoStore:
             days=dumps([list(day) for day in certificate.days]),
             issued_at=certificate.issued_at,
             pdf_key=certificate.pdf_key,
+            certificate_kind=None if certificate.kind == "credits" else certificate.kind,
         )
         head = CertificateHeadItem(
             pk=event_pk,
@@ -826,6 +882,7 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
     views: list[View] = []
     cart: set[str] = set()
     evaluations: dict[str, Evaluation] = {}
+    attempts: list[Attempt] = []
     answers: dict[str, str] = {}
     copies: dict[str, CertificateCopyItem] = {}
     head: CertificateHeadItem | None = None
@@ -852,6 +909,10 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
                     item.session_id, item.submitted_at, loads(item.answers), item.claimed_credits
                 )
                 answers[item.session_id] = item.answers
+            case AttemptItem():
+                attempts.append(
+                    Attempt(item.test_id, item.attempt_id, item.submitted_at, loads(item.answers))
+                )
             case CertificateCopyItem():
                 copies[item.serial] = item
             case CertificateHeadItem():
@@ -871,6 +932,8 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
         views=tuple(views),
         cart=frozenset(cart),
         evaluations=evaluations,
+        profession=profile.profession,
+        test_attempts=tuple(attempts),
     )
     latest = None
     if head is not None and (copy := copies.get(head.serial)) is not None:
@@ -884,6 +947,7 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
             issued_at=copy.issued_at,
             pdf_key=copy.pdf_key,
             fingerprint=head.fingerprint,
+            kind=copy.certificate_kind or "credits",
         )
     return DelegateRecord(delegate, facts, answers, latest)
 

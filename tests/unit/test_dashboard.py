@@ -160,6 +160,8 @@ def test_readiness_gives_the_first_reason_that_applies(picture: CongressPicture)
         Readiness.READY: 2,
         Readiness.EMPTY_CART: 1,
         Readiness.EVALUATIONS_MISSING: 1,
+        Readiness.NOT_ELIGIBLE: 0,
+        Readiness.TEST_NOT_PASSED: 0,
         Readiness.NO_CREDITS: 0,
     }
 

@@ -443,3 +443,25 @@ def test_removing_a_conversion_profession_list_never_lowers_a_conversion(
     after = conversions(compute_statement(programme(unrestricted), delegate))
     assert all(after.get(name, Decimal(-1)) >= credits for name, credits in before.items())
     assert before.keys() <= after.keys()
+
+
+@pytest.mark.parametrize(
+    ("change", "delegate", "why"),
+    [
+        (None, facts("nurse"), "ready"),
+        (None, facts("physician", ecm.PHYSICIAN_SCANS, ecm.FAILING), "test_not_passed"),
+        (None, facts("pharmacist"), "not_eligible"),
+        (_attendance, facts("pharmacist", answers=None), "ready"),  # of attendance
+        (None, facts("nurse", answers=None), "test_not_passed"),  # not taken yet
+        (None, facts("nurse", evaluated=("A",), cart=("B",)), "evaluations_missing"),
+    ],
+)
+def test_readiness_names_the_first_reason_for_no_certificate(
+    change: Callable[[dict[str, Any]], None] | None, delegate: DelegateFacts, why: str
+) -> None:
+    """What the dashboard counts and issuing refuses by: the worked variant's delegates."""
+    from cme.readiness import readiness
+
+    statement = compute_statement(programme(change), delegate)
+    assert readiness(delegate, statement) == why
+    assert (why == "ready") is statement.certificate_ready

@@ -41,6 +41,7 @@ VERIFICATION_KEYS = {
     "unit",
     "issued_at",
     "status",
+    "kind",  # credits, or attendance (issue 12)
 }
 
 
@@ -118,7 +119,13 @@ def guarded(http: Http, event: str) -> dict[str, str]:
     """Real ids for every path parameter, so that with the key each request would act."""
     make_ready(http, event, "KEY-1", "Keyed Delegate")
     serial = http.post(f"{path_of('KEY-1', event)}/certificate").body["serial"]
-    return {"event_id": event, "delegate_id": "KEY-1", "session_id": "S03", "serial": serial}
+    return {
+        "event_id": event,
+        "delegate_id": "KEY-1",
+        "session_id": "S03",
+        "serial": serial,
+        "test_id": "final",  # the route reads the key before the test (none in ESHG)
+    }
 
 
 def example_body(operation: dict[str, Any], ids: dict[str, str]) -> Any:
@@ -145,6 +152,11 @@ def example_body(operation: dict[str, Any], ids: dict[str, str]) -> Any:
         "EvaluationIn": {"submitted_at": "2025-05-24T14:40:00+02:00", "answers": {"q": 1}},
         "DelegateIn": {"name": "Renamed Without Key", "attendance": "online"},
         "RevokeIn": {"reason": "revoked without a key"},
+        "AttemptIn": {
+            "attempt_id": "key-attempt",
+            "submitted_at": "2025-05-27T18:00:00+02:00",
+            "answers": {"q1": 0},
+        },
         "Document": eshg_document(ids["event_id"]),
     }
     return bodies.get(name, {})
@@ -394,6 +406,7 @@ def test_verification_json_states_the_certificate_and_nothing_more(
             "unit": "ECMEC",
             "issued_at": verified["issued_at"],
             "status": "valid",
+            "kind": "credits",
         }
         assert secrets_in(reply.data.decode()) == []
         assert header(reply.headers, "cache-control") == "no-store"
@@ -414,7 +427,7 @@ def test_verification_page_states_the_certificate_and_nothing_more(
     page = reply.data.decode()
     assert secrets_in(page) == []
     labels = re.findall(r"<dt>(.*?)</dt>", page)
-    assert labels == ["Delegate", "Event", "Credits", "Issued", "Certificate", "Status"]
+    assert labels == ["Delegate", "Event", "Kind", "Credits", "Issued", "Certificate", "Status"]
     # The name is shown, escaped: no markup of the delegate's reaches the page
     assert "<img" not in page
     assert "Zoë &lt;img src=x onerror=alert(1)&gt; Ångström" in page

@@ -28,6 +28,9 @@ CONTRACT_CODES = frozenset(
         "evaluations_incomplete",
         "no_credits",
         "throttled",
+        # Added with the variants (roles, organiser decisions):
+        "forbidden",
+        "revoked",
     }
 )
 """Every `code` a problem document may carry."""

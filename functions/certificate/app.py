@@ -51,6 +51,7 @@ def _payload(answer: issuing.CertificateAnswer) -> dict[str, Any]:
 @app.post(
     CERTIFICATE,
     summary="Issue the delegate's certificate (the same one again when nothing changed)",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {
             201: ("Issued", "CertificateOut"),
@@ -85,6 +86,7 @@ def post_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any
 @app.get(
     CERTIFICATE,
     summary="The delegate's latest certificate, with a fresh download link",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {200: ("The latest certificate", "CertificateOut")},
         refusals=(errors.UnknownEvent, errors.UnknownDelegate, errors.NoCertificate),
@@ -105,6 +107,7 @@ def get_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]
 @app.get(
     "/certificates/<serial>",
     summary="Verify a certificate (public): JSON, or a page for a browser",
+    security=api.PUBLIC,
     responses=api.answers(
         {
             200: (

@@ -57,6 +57,7 @@ def put_event(event_id: EventId, document: Annotated[ProgrammeBody, Body()]) -> 
 @app.get(
     "/events/<event_id>",
     summary="The programme as stored",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {200: ("The canonical programme document", "ProgrammeDocument")},
         refusals=(errors.UnknownEvent,),
@@ -69,6 +70,7 @@ def get_event(event_id: EventId) -> Response[Any]:
 @app.put(
     "/events/<event_id>/delegates/<delegate_id>",
     summary="Register or update a delegate",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {201: ("Registered", "DelegateOut"), 200: ("Updated", "DelegateOut")},
         refusals=(errors.UnknownEvent,),
@@ -133,7 +135,12 @@ def get_report(
     )
 
 
-@app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=True)
+@app.get(
+    "/openapi.json",
+    summary="This API's OpenAPI document",
+    include_in_schema=True,
+    security=api.PUBLIC,
+)
 def get_openapi() -> Response[Any]:
     return Response(status_code=200, content_type="application/json", body=api.openapi_document())
 

@@ -51,6 +51,12 @@ class Unauthorized(CmeError):
     code = "unauthorized"
 
 
+class Forbidden(CmeError):
+    """A valid API key of the wrong role: the platform's key on an organiser route."""
+
+    code = "forbidden"
+
+
 class NotFound(CmeError):
     code = "not_found"
 

@@ -152,7 +152,11 @@ def revoke_certificate(serial: Serial, revocation: Annotated[RevokeIn, Body()]) 
     from cme.verify_page import verification_as_json
 
     revoked = issuing.revoke_certificate(
-        runtime.store(), serial, reason=revocation.reason, now=runtime.now()
+        runtime.store(),
+        serial,
+        reason=revocation.reason,
+        now=runtime.now(),
+        actor=api.actor(app),
     )
     if revoked.revoked_now:
         count(Metric.CERTIFICATES_REVOKED)

@@ -23,7 +23,14 @@ DYNAMODB_ACTIONS = {
     "ScanFunction": {"GetItem", "Query", "PutItem", "ConditionCheckItem"},
     "EvaluateFunction": {"GetItem", "Query", "PutItem", "DeleteItem", "ConditionCheckItem"},
     "CertificateFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
-    "OrganiserFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
+    "OrganiserFunction": {
+        "GetItem",
+        "Query",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",  # withdrawing a decision
+        "ConditionCheckItem",
+    },
 }
 S3_ACTIONS = {"CertificateFunction": {"s3:PutObject", "s3:GetObject"}}
 

@@ -29,6 +29,12 @@ CONTRACT_ROUTES = {
     ("post", "/certificates/{serial}/revoke"),
     ("get", "/certificates/{serial}"),
     ("get", "/openapi.json"),
+    # Organiser decisions (issue 13)
+    ("put", "/events/{event_id}/delegates/{delegate_id}/extension"),
+    ("delete", "/events/{event_id}/delegates/{delegate_id}/extension"),
+    ("put", "/events/{event_id}/delegates/{delegate_id}/grants/{session_id}"),
+    ("delete", "/events/{event_id}/delegates/{delegate_id}/grants/{session_id}"),
+    ("get", "/events/{event_id}/audit"),
 }
 
 

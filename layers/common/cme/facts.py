@@ -74,3 +74,6 @@ class DelegateFacts:
     views: tuple[View, ...] = ()
     cart: frozenset[str] = field(default_factory=frozenset)
     evaluations: Mapping[str, Evaluation] = field(default_factory=dict)
+    grants: frozenset[str] = field(default_factory=frozenset)
+    """Sessions the organiser granted evidence for (a scanner failed): RULES.md,
+    "Organiser decisions"."""

@@ -327,13 +327,23 @@ class Revocation:
     """False when it was revoked already (by an earlier or a concurrent request)."""
 
 
-def revoke_certificate(store: Store, serial_text: str, *, reason: str, now: datetime) -> Revocation:
-    """Revoke for good (a valid or a superseded certificate); revoking again changes nothing."""
+def revoke_certificate(
+    store: Store, serial_text: str, *, reason: str, now: datetime, actor: str = "unknown"
+) -> Revocation:
+    """Revoke for good (a valid or a superseded certificate); revoking again changes nothing.
+    The revocation is an entry of the event's audit trail, written with it."""
+    from cme.deciding import Action, delegate_target
+    from cme.records import AuditEntry
+
     certificate = find_certificate(store, serial_text)
     revoked_now = False
     if certificate.status is not CertificateStatus.REVOKED:
+        target = delegate_target(
+            certificate.delegate_id, "certificates", display(certificate.serial)
+        )
+        entry = AuditEntry(now, actor, Action.REVOKED, target, reason)
         try:
-            store.revoke_certificate(certificate, reason=reason, now=now)
+            store.revoke_certificate(certificate, reason=reason, now=now, audit=entry)
             revoked_now = True
         except WriteRefused:
             pass  # revoked by a concurrent request: the outcome is the same

@@ -11,6 +11,9 @@ Everything of one event shares the partition key `EVENT#<event_id>`:
     DEL#<delegate>#EVAL#<session>      the delegate's evaluation of a session (final)
     DEL#<delegate>#CERT#<serial>       a certificate issued to the delegate (snapshot)
     DEL#<delegate>#CERTHEAD            the latest certificate's serial and fingerprint
+    DEL#<delegate>#EXTENSION           the organiser's extension of the claim deadline
+    DEL#<delegate>#GRANT#<session>     evidence the organiser granted for a session
+    AUDIT#<at>#<nonce>                 an entry of the audit trail (newest last in key order)
     SCANID#<scan_id>                   a scan id is unique per event (the retry guard)
     VIEWID#<view_id>                   a view id is unique per event
     REFUSED#<received_at>#<scan_id>    a refused scan with its reason, for the organiser
@@ -82,6 +85,21 @@ def view_guard(view_id: str) -> str:
 
 def refused_scan(received_at: str, scan_id: str) -> str:
     return f"{REFUSED_SCANS}{received_at}#{scan_id}"
+
+
+def extension(delegate_id: str) -> str:
+    return f"DEL#{delegate_id}#EXTENSION"
+
+
+def grant(delegate_id: str, session_id: str) -> str:
+    return f"DEL#{delegate_id}#GRANT#{session_id}"
+
+
+AUDIT = "AUDIT#"
+
+
+def audit(at: str, nonce: str) -> str:
+    return f"{AUDIT}{at}#{nonce}"
 
 
 def serial_key(serial: str) -> str:

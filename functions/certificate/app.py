@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from cme import api, errors, issuing
 from cme.amounts import for_json
 from cme.observability import Metric, count
-from cme.schemas import DelegateId, EventId, RevokeIn
+from cme.schemas import DecisionIn, DelegateId, EventId, RevokeIn
 from cme.serials import display
 from cme.store.files import CertificateFiles
 
@@ -60,6 +60,7 @@ def _payload(answer: issuing.CertificateAnswer) -> dict[str, Any]:
         refusals=(
             errors.UnknownEvent,
             errors.UnknownDelegate,
+            errors.Revoked,
             errors.NoCredits,
             errors.EvaluationsIncomplete,
             errors.UnprintableName,
@@ -161,6 +162,29 @@ def revoke_certificate(serial: Serial, revocation: Annotated[RevokeIn, Body()]) 
     if revoked.revoked_now:
         count(Metric.CERTIFICATES_REVOKED)
     return api.json_response(verification_as_json(issuing.verification(revoked.certificate)))
+
+
+@app.delete(
+    "/events/<event_id>/delegates/<delegate_id>/revocation",
+    summary="Lift a revocation: new certificates again for the delegate (organisers)",
+    description="The revoked certificate stays revoked. Audited with the reason.",
+    responses=api.answers(
+        {204: ("Lifted (also when there was nothing to lift)", None)},
+        refusals=(errors.UnknownEvent, errors.UnknownDelegate),
+    ),
+)
+def delete_revocation(
+    event_id: EventId, delegate_id: DelegateId, decision: Annotated[DecisionIn, Body()]
+) -> Response[Any]:
+    issuing.lift_revocation(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        reason=decision.reason,
+        actor=api.actor(app),
+        now=runtime.now(),
+    )
+    return Response(status_code=204, body="")
 
 
 lambda_handler = api.lambda_entry(app)

@@ -130,7 +130,7 @@ def put_evaluation(
 )
 def get_credits(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     statement = recording.statement(runtime.store(), event_id, delegate_id)
-    return api.json_response(statement.as_dict())
+    return api.json_response(statement.as_dict(), headers={"Cache-Control": "no-store"})
 
 
 lambda_handler = api.lambda_entry(app)

@@ -39,6 +39,8 @@ NEXT_LINK = {
 
 app = api.create_app()
 runtime = api.runtime
+NO_STORE = {"Cache-Control": "no-store"}
+"""Answers that carry personal data are never kept by a cache on the way."""
 
 
 @app.put(
@@ -139,8 +141,8 @@ def get_report(
     count(Metric.REPORT_PAGES)
     accept = app.current_event.headers.get("accept", "") or ""
     if "text/csv" not in accept:
-        return api.json_response(report_formats.report_json(page))
-    headers = {}
+        return api.json_response(report_formats.report_json(page), headers=NO_STORE)
+    headers = dict(NO_STORE)
     if page.next_cursor:
         called = app.current_event.request_context.path or f"/events/{event_id}/report"
         headers["Link"] = report_formats.next_link(called, limit=limit, cursor=page.next_cursor)
@@ -153,13 +155,13 @@ def get_report(
 
 
 DELEGATE = "/events/<event_id>/delegates/<delegate_id>"
-NO_STORE = {"Cache-Control": "no-store"}
-"""Answers that carry personal data are never kept by a cache on the way."""
 DECIDED: dict[int, api.Answer] = {
     201: ("Decided (stored with its entry of the audit trail)", "DecisionOut"),
     200: ("The same decision stood already: nothing changed", "DecisionOut"),
 }
-WITHDRAWN: dict[int, api.Answer] = {204: ("Withdrawn (also when there was nothing to withdraw)", None)}
+WITHDRAWN: dict[int, api.Answer] = {
+    204: ("Withdrawn (also when there was nothing to withdraw)", None)
+}
 
 
 def _decided(decision: deciding.Decided, payload: dict[str, Any]) -> Response[Any]:

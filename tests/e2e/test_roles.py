@@ -75,3 +75,28 @@ def test_the_platform_key_acts_on_platform_operations(
         key=PLATFORM_KEY,
     )
     assert reply.status == 201
+
+
+def test_two_extensions_at_once_leave_one_of_them_and_both_entries(
+    http: Http, event: str, ids: dict[str, str]
+) -> None:
+    """Two organisers extend the same delegate at the same moment (races over real HTTP,
+    several workers): both decisions land with their entries; the one stored is one of
+    them; the trail has no entry without its change."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    delegate = path_of(ids["delegate_id"], event)
+    untils = ["2026-01-15T23:59:59", "2026-02-15T23:59:59"]
+    before = len(http.get(f"/events/{event}/audit", key="default").body["entries"])
+
+    def extend(until: str) -> int:
+        return http.put(f"{delegate}/extension", {"until": until, "reason": "race"}).status
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = list(pool.map(extend, untils))
+    assert statuses == [201, 201]
+    entries = http.get(f"/events/{event}/audit").body["entries"]
+    assert len(entries) == before + 2
+    assert {e["action"] for e in entries[:2]} == {"extension_granted"}
+    stored = http.put(f"{delegate}/extension", {"until": untils[0], "reason": "again"})
+    assert stored.status in {200, 201}

@@ -22,7 +22,14 @@ from tests.infra.infra_support import FUNCTIONS, KEYLESS_ROUTES, PUBLIC_ROUTES, 
 DYNAMODB_ACTIONS = {
     "ScanFunction": {"GetItem", "Query", "PutItem", "ConditionCheckItem"},
     "EvaluateFunction": {"GetItem", "Query", "PutItem", "DeleteItem", "ConditionCheckItem"},
-    "CertificateFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
+    "CertificateFunction": {
+        "GetItem",
+        "Query",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",  # lifting a revocation
+        "ConditionCheckItem",
+    },
     "OrganiserFunction": {
         "GetItem",
         "Query",

@@ -245,48 +245,46 @@ def test_the_trail_is_complete_after_a_scripted_sequence(
     assert "relevance" not in text
 
 
-def test_two_extensions_at_once_leave_one_and_both_entries(
-    delegate: str, client: Functions
-) -> None:
-    """Two organisers extend the same delegate at once: both land, in the trail too, and
-    the stored extension is one of the two (the store's race, without the HTTP layer)."""
-    import threading
-
-    from cme import api, deciding
-
-    store = api.runtime.store()
-    untils = ["2026-01-15T23:59:59", "2026-02-15T23:59:59"]
-    barrier = threading.Barrier(2)
-    failures: list[BaseException] = []
-
-    def extend(until: str) -> None:
-        barrier.wait()
-        try:
-            deciding.extend(
-                store,
-                "eshg2025",
-                "D0001",
-                until=until,
-                reason="race",
-                actor="organiser",
-                now=datetime(2025, 6, 15, 12, 0, tzinfo=UTC),
-            )
-        except BaseException as error:  # noqa: BLE001 - reported below
-            failures.append(error)
-
-    threads = [threading.Thread(target=extend, args=(u,)) for u in untils]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    record = store.delegate_record("eshg2025", "D0001")
-    assert record is not None and record.extension is not None
-    assert record.extension.until in untils
-    assert len(trail(client)["entries"]) == 2
-
-
 def test_a_bad_cursor_is_refused(eshg: Functions, expect_problem: Any) -> None:
     expect_problem(
         eshg.get("/events/eshg2025/audit", query="cursor=bm9wZQ"), 422, "invalid_request"
     )
+
+
+def test_a_revocation_holds_until_an_organiser_lifts_it(
+    delegate: str, client: Functions, expect_problem: Any
+) -> None:
+    client.post(
+        "/events/eshg2025/scans",
+        {
+            "scan_id": "s-1",
+            "delegate_id": "D0001",
+            "station_id": "cme-desk-1",
+            "scanned_at": "2025-05-24T08:01:00+02:00",
+        },
+    )
+    evaluate(client, "S01", "2025-05-24T12:05:00+02:00")
+    serial = client.post(f"{D1}/certificate").body["serial"]
+    expect_problem(client.post(f"/certificates/{serial}/revoke", {}), 422, "invalid_request")
+    assert client.post(f"/certificates/{serial}/revoke", {"reason": "fraud"}).status == 200
+    expect_problem(client.post(f"{D1}/certificate"), 409, "revoked")
+    # Correcting the name by a space does not yield a fresh certificate.
+    client.put(D1, {"name": "Łukasz  Żółć", "attendance": "in_person"})
+    expect_problem(client.post(f"{D1}/certificate"), 409, "revoked")
+
+    lifted = client.delete(f"{D1}/revocation", body={"reason": "appeal upheld"})
+    assert lifted.status == 204
+    fresh = client.post(f"{D1}/certificate")
+    assert fresh.status == 201
+    assert fresh.body["serial"] != serial
+    old = client.get(f"/certificates/{serial}", api_key_id=None).body
+    assert old["status"] == "revoked"
+    actions = [e["action"] for e in trail(client)["entries"]]
+    assert actions == ["revocation_lifted", "delegate_corrected", "certificate_revoked"]
+
+
+def test_answers_with_personal_data_are_not_cached(delegate: str, client: Functions) -> None:
+    assert client.get(f"{D1}/credits").headers["cache-control"] == "no-store"
+    assert client.get("/events/eshg2025/report").headers["cache-control"] == "no-store"
+    csv = client.get("/events/eshg2025/report", headers={"accept": "text/csv"})
+    assert csv.headers["cache-control"] == "no-store"

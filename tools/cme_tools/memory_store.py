@@ -65,6 +65,7 @@ class _Delegate:
     """The serial of the latest certificate (the head)."""
     extension: Extension | None = None
     grants: dict[str, Decision] = field(default_factory=dict)
+    revocation: Decision | None = None
 
     def record(self) -> DelegateRecord:
         evaluations = dict(sorted(self.evaluations.items()))
@@ -79,7 +80,13 @@ class _Delegate:
         answers = {s: canonical_answers(e.answers) for s, e in evaluations.items()}
         latest = None if self.latest is None else self.certificates[self.latest]
         return DelegateRecord(
-            self.profile, facts, answers, latest, self.extension, dict(sorted(self.grants.items()))
+            self.profile,
+            facts,
+            answers,
+            latest,
+            self.extension,
+            dict(sorted(self.grants.items())),
+            self.revocation,
         )
 
 
@@ -327,6 +334,7 @@ class MemoryStore:
                 "head": delegate.latest == (None if latest is None else latest.serial),
                 "serial": serial not in self._certificates,
                 "copy": serial not in delegate.certificates,
+                "revoked": delegate.revocation is None,
             }
             if supersede and latest is not None:
                 conditions |= self._status_conditions(latest.serial, CertificateStatus.VALID)
@@ -361,6 +369,17 @@ class MemoryStore:
             self._set_status(certificate.serial, CertificateStatus.REVOKED)
             if audit is not None:
                 self._event(certificate.event_id).audit.append(audit)
+                delegate = self._delegate(certificate.event_id, certificate.delegate_id)
+                if delegate is not None:
+                    delegate.revocation = Decision(audit.actor, audit.at, reason)
+
+    def lift_revocation(self, event_id: str, delegate_id: str, *, audit: AuditEntry) -> None:
+        with self._lock:
+            delegate = self._delegate(event_id, delegate_id)
+            _refuse_unless({"delegate": delegate is not None})
+            assert delegate is not None
+            delegate.revocation = None
+            self._event(event_id).audit.append(audit)
 
     # ------------------------------------------------------------------ decisions
 

@@ -67,6 +67,7 @@ STATUS: dict[type[errors.CmeError], int] = {
     errors.IdReused: 409,
     errors.EvaluationsIncomplete: 409,
     errors.NoCredits: 409,
+    errors.Revoked: 409,
     errors.UnprintableName: 422,
     errors.Throttled: 503,
 }

@@ -190,6 +190,12 @@ class EvaluationsIncomplete(CmeError):
         return {"missing": self.missing}
 
 
+class Revoked(CmeError):
+    """A certificate of the delegate was revoked: no new one until an organiser lifts it."""
+
+    code = "revoked"
+
+
 class NoCredits(CmeError):
     code = "no_credits"
 

@@ -161,6 +161,7 @@ def issue_certificate(
         # alternate with the containers that read the newer one.
         programme = load_programme(store, event_id, latest=True)
         record = load_delegate(store, event_id, delegate_id)
+        _check_not_revoked(record)
         statement = compute_statement(programme, record.facts)
         _check_ready(record, statement)
         serial = new_serial()
@@ -210,6 +211,40 @@ def issue_certificate(
     raise Throttled(
         "certificates for this delegate are being issued right now; retry", retry_after=1
     )
+
+
+def _check_not_revoked(record: DelegateRecord) -> None:
+    """A revocation holds (CONTRACT.md, "Organiser decisions"): no new certificate, not even
+    one with a corrected name, until an organiser lifts it."""
+    from cme.errors import Revoked
+
+    if record.revocation is not None:
+        raise Revoked(
+            f"a certificate of {record.delegate.delegate_id} was revoked; an organiser must "
+            "lift the revocation before a new one is issued"
+        )
+
+
+def lift_revocation(
+    store: Store, event_id: str, delegate_id: str, *, reason: str, actor: str, now: datetime
+) -> bool:
+    """Lift the delegate's revocation block (the revoked certificate stays revoked); False
+    when there was none. Audited with the change."""
+    from cme.deciding import Action, delegate_target
+    from cme.errors import UnknownDelegate
+    from cme.records import AuditEntry
+
+    load_programme(store, event_id)
+    record = load_delegate(store, event_id, delegate_id)
+    if record.revocation is None:
+        return False
+    target = delegate_target(delegate_id, "revocation")
+    entry = AuditEntry(now, actor, Action.REVOCATION_LIFTED, target, reason)
+    try:
+        store.lift_revocation(event_id, delegate_id, audit=entry)
+    except WriteRefused:
+        raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
+    return True
 
 
 def _check_ready(record: DelegateRecord, statement: CreditStatement) -> None:

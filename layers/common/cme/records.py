@@ -137,6 +137,8 @@ class DelegateRecord:
     extension: Extension | None = None
     grants: Mapping[str, Decision] = field(default_factory=dict)
     """Evidence granted by the organiser, by session."""
+    revocation: Decision | None = None
+    """A revocation that blocks new certificates until an organiser lifts it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +308,8 @@ class Store(Protocol):
         """Record a new certificate (its PDF already written) as the delegate's latest, in
         place of `latest` as read, and mark `latest` superseded when `supersede`, all at
         once. `WriteRefused`: "head" (another certificate was recorded since `latest` was
-        read), "previous" (`latest` is no longer valid)."""
+        read), "previous" (`latest` is no longer valid), "revoked" (the delegate is
+        blocked by a revocation)."""
         ...
 
     def certificate(self, serial: str) -> IssuedCertificate | None: ...
@@ -319,7 +322,9 @@ class Store(Protocol):
         now: datetime,
         audit: AuditEntry | None = None,
     ) -> None:
-        """For good. `WriteRefused`: "previous" (it is revoked already)."""
+        """For good; with `audit`, the delegate is also blocked from new certificates
+        (`DelegateRecord.revocation`) until `lift_revocation`. `WriteRefused`: "previous"
+        (it is revoked already)."""
         ...
 
     # ------------------------------------------------------------------ decisions
@@ -341,6 +346,11 @@ class Store(Protocol):
         audit: AuditEntry,
     ) -> None:
         """Put (or, with None, remove) a grant of evidence with its audit entry, at once.
+        `WriteRefused`: "delegate"."""
+        ...
+
+    def lift_revocation(self, event_id: str, delegate_id: str, *, audit: AuditEntry) -> None:
+        """Remove the delegate's revocation block with its audit entry, at once.
         `WriteRefused`: "delegate"."""
         ...
 

@@ -11,6 +11,7 @@ Everything of one event shares the partition key `EVENT#<event_id>`:
     DEL#<delegate>#EVAL#<session>      the delegate's evaluation of a session (final)
     DEL#<delegate>#CERT#<serial>       a certificate issued to the delegate (snapshot)
     DEL#<delegate>#CERTHEAD            the latest certificate's serial and fingerprint
+    DEL#<delegate>#REVOKED             a revocation blocks new certificates until lifted
     DEL#<delegate>#EXTENSION           the organiser's extension of the claim deadline
     DEL#<delegate>#GRANT#<session>     evidence the organiser granted for a session
     AUDIT#<at>#<nonce>                 an entry of the audit trail (newest last in key order)
@@ -85,6 +86,10 @@ def view_guard(view_id: str) -> str:
 
 def refused_scan(received_at: str, scan_id: str) -> str:
     return f"{REFUSED_SCANS}{received_at}#{scan_id}"
+
+
+def revocation(delegate_id: str) -> str:
+    return f"DEL#{delegate_id}#REVOKED"
 
 
 def extension(delegate_id: str) -> str:

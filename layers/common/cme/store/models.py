@@ -234,3 +234,12 @@ class AuditItem(Item, discriminator="audit"):
     action = UnicodeAttribute()
     target = UnicodeAttribute()
     reason = UnicodeAttribute()
+
+
+class RevocationItem(Item, discriminator="revocation"):
+    """A revocation that holds: no new certificate for the delegate until it is lifted."""
+
+    serial = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    decided_at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()

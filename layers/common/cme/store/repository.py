@@ -66,6 +66,7 @@ from cme.store.models import (
     ProgrammeItem,
     ProgrammeVersionItem,
     RefusedScanItem,
+    RevocationItem,
     ScanGuardItem,
     ScanItem,
     ViewGuardItem,
@@ -610,6 +611,15 @@ class DynamoStore:
             else CertificateHeadItem.serial == latest.serial
         )
         writes = [
+            Write(
+                "revoked",
+                lambda tx: tx.condition_check(
+                    Item,
+                    event_pk,
+                    keys.revocation(delegate_id),
+                    condition=Item.pk.does_not_exist(),
+                ),
+            ),
             Write("head", lambda tx: tx.save(head, condition=head_condition)),
             Write("serial", lambda tx: tx.save(by_serial, condition=Item.pk.does_not_exist())),
             Write("copy", lambda tx: tx.save(copy, condition=Item.pk.does_not_exist())),
@@ -659,8 +669,27 @@ class DynamoStore:
             reason=reason,
         )
         if audit is not None:
+            block = RevocationItem(
+                pk=keys.event_key(certificate.event_id),
+                sk=keys.revocation(certificate.delegate_id),
+                serial=certificate.serial,
+                actor=audit.actor,
+                decided_at=audit.at,
+                reason=reason,
+            )
+            writes.append(Write("revocation", lambda tx: tx.save(block)))
             writes.append(_audit_write(certificate.event_id, audit))
         self.transact(writes)
+
+    def lift_revocation(self, event_id: str, delegate_id: str, *, audit: AuditEntry) -> None:
+        block = RevocationItem(pk=keys.event_key(event_id), sk=keys.revocation(delegate_id))
+        self.transact(
+            [
+                self._profile_exists(event_id, delegate_id),
+                Write("revocation", lambda tx: tx.delete(block)),
+                _audit_write(event_id, audit),
+            ]
+        )
 
     # ------------------------------------------------------------------ decisions
 
@@ -865,6 +894,25 @@ def _scan(item: ScanItem | ScanGuardItem) -> Scan:
     )
 
 
+def _decisions(
+    items: list[Item],
+) -> tuple[Extension | None, dict[str, Decision], Decision | None]:
+    """The organiser's decisions among a delegate's items: extension, grants, revocation."""
+    extension: Extension | None = None
+    grants: dict[str, Decision] = {}
+    revocation: Decision | None = None
+    for item in items:
+        if isinstance(item, ExtensionItem | GrantItem | RevocationItem):
+            decision = Decision(item.actor, item.decided_at, item.reason)
+            if isinstance(item, ExtensionItem):
+                extension = Extension(item.until, decision)
+            elif isinstance(item, GrantItem):
+                grants[item.session_id] = decision
+            else:
+                revocation = decision
+    return extension, grants, revocation
+
+
 def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecord | None:
     profile: ProfileItem | None = None
     scans: list[Scan] = []
@@ -874,15 +922,9 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
     answers: dict[str, str] = {}
     copies: dict[str, CertificateCopyItem] = {}
     head: CertificateHeadItem | None = None
-    extension: Extension | None = None
-    grants: dict[str, Decision] = {}
+    extension, grants, revocation = _decisions(items)
     for item in items:
         match item:
-            case ExtensionItem():
-                decision = Decision(item.actor, item.decided_at, item.reason)
-                extension = Extension(item.until, decision)
-            case GrantItem():
-                grants[item.session_id] = Decision(item.actor, item.decided_at, item.reason)
             case ProfileItem():
                 profile = item
             case ScanItem():
@@ -938,4 +980,4 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
             pdf_key=copy.pdf_key,
             fingerprint=head.fingerprint,
         )
-    return DelegateRecord(delegate, facts, answers, latest, extension, grants)
+    return DelegateRecord(delegate, facts, answers, latest, extension, grants, revocation)

@@ -87,12 +87,7 @@ def _add_generic_problems(path: str, method: str, operation: dict[str, Any]) -> 
 
 
 SECURITY_SCHEMES: dict[str, Any] = {
-    "apiKey": {
-        "type": "apiKey",
-        "in": "header",
-        "name": "x-api-key",
-        "description": "The organiser's key: every operation (CME_API_KEY).",
-    },
+    "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
     "platformKey": {
         "type": "apiKey",
         "in": "header",
@@ -103,7 +98,8 @@ SECURITY_SCHEMES: dict[str, Any] = {
     },
 }
 """Two roles (CONTRACT.md, "Roles"), one header: an operation's `security` lists the keys it
-takes. The document's default is the organiser's key alone."""
+takes. `apiKey` is the organiser's key (CME_API_KEY), which every operation takes; the
+document's default is that key alone."""
 
 
 def _state_role(operation: dict[str, Any]) -> None:

@@ -34,6 +34,9 @@ CONTRACT_CODES = frozenset(
         "test_not_open",
         "already_passed",
         "no_attempts_left",
+        # Added with the variants (roles, organiser decisions):
+        "forbidden",
+        "revoked",
     }
 )
 """Every `code` a problem document may carry."""

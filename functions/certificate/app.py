@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from cme import api, errors, issuing
 from cme.amounts import for_json
 from cme.observability import Metric, count
-from cme.schemas import DelegateId, EventId, RevokeIn
+from cme.schemas import DecisionIn, DelegateId, EventId, RevokeIn
 from cme.serials import display
 from cme.store.files import CertificateFiles
 
@@ -52,6 +52,7 @@ def _payload(answer: issuing.CertificateAnswer) -> dict[str, Any]:
 @app.post(
     CERTIFICATE,
     summary="Issue the delegate's certificate (the same one again when nothing changed)",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {
             201: ("Issued", "CertificateOut"),
@@ -60,6 +61,7 @@ def _payload(answer: issuing.CertificateAnswer) -> dict[str, Any]:
         refusals=(
             errors.UnknownEvent,
             errors.UnknownDelegate,
+            errors.Revoked,
             errors.NoCredits,
             errors.EvaluationsIncomplete,
             errors.UnprintableName,
@@ -86,6 +88,7 @@ def post_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any
 @app.get(
     CERTIFICATE,
     summary="The delegate's latest certificate, with a fresh download link",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {200: ("The latest certificate", "CertificateOut")},
         refusals=(errors.UnknownEvent, errors.UnknownDelegate, errors.NoCertificate),
@@ -106,6 +109,7 @@ def get_certificate(event_id: EventId, delegate_id: DelegateId) -> Response[Any]
 @app.get(
     "/certificates/<serial>",
     summary="Verify a certificate (public): JSON, or a page for a browser",
+    security=api.PUBLIC,
     responses=api.answers(
         {
             200: (
@@ -150,11 +154,38 @@ def revoke_certificate(serial: Serial, revocation: Annotated[RevokeIn, Body()]) 
     from cme.verify_page import verification_as_json
 
     revoked = issuing.revoke_certificate(
-        runtime.store(), serial, reason=revocation.reason, now=runtime.now()
+        runtime.store(),
+        serial,
+        reason=revocation.reason,
+        now=runtime.now(),
+        actor=api.actor(app),
     )
     if revoked.revoked_now:
         count(Metric.CERTIFICATES_REVOKED)
     return api.json_response(verification_as_json(issuing.verification(revoked.certificate)))
+
+
+@app.delete(
+    "/events/<event_id>/delegates/<delegate_id>/revocation",
+    summary="Lift a revocation: new certificates again for the delegate (organisers)",
+    description="The revoked certificate stays revoked. Audited with the reason.",
+    responses=api.answers(
+        {204: ("Lifted (also when there was nothing to lift)", None)},
+        refusals=(errors.UnknownEvent, errors.UnknownDelegate),
+    ),
+)
+def delete_revocation(
+    event_id: EventId, delegate_id: DelegateId, decision: Annotated[DecisionIn, Body()]
+) -> Response[Any]:
+    issuing.lift_revocation(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        reason=decision.reason,
+        actor=api.actor(app),
+        now=runtime.now(),
+    )
+    return Response(status_code=204, body="")
 
 
 lambda_handler = api.lambda_entry(app)

@@ -21,6 +21,7 @@ DELEGATE_SESSION = (*DELEGATE, errors.UnknownSession)
 @app.put(
     CART + "/<session_id>",
     summary="Add a session to the delegate's CME cart",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {201: ("Added", "CartChangeOut"), 200: ("Already in the cart", "CartChangeOut")},
         refusals=(*DELEGATE_SESSION, errors.SessionNotAccredited),
@@ -40,6 +41,7 @@ def put_cart_item(
 @app.delete(
     CART + "/<session_id>",
     summary="Remove a session from the cart (an evaluated one stays)",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {204: ("Not in the cart (any more)", None)},
         refusals=(*DELEGATE_SESSION, errors.AlreadyEvaluated),
@@ -55,6 +57,7 @@ def delete_cart_item(
 @app.get(
     CART,
     summary="The delegate's cart with where each evaluation stands",
+    security=api.PLATFORM_KEY,
     responses=api.answers({200: ("The cart", "CartOut")}, refusals=DELEGATE),
 )
 def get_cart(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
@@ -76,6 +79,7 @@ def get_cart(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
 @app.put(
     "/events/<event_id>/delegates/<delegate_id>/evaluations/<session_id>",
     summary="Submit the delegate's evaluation of a session (final; the session joins the cart)",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {
             201: ("Stored", "EvaluationOut"),
@@ -121,16 +125,18 @@ def put_evaluation(
 @app.get(
     "/events/<event_id>/delegates/<delegate_id>/credits",
     summary="The delegate's credit statement",
+    security=api.PLATFORM_KEY,
     responses=api.answers({200: ("The statement", "StatementOut")}, refusals=DELEGATE),
 )
 def get_credits(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
     statement = recording.statement(runtime.store(), event_id, delegate_id)
-    return api.json_response(statement.as_dict())
+    return api.json_response(statement.as_dict(), headers={"Cache-Control": "no-store"})
 
 
 @app.get(
     "/events/<event_id>/tests/<test_id>",
     summary="A learning test as the platform shows it (questions and options, no answers)",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {200: ("The test", "TestOut")}, refusals=(errors.UnknownEvent, errors.UnknownTest)
     ),
@@ -142,6 +148,7 @@ def get_test(event_id: EventId, test_id: TestId) -> Response[Any]:
 @app.post(
     "/events/<event_id>/delegates/<delegate_id>/tests/<test_id>/attempts",
     summary="Submit the delegate's attempt at a learning test (graded by the service)",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {
             201: ("Graded and stored", "AttemptOut"),

@@ -8,10 +8,18 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from cme import api, errors, organising, report_formats
+from cme import api, deciding, errors, organising, report_formats
 from cme.facts import Attendance, Delegate
 from cme.observability import Metric, count
-from cme.schemas import DelegateId, DelegateIn, EventId, ProgrammeBody
+from cme.schemas import (
+    DecisionIn,
+    DelegateId,
+    DelegateIn,
+    EventId,
+    ExtensionIn,
+    ProgrammeBody,
+    SessionId,
+)
 
 REPORT_CSV = {
     "type": "string",
@@ -32,6 +40,8 @@ NEXT_LINK = {
 
 app = api.create_app()
 runtime = api.runtime
+NO_STORE = {"Cache-Control": "no-store"}
+"""Answers that carry personal data are never kept by a cache on the way."""
 
 
 @app.put(
@@ -46,7 +56,9 @@ runtime = api.runtime
     ),
 )
 def put_event(event_id: EventId, document: Annotated[ProgrammeBody, Body()]) -> Response[Any]:
-    saved = organising.put_programme(runtime.store(), event_id, document, now=runtime.now())
+    saved = organising.put_programme(
+        runtime.store(), event_id, document, now=runtime.now(), actor=api.actor(app)
+    )
     payload = {
         "event_id": event_id,
         "version": saved.version,
@@ -58,6 +70,7 @@ def put_event(event_id: EventId, document: Annotated[ProgrammeBody, Body()]) -> 
 @app.get(
     "/events/<event_id>",
     summary="The programme as stored",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {200: ("The canonical programme document", "ProgrammeDocument")},
         refusals=(errors.UnknownEvent,),
@@ -70,6 +83,7 @@ def get_event(event_id: EventId) -> Response[Any]:
 @app.put(
     "/events/<event_id>/delegates/<delegate_id>",
     summary="Register or update a delegate",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {201: ("Registered", "DelegateOut"), 200: ("Updated", "DelegateOut")},
         refusals=(errors.UnknownEvent, errors.UnknownProfession),
@@ -85,7 +99,14 @@ def put_delegate(
         email=delegate.email,
         profession=delegate.profession,
     )
-    saved = organising.put_delegate(runtime.store(), event_id, registration, now=runtime.now())
+    saved = organising.put_delegate(
+        runtime.store(),
+        event_id,
+        registration,
+        now=runtime.now(),
+        actor=api.actor(app),
+        reason=delegate.reason,
+    )
     payload = {
         "event_id": event_id,
         "delegate_id": delegate_id,
@@ -121,8 +142,8 @@ def get_report(
     count(Metric.REPORT_PAGES)
     accept = app.current_event.headers.get("accept", "") or ""
     if "text/csv" not in accept:
-        return api.json_response(report_formats.report_json(page))
-    headers = {}
+        return api.json_response(report_formats.report_json(page), headers=NO_STORE)
+    headers = dict(NO_STORE)
     if page.next_cursor:
         called = app.current_event.request_context.path or f"/events/{event_id}/report"
         headers["Link"] = report_formats.next_link(called, limit=limit, cursor=page.next_cursor)
@@ -168,7 +189,141 @@ def get_dashboard(
     )
 
 
-@app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=True)
+DELEGATE = "/events/<event_id>/delegates/<delegate_id>"
+DECIDED: dict[int, api.Answer] = {
+    201: ("Decided (stored with its entry of the audit trail)", "DecisionOut"),
+    200: ("The same decision stood already: nothing changed", "DecisionOut"),
+}
+WITHDRAWN: dict[int, api.Answer] = {
+    204: ("Withdrawn (also when there was nothing to withdraw)", None)
+}
+
+
+def _decided(decision: deciding.Decided, payload: dict[str, Any]) -> Response[Any]:
+    return api.json_response(
+        {**payload, "changed": decision.changed}, 201 if decision.changed else 200
+    )
+
+
+@app.put(
+    DELEGATE + "/extension",
+    summary="Extend one delegate's claim deadline (organisers)",
+    description="`until`: a local time in the event's zone after the event's claim "
+    "deadline; it becomes this delegate's deadline for evaluations, tests and on-demand "
+    "views. Stored with the key's id, the time and the reason, in the audit trail.",
+    responses=api.answers(DECIDED, refusals=(errors.UnknownEvent, errors.UnknownDelegate)),
+)
+def put_extension(
+    event_id: EventId, delegate_id: DelegateId, extension: Annotated[ExtensionIn, Body()]
+) -> Response[Any]:
+    decided = deciding.extend(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        until=extension.until,
+        reason=extension.reason,
+        actor=api.actor(app),
+        now=runtime.now(),
+    )
+    return _decided(decided, {"delegate_id": delegate_id, "until": extension.until})
+
+
+@app.delete(
+    DELEGATE + "/extension",
+    summary="Withdraw a delegate's extension (organisers)",
+    responses=api.answers(WITHDRAWN, refusals=(errors.UnknownEvent, errors.UnknownDelegate)),
+)
+def delete_extension(
+    event_id: EventId, delegate_id: DelegateId, decision: Annotated[DecisionIn, Body()]
+) -> Response[Any]:
+    deciding.withdraw_extension(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        reason=decision.reason,
+        actor=api.actor(app),
+        now=runtime.now(),
+    )
+    return Response(status_code=204, body="")
+
+
+GRANT_REFUSALS = (errors.UnknownEvent, errors.UnknownDelegate, errors.UnknownSession)
+
+
+@app.put(
+    DELEGATE + "/grants/<session_id>",
+    summary="Grant evidence for a session, worth its full amount (organisers)",
+    description="For a session the delegate attended when a scanner failed. Stored with "
+    "the key's id, the time and the reason, in the audit trail.",
+    responses=api.answers(DECIDED, refusals=GRANT_REFUSALS),
+)
+def put_grant(
+    event_id: EventId,
+    delegate_id: DelegateId,
+    session_id: SessionId,
+    decision: Annotated[DecisionIn, Body()],
+) -> Response[Any]:
+    decided = deciding.grant(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        session_id,
+        reason=decision.reason,
+        actor=api.actor(app),
+        now=runtime.now(),
+    )
+    return _decided(decided, {"delegate_id": delegate_id, "session_id": session_id})
+
+
+@app.delete(
+    DELEGATE + "/grants/<session_id>",
+    summary="Withdraw a grant of evidence (organisers)",
+    responses=api.answers(WITHDRAWN, refusals=GRANT_REFUSALS),
+)
+def delete_grant(
+    event_id: EventId,
+    delegate_id: DelegateId,
+    session_id: SessionId,
+    decision: Annotated[DecisionIn, Body()],
+) -> Response[Any]:
+    deciding.grant(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        session_id,
+        reason=decision.reason,
+        actor=api.actor(app),
+        now=runtime.now(),
+        withdraw=True,
+    )
+    return Response(status_code=204, body="")
+
+
+@app.get(
+    "/events/<event_id>/audit",
+    summary="The event's audit trail, newest first, in pages (organisers)",
+    description="Every decision, correction, revocation, programme replacement and erasure: "
+    "`at`, `actor` (the API key's id), `action`, `target`, `reason`; never an email or an "
+    "answer. `next_cursor` continues it.",
+    responses=api.answers(
+        {200: ("A page of the trail", "AuditOut")}, refusals=(errors.UnknownEvent,)
+    ),
+)
+def get_audit(
+    event_id: EventId,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response[Any]:
+    page = deciding.audit_page(runtime.store(), event_id, cursor=cursor, limit=limit)
+    return api.json_response(page.as_dict(), headers=NO_STORE)
+
+
+@app.get(
+    "/openapi.json",
+    summary="This API's OpenAPI document",
+    include_in_schema=True,
+    security=api.PUBLIC,
+)
 def get_openapi() -> Response[Any]:
     return Response(status_code=200, content_type="application/json", body=api.openapi_document())
 

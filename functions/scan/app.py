@@ -39,6 +39,7 @@ def _record(event_id: str, scan: ScanIn) -> recording.ScanRecorded:
 @app.post(
     "/events/<event_id>/scans",
     summary="Record a badge scan at a CME station",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {201: ("Stored", "ScanOut"), 200: ("A retry of a stored scan", "ScanOut")},
         refusals=(
@@ -65,6 +66,7 @@ def post_scan(event_id: EventId, scan: Annotated[ScanIn, Body()]) -> Response[An
 @app.post(
     "/events/<event_id>/scans/batch",
     summary="Record up to 500 scans from a station syncing late",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {200: ("One result per scan, in request order", "BatchOut")},
         refusals=(errors.UnknownEvent,),
@@ -128,6 +130,7 @@ def _batch_result(
 @app.post(
     "/events/<event_id>/delegates/<delegate_id>/views",
     summary="Record a live or on-demand view of a session",
+    security=api.PLATFORM_KEY,
     responses=api.answers(
         {201: ("Stored", "ViewOut"), 200: ("A retry of a stored view", "ViewOut")},
         refusals=(

@@ -21,6 +21,7 @@ from cme.programme import load_programme_file, programme_document
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "e2e-key"
+PLATFORM_KEY = "e2e-platform-key"
 
 
 def free_port() -> int:
@@ -97,7 +98,7 @@ class Served:
 
 def start_server(workers: int = 4) -> Served:
     port = free_port()
-    env = {**os.environ, "CME_API_KEY": API_KEY}
+    env = {**os.environ, "CME_API_KEY": API_KEY, "CME_PLATFORM_KEY": PLATFORM_KEY}
     env.pop("AWS_ENDPOINT_URL", None)
     cme = Path(sys.executable).with_name("cme")
     process = subprocess.Popen(

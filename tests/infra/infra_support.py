@@ -50,6 +50,12 @@ ROUTES: dict[tuple[str, str], tuple[str, bool]] = {
     ("PUT", DELEGATE): ("OrganiserFunction", False),
     ("GET", "/events/{event_id}/report"): ("OrganiserFunction", False),
     ("GET", "/openapi.json"): ("OrganiserFunction", True),
+    ("PUT", f"{DELEGATE}/extension"): ("OrganiserFunction", False),
+    ("DELETE", f"{DELEGATE}/extension"): ("OrganiserFunction", False),
+    ("PUT", f"{DELEGATE}/grants/{{session_id}}"): ("OrganiserFunction", False),
+    ("DELETE", f"{DELEGATE}/grants/{{session_id}}"): ("OrganiserFunction", False),
+    ("GET", "/events/{event_id}/audit"): ("OrganiserFunction", False),
+    ("DELETE", f"{DELEGATE}/revocation"): ("CertificateFunction", False),
 }
 PUBLIC_ROUTES = {route for route, (_, public) in ROUTES.items() if public}
 KEYLESS_ROUTES = PUBLIC_ROUTES | {("ANY", path) for _, path in PUBLIC_ROUTES}

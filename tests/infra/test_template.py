@@ -20,7 +20,9 @@ from tests.infra.infra_support import FUNCTIONS, KEYLESS_ROUTES, PUBLIC_ROUTES, 
 # What each function's code does with the table and the bucket (writes go through
 # TransactWriteItems, which IAM authorises per item).
 DYNAMODB_ACTIONS = {
-    "ScanFunction": {"GetItem", "Query", "PutItem", "ConditionCheckItem"},
+    # UpdateItem everywhere: each write counts on the delegate's report row (PROJ#), and
+    # the row is then kept with a conditional update (cme.projection).
+    "ScanFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
     "EvaluateFunction": {
         "GetItem",
         "Query",
@@ -29,8 +31,22 @@ DYNAMODB_ACTIONS = {
         "DeleteItem",
         "ConditionCheckItem",
     },
-    "CertificateFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
-    "OrganiserFunction": {"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
+    "CertificateFunction": {
+        "GetItem",
+        "Query",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",  # lifting a revocation
+        "ConditionCheckItem",
+    },
+    "OrganiserFunction": {
+        "GetItem",
+        "Query",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",  # withdrawing a decision
+        "ConditionCheckItem",
+    },
 }
 S3_ACTIONS = {"CertificateFunction": {"s3:PutObject", "s3:GetObject"}}
 

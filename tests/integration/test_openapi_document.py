@@ -33,6 +33,13 @@ CONTRACT_ROUTES = {
     # Variants: learning tests
     ("get", "/events/{event_id}/tests/{test_id}"),
     ("post", "/events/{event_id}/delegates/{delegate_id}/tests/{test_id}/attempts"),
+    # Organiser decisions (issue 13)
+    ("put", "/events/{event_id}/delegates/{delegate_id}/extension"),
+    ("delete", "/events/{event_id}/delegates/{delegate_id}/extension"),
+    ("put", "/events/{event_id}/delegates/{delegate_id}/grants/{session_id}"),
+    ("delete", "/events/{event_id}/delegates/{delegate_id}/grants/{session_id}"),
+    ("get", "/events/{event_id}/audit"),
+    ("delete", "/events/{event_id}/delegates/{delegate_id}/revocation"),
 }
 
 
@@ -121,7 +128,11 @@ def test_each_route_lists_the_codes_it_answers() -> None:
         "unknown_delegate",
     }
     certificate = "/events/{event_id}/delegates/{delegate_id}/certificate"
-    assert codes(document, "post", certificate, "409") == {"no_credits", "evaluations_incomplete"}
+    assert codes(document, "post", certificate, "409") == {
+        "no_credits",
+        "evaluations_incomplete",
+        "revoked",
+    }
     assert "unprintable_name" in codes(document, "post", certificate, "422")
     assert "409" not in document["paths"][certificate]["get"]["responses"]
     assert codes(document, "get", "/certificates/{serial}", "404") == {

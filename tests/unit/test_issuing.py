@@ -148,6 +148,10 @@ def test_a_revoked_certificate_stays_revoked_and_is_not_superseded(
     assert (revoked.revoked_now, again.revoked_now) == (True, False)
 
     evaluate(ready, "PL01", "2025-05-24T16:35:00+02:00")
+    # The revocation holds: no new certificate until an organiser lifts it.
+    assert code_of(lambda: issue(ready, pdfs)) == "revoked"
+    lifted = issuing.lift_revocation(ready, EVENT, "D0001", reason="appeal", actor="org", now=NOW)
+    assert lifted is True
     second = issue(ready, pdfs)
 
     assert second.created is True

@@ -24,9 +24,12 @@ from urllib.parse import urlencode
 from cme.facts import Attempt, Delegate, DelegateFacts, Evaluation, Scan, View
 from cme.jsonio import dumps, loads
 from cme.records import (
+    AuditEntry,
     Certificate,
     CertificateStatus,
+    Decision,
     DelegateRecord,
+    Extension,
     IssuedCertificate,
     RecordedScan,
     RecordedView,
@@ -64,6 +67,9 @@ class _Delegate:
     certificates: dict[str, Certificate] = field(default_factory=dict)
     latest: str | None = None
     """The serial of the latest certificate (the head)."""
+    extension: Extension | None = None
+    grants: dict[str, Decision] = field(default_factory=dict)
+    revocation: Decision | None = None
     projection: StoredProjection = field(default_factory=lambda: StoredProjection("", 0))
     """What `PROJ#<delegate>` holds (its `pending` counts the writes that touched it)."""
 
@@ -80,10 +86,19 @@ class _Delegate:
             evaluations=evaluations,
             profession=self.profile.profession,
             test_attempts=tuple(self.attempts[k] for k in sorted(self.attempts)),
+            grants=frozenset(self.grants),
         )
         answers = {s: canonical_answers(e.answers) for s, e in evaluations.items()}
         latest = None if self.latest is None else self.certificates[self.latest]
-        return DelegateRecord(self.profile, facts, answers, latest)
+        return DelegateRecord(
+            self.profile,
+            facts,
+            answers,
+            latest,
+            self.extension,
+            dict(sorted(self.grants.items())),
+            self.revocation,
+        )
 
 
 @dataclass
@@ -95,6 +110,8 @@ class _Event:
     views: dict[str, RecordedView] = field(default_factory=dict)
     refused: dict[tuple[str, str], RefusedScan] = field(default_factory=dict)
     """By (when received, as text; scan id): DynamoDB's sort key of a refused scan."""
+    audit: list[AuditEntry] = field(default_factory=list)
+    """The trail in the order it was written."""
 
 
 def _refuse_unless(conditions: Mapping[str, bool]) -> None:
@@ -143,7 +160,13 @@ class MemoryStore:
         return self._event(event_id).programme
 
     def save_programme(
-        self, event_id: str, document: dict[str, Any], *, replaces: int | None, now: datetime
+        self,
+        event_id: str,
+        document: dict[str, Any],
+        *,
+        replaces: int | None,
+        now: datetime,
+        audit: AuditEntry | None = None,
     ) -> StoredProgramme:
         with self._lock:
             event = self._event(event_id)
@@ -151,6 +174,8 @@ class MemoryStore:
             _refuse_unless({"programme": version == replaces})
             version = 1 if replaces is None else replaces + 1
             event.programme = StoredProgramme(event_id, _json(document), version, _utc(now))
+            if audit is not None:
+                event.audit.append(audit)
             return event.programme
 
     def references(self, event_id: str) -> References:
@@ -172,8 +197,17 @@ class MemoryStore:
 
     # ------------------------------------------------------------------ delegates
 
-    def save_delegate(self, event_id: str, delegate: Delegate, *, now: datetime) -> bool:
+    def save_delegate(
+        self,
+        event_id: str,
+        delegate: Delegate,
+        *,
+        now: datetime,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         with self._lock:
+            if audit is not None:
+                self._event(event_id).audit.append(audit)
             delegates = self._event(event_id).delegates
             existing = delegates.get(delegate.delegate_id)
             if existing is None:
@@ -390,6 +424,7 @@ class MemoryStore:
                 "head": delegate.latest == (None if latest is None else latest.serial),
                 "serial": serial not in self._certificates,
                 "copy": serial not in delegate.certificates,
+                "revoked": delegate.revocation is None,
             }
             if supersede and latest is not None:
                 conditions |= self._status_conditions(latest.serial, CertificateStatus.VALID)
@@ -413,7 +448,12 @@ class MemoryStore:
         return self._certificates.get(serial)
 
     def revoke_certificate(
-        self, certificate: IssuedCertificate, *, reason: str, now: datetime
+        self,
+        certificate: IssuedCertificate,
+        *,
+        reason: str,
+        now: datetime,
+        audit: AuditEntry | None = None,
     ) -> None:
         with self._lock:
             _refuse_unless(self._status_conditions(certificate.serial))
@@ -421,6 +461,61 @@ class MemoryStore:
             owner = self._delegate(certificate.event_id, certificate.delegate_id)
             assert owner is not None
             owner.touched()
+            if audit is not None:
+                self._event(certificate.event_id).audit.append(audit)
+                delegate = self._delegate(certificate.event_id, certificate.delegate_id)
+                if delegate is not None:
+                    delegate.revocation = Decision(audit.actor, audit.at, reason)
+
+    def lift_revocation(self, event_id: str, delegate_id: str, *, audit: AuditEntry) -> None:
+        with self._lock:
+            delegate = self._delegate(event_id, delegate_id)
+            _refuse_unless({"delegate": delegate is not None})
+            assert delegate is not None
+            delegate.revocation = None
+            self._event(event_id).audit.append(audit)
+
+    # ------------------------------------------------------------------ decisions
+
+    def set_extension(
+        self, event_id: str, delegate_id: str, extension: Extension | None, *, audit: AuditEntry
+    ) -> None:
+        with self._lock:
+            delegate = self._delegate(event_id, delegate_id)
+            _refuse_unless({"delegate": delegate is not None})
+            assert delegate is not None
+            delegate.extension = extension
+            self._event(event_id).audit.append(audit)
+
+    def set_grant(
+        self,
+        event_id: str,
+        delegate_id: str,
+        session_id: str,
+        decision: Decision | None,
+        *,
+        audit: AuditEntry,
+    ) -> None:
+        with self._lock:
+            delegate = self._delegate(event_id, delegate_id)
+            _refuse_unless({"delegate": delegate is not None})
+            assert delegate is not None
+            if decision is None:
+                delegate.grants.pop(session_id, None)
+            else:
+                delegate.grants[session_id] = decision
+            delegate.touched()
+            self._event(event_id).audit.append(audit)
+
+    def audit_entries(
+        self, event_id: str, *, before: str | None, limit: int
+    ) -> tuple[list[AuditEntry], str | None]:
+        """Positions are indexes into the trail, as text."""
+        trail = self._event(event_id).audit
+        end = int(before.rsplit("#", 1)[-1]) if before else len(trail)
+        start = max(0, end - limit)
+        page = list(reversed(trail[start:end]))
+        return page, (f"AUDIT#{start}" if start > 0 else None)
 
     def _status_conditions(
         self, serial: str, only_from: CertificateStatus | None = None

@@ -86,6 +86,39 @@ def _add_generic_problems(path: str, method: str, operation: dict[str, Any]) -> 
             answer["headers"] = ANSWER_HEADERS[status]
 
 
+SECURITY_SCHEMES: dict[str, Any] = {
+    "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+    "platformKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "The conference platform's key: the operations that list it "
+        "(scans, views, carts, evaluations, statements, certificates, reading the "
+        "programme, registering delegates); any other answers 403 forbidden.",
+    },
+}
+"""Two roles (CONTRACT.md, "Roles"), one header: an operation's `security` lists the keys it
+takes. `apiKey` is the organiser's key (CME_API_KEY), which every operation takes; the
+document's default is that key alone."""
+
+
+def _state_role(operation: dict[str, Any]) -> None:
+    """`x-cme-role`: the role an operation needs, said in a word beside its `security`;
+    organiser operations also document 403 `forbidden` (the platform's key)."""
+    from cme.api import ORGANISER, problem_answer, problem_codes, route_role
+
+    security = operation.get("security")
+    role = route_role(security)
+    operation["x-cme-role"] = role
+    if role == ORGANISER:
+        operation["security"] = [{"apiKey": []}]
+        responses = operation["responses"]
+        codes = problem_codes(responses.get("403", {})) or ["unauthorized"]
+        description = "Missing or wrong x-api-key (unauthorized), or the platform's key "
+        description += "on an organiser operation (forbidden)"
+        responses["403"] = dict(problem_answer([*codes, "forbidden"], description))
+
+
 def build_document(apps: dict[str, Any]) -> dict[str, Any]:
     """Merge the functions' OpenAPI schemas into one document with the API-key security
     scheme and the contract's problem responses on every operation."""
@@ -103,14 +136,18 @@ def build_document(apps: dict[str, Any]) -> dict[str, Any]:
         "paths": {},
         "components": {
             "schemas": {},
-            "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}},
+            "securitySchemes": SECURITY_SCHEMES,
         },
         "security": [{"apiKey": []}],
     }
     for name in sorted(apps):
         schema = (
             apps[name]
-            .get_openapi_schema(title="cme-credits", version=__version__)
+            .get_openapi_schema(
+                title="cme-credits",
+                version=__version__,
+                security_schemes=SECURITY_SCHEMES,
+            )
             .model_dump(mode="json", by_alias=True, exclude_none=True)
         )
         for path, operations in schema.get("paths", {}).items():
@@ -126,6 +163,7 @@ def build_document(apps: dict[str, Any]) -> dict[str, Any]:
             _add_generic_problems(path, method, operation)
             if (path, method) in PUBLIC_OPERATIONS:
                 operation["security"] = []
+            _state_role(operation)
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         document["components"]["schemas"].pop(unused, None)
     return document

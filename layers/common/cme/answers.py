@@ -276,3 +276,23 @@ class VerificationOut(_Out):
     kind: Literal["credits", "attendance"] = Field(
         description="Which kind of certificate: of credits, or of attendance (no credits)."
     )
+
+
+class DecisionOut(_Out):
+    delegate_id: str
+    until: str | None = Field(default=None, description="An extension's local time")
+    session_id: str | None = Field(default=None, description="A grant's session")
+    changed: bool = Field(description="False: the same decision stood already")
+
+
+class AuditEntryOut(_Out):
+    at: datetime
+    actor: str = Field(description="The id of the API key that made the change")
+    action: str
+    target: str
+    reason: str
+
+
+class AuditOut(_Out):
+    entries: list[AuditEntryOut]
+    next_cursor: str | None

@@ -44,6 +44,7 @@ STATUS: dict[type[errors.CmeError], int] = {
     errors.BodyTooLarge: 413,
     errors.InvalidRequest: 422,
     errors.Unauthorized: 403,
+    errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.MethodNotAllowed: 405,
     errors.UnknownEvent: 404,
@@ -67,6 +68,7 @@ STATUS: dict[type[errors.CmeError], int] = {
     errors.IdReused: 409,
     errors.EvaluationsIncomplete: 409,
     errors.NoCredits: 409,
+    errors.Revoked: 409,
     errors.UnprintableName: 422,
     errors.UnknownProfession: 422,
     errors.TestNotOpen: 409,
@@ -75,6 +77,61 @@ STATUS: dict[type[errors.CmeError], int] = {
     errors.Throttled: 503,
 }
 """The one place where a domain error becomes an HTTP status."""
+
+
+ORGANISER = "organiser"
+PLATFORM = "platform"
+PUBLIC_ROLE = "public"
+
+PLATFORM_KEY: list[dict[str, list[str]]] = [{"apiKey": []}, {"platformKey": []}]
+"""A route's `security=` for what the platform may call (CONTRACT.md, "Roles"): either key.
+A route that says nothing needs the organiser key (`apiKey`, the document's default), so a
+route added without thought is closed to the platform rather than open to it."""
+PUBLIC: list[dict[str, list[str]]] = []
+"""A route's `security=` for what needs no key at all (verification, the OpenAPI document)."""
+
+
+def route_role(security: list[dict[str, list[str]]] | None) -> str:
+    """The role a route needs, from its declared OpenAPI security."""
+    if security is None:
+        return ORGANISER
+    if not security:
+        return PUBLIC_ROLE
+    if {"platformKey": []} in security:
+        return PLATFORM
+    return ORGANISER
+
+
+def caller_key_id(event: dict[str, Any]) -> str | None:
+    """The id of the API key the request came with: API Gateway sets it after checking the
+    key against the usage plan (`cme serve` does the same), so it is never the secret."""
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    key_id = identity.get("apiKeyId")
+    return key_id if isinstance(key_id, str) and key_id else None
+
+
+def caller_is_organiser(event: dict[str, Any]) -> bool:
+    key_id = caller_key_id(event)
+    return key_id is not None and key_id == settings().organiser_key_id
+
+
+def _role_refusal(app: APIGatewayRestResolver, event: dict[str, Any]) -> errors.CmeError | None:
+    """403 `forbidden` for a valid key of the wrong role: the one place that decides it,
+    before the body is read. A path or method no route serves is left to the resolver
+    (404 / 405)."""
+    method = str(event.get("httpMethod") or "").upper()
+    path = event.get("path") or "/"
+    for route in app._static_routes + app._dynamic_routes:
+        if route.method == method and route.rule.match(path):
+            if route_role(route.security) != ORGANISER or caller_is_organiser(event):
+                return None
+            return errors.Forbidden("this operation needs the organiser's key")
+    return None
+
+
+def actor(app: APIGatewayRestResolver) -> str:
+    """Who made a decision: the id of the API key the request came with."""
+    return caller_key_id(app.current_event.raw_event) or "unknown"
 
 
 def status_of(error: errors.CmeError) -> int:
@@ -310,7 +367,7 @@ def handle(
         return _as_proxy_result(problem(errors.NotFound(f"no such resource: {path!r}")))
     event["path"] = path
     logger.append_keys(**{_ID_NAMES[k]: v for k, v in _IDS.findall(event.get("path") or "")})
-    refusal = _body_refusal(event)
+    refusal = _role_refusal(app, event) or _body_refusal(event)
     if refusal is not None:
         return _as_proxy_result(problem(refusal))
     _read_as_json(event)

@@ -51,6 +51,12 @@ class Unauthorized(CmeError):
     code = "unauthorized"
 
 
+class Forbidden(CmeError):
+    """A valid API key of the wrong role: the platform's key on an organiser route."""
+
+    code = "forbidden"
+
+
 class NotFound(CmeError):
     code = "not_found"
 
@@ -186,6 +192,12 @@ class EvaluationsIncomplete(CmeError):
 
     def extra(self) -> dict[str, Any]:
         return {"missing": self.missing}
+
+
+class Revoked(CmeError):
+    """A certificate of the delegate was revoked: no new one until an organiser lifts it."""
+
+    code = "revoked"
 
 
 class NoCredits(CmeError):

@@ -87,3 +87,6 @@ class DelegateFacts:
     profession: str | None = None
     """The delegate's profession (registration data): which credits they may earn."""
     test_attempts: tuple[Attempt, ...] = ()
+    grants: frozenset[str] = field(default_factory=frozenset)
+    """Sessions the organiser granted evidence for (a scanner failed): RULES.md,
+    "Organiser decisions"."""

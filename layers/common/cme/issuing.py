@@ -197,6 +197,7 @@ def issue_certificate(
         # alternate with the containers that read the newer one.
         programme = load_programme(store, event_id, latest=True)
         record = load_delegate(store, event_id, delegate_id)
+        _check_not_revoked(record)
         statement = compute_statement(programme, record.facts)
         _check_ready(record, statement)
         serial = new_serial()
@@ -251,6 +252,40 @@ def issue_certificate(
     raise Throttled(
         "certificates for this delegate are being issued right now; retry", retry_after=1
     )
+
+
+def _check_not_revoked(record: DelegateRecord) -> None:
+    """A revocation holds (CONTRACT.md, "Organiser decisions"): no new certificate, not even
+    one with a corrected name, until an organiser lifts it."""
+    from cme.errors import Revoked
+
+    if record.revocation is not None:
+        raise Revoked(
+            f"a certificate of {record.delegate.delegate_id} was revoked; an organiser must "
+            "lift the revocation before a new one is issued"
+        )
+
+
+def lift_revocation(
+    store: Store, event_id: str, delegate_id: str, *, reason: str, actor: str, now: datetime
+) -> bool:
+    """Lift the delegate's revocation block (the revoked certificate stays revoked); False
+    when there was none. Audited with the change."""
+    from cme.deciding import Action, delegate_target
+    from cme.errors import UnknownDelegate
+    from cme.records import AuditEntry
+
+    load_programme(store, event_id)
+    record = load_delegate(store, event_id, delegate_id)
+    if record.revocation is None:
+        return False
+    target = delegate_target(delegate_id, "revocation")
+    entry = AuditEntry(now, actor, Action.REVOCATION_LIFTED, target, reason)
+    try:
+        store.lift_revocation(event_id, delegate_id, audit=entry)
+    except WriteRefused:
+        raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
+    return True
 
 
 def _check_ready(record: DelegateRecord, statement: CreditStatement) -> None:
@@ -371,13 +406,23 @@ class Revocation:
     """False when it was revoked already (by an earlier or a concurrent request)."""
 
 
-def revoke_certificate(store: Store, serial_text: str, *, reason: str, now: datetime) -> Revocation:
-    """Revoke for good (a valid or a superseded certificate); revoking again changes nothing."""
+def revoke_certificate(
+    store: Store, serial_text: str, *, reason: str, now: datetime, actor: str = "unknown"
+) -> Revocation:
+    """Revoke for good (a valid or a superseded certificate); revoking again changes nothing.
+    The revocation is an entry of the event's audit trail, written with it."""
+    from cme.deciding import Action, delegate_target
+    from cme.records import AuditEntry
+
     certificate = find_certificate(store, serial_text)
     revoked_now = False
     if certificate.status is not CertificateStatus.REVOKED:
+        target = delegate_target(
+            certificate.delegate_id, "certificates", display(certificate.serial)
+        )
+        entry = AuditEntry(now, actor, Action.REVOKED, target, reason)
         try:
-            store.revoke_certificate(certificate, reason=reason, now=now)
+            store.revoke_certificate(certificate, reason=reason, now=now, audit=entry)
             revoked_now = True
             from cme.projection import after_write
 

@@ -33,7 +33,9 @@ class ProgrammeSaved:
     warnings: tuple[Problem, ...]
 
 
-def put_programme(store: Store, event_id: str, document: Any, *, now: datetime) -> ProgrammeSaved:
+def put_programme(
+    store: Store, event_id: str, document: Any, *, now: datetime, actor: str = "unknown"
+) -> ProgrammeSaved:
     """Validate and store the programme (`event.id` must equal the path). A replacement may
     not drop a day, slot or session that stored facts refer to, nor change the timezone
     once facts exist (RULES.md, "When the programme changes")."""
@@ -51,12 +53,20 @@ def put_programme(store: Store, event_id: str, document: Any, *, now: datetime) 
             problems = _replacement_problems(store, current, programme)
             if problems:
                 raise InvalidProgramme(problems, warnings)
+        audit = None
+        if current is not None:
+            from cme.deciding import Action
+            from cme.records import AuditEntry
+
+            version = f"version {current.version + 1}"
+            audit = AuditEntry(now, actor, Action.PROGRAMME_REPLACED, "programme", version)
         try:
             saved = store.save_programme(
                 event_id,
                 programme_document(programme),
                 replaces=None if current is None else current.version,
                 now=now,
+                audit=audit,
             )
         except WriteRefused:
             continue  # another replacement landed in between: judge against it
@@ -164,13 +174,23 @@ class DelegateSaved:
 
 
 def put_delegate(
-    store: Store, event_id: str, delegate: Delegate, *, now: datetime
+    store: Store,
+    event_id: str,
+    delegate: Delegate,
+    *,
+    now: datetime,
+    actor: str = "unknown",
+    reason: str | None = None,
 ) -> DelegateSaved:
     """Register or update a delegate. Attendance is registration data: it never rewrites
     credits. When the programme lists professions, the delegate's is one of them (422
-    `unknown_profession`; RULES.md, "Professions")."""
+    `unknown_profession`; RULES.md, "Professions"). A changed name or profession is a
+    correction: an entry of the audit trail, written with it (RULES.md, "Organiser
+    decisions")."""
     from cme.certificate.fonts import unprintable_problem
+    from cme.deciding import Action, corrected, delegate_target
     from cme.projection import after_write
+    from cme.records import AuditEntry
 
     programme = load_programme(store, event_id)
     professions = programme.event.professions
@@ -182,7 +202,13 @@ def put_delegate(
         raise UnknownProfession(
             f"{delegate.profession} is not one of this event's professions ({known})"
         )
-    created = store.save_delegate(event_id, delegate, now=now)
+    audit = None
+    if corrected(
+        store.delegate_record(event_id, delegate.delegate_id), delegate.name, delegate.profession
+    ):
+        target = delegate_target(delegate.delegate_id)
+        audit = AuditEntry(now, actor, Action.CORRECTED, target, reason or "")
+    created = store.save_delegate(event_id, delegate, now=now, audit=audit)
     after_write(store, event_id, delegate.delegate_id)
     warning = unprintable_problem("name", delegate.name)
     return DelegateSaved(created, () if warning is None else (warning,))

@@ -85,8 +85,8 @@ def record_attempt(
     closes_at: datetime | None = None,
 ) -> AttemptRecorded:
     """Grade and store an attempt (one Query of the delegate and one transaction).
-    `closes_at`: the delegate's own claim deadline when it is not the event's (an
-    organiser's extension)."""
+    `closes_at`: the delegate's own claim deadline; by default the event's, or the
+    organiser's extension of it for this delegate."""
     programme = load_programme(store, event_id)
     test = programme.test(test_id)
     if test is None:
@@ -94,6 +94,10 @@ def record_attempt(
             raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}")
         raise UnknownTest(f"no test {test_id} in the programme of {event_id}")
     record = load_delegate(store, event_id, delegate_id)
+    if closes_at is None and record.extension is not None:
+        from cme.rules.decisions import claim_closes_at
+
+        closes_at = claim_closes_at(programme, record.extension.until)
     judge_answers(test, answers)
     attempt = Attempt(test.id, attempt_id, submitted_at, dict(answers))
     seen = _repeat(test, record.facts.test_attempts, attempt)

@@ -17,10 +17,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cme.errors import CmeError, IdReused, UnknownDelegate, UnknownEvent
+from cme.errors import (
+    ClaimDeadlinePassed,
+    CmeError,
+    IdReused,
+    OutsideOnDemandWindow,
+    UnknownDelegate,
+    UnknownEvent,
+)
 from cme.facts import Direction, Evaluation, Scan, View, ViewKind
 from cme.programme import Programme, Session, build_programme
 from cme.records import DelegateRecord, RefusedScan, Store, WriteRefused, canonical_answers
+from cme.rules.decisions import programme_for
 from cme.rules.judge import (
     EvaluationWindow,
     evaluation_window,
@@ -80,6 +88,20 @@ def _rows_follow(store: Store, event_id: str, *delegates: str) -> None:
     from cme.projection import after_write
 
     after_write(store, event_id, *delegates)
+
+
+def _extended(
+    store: Store, programme: Programme, delegate_id: str, refusal: CmeError
+) -> Programme | None:
+    """After the event's deadline (or on-demand window) refused a fact: the programme as
+    this delegate's facts are judged when the organiser extended their deadline, else None.
+    The delegate is read only then, so the common case costs no extra read."""
+    if not isinstance(refusal, ClaimDeadlinePassed | OutsideOnDemandWindow):
+        return None
+    record = store.delegate_record(programme.event.id, delegate_id)
+    if record is None or record.extension is None:
+        return None
+    return programme_for(programme, record.extension.until)
 
 
 def _session(store: Store, programme: Programme, delegate_id: str, session_id: str) -> Session:
@@ -310,7 +332,13 @@ def record_view(
         return ViewRecorded(view_id, session.id, duplicate=True)
 
     try:
-        judge_view(programme, session, kind, watched_at, now=now, skew=skew)
+        try:
+            judge_view(programme, session, kind, watched_at, now=now, skew=skew)
+        except CmeError as refusal:
+            extended = _extended(store, programme, delegate_id, refusal)
+            if extended is None:
+                raise
+            judge_view(extended, session, kind, watched_at, now=now, skew=skew)
     except CmeError:
         if not store.delegate_exists(event_id, delegate_id):
             raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}") from None
@@ -384,6 +412,7 @@ def cart(store: Store, event_id: str, delegate_id: str, *, now: datetime) -> lis
     """The cart in programme order, with where each evaluation stands right now."""
     programme = load_programme(store, event_id)
     record = load_delegate(store, event_id, delegate_id)
+    programme = programme_for(programme, record.extension.until if record.extension else None)
     facts = record.facts
     sessions = sorted(
         (s for sid in facts.cart | facts.evaluations.keys() if (s := programme.session(sid))),
@@ -438,9 +467,17 @@ def record_evaluation(
         )
 
     try:
-        judge_evaluation(
-            programme, session, submitted_at, now=now, claimed=claimed_credits, skew=skew
-        )
+        try:
+            judge_evaluation(
+                programme, session, submitted_at, now=now, claimed=claimed_credits, skew=skew
+            )
+        except CmeError as refusal:
+            extended = _extended(store, programme, delegate_id, refusal)
+            if extended is None:
+                raise
+            judge_evaluation(
+                extended, session, submitted_at, now=now, claimed=claimed_credits, skew=skew
+            )
     except CmeError:
         if repeat():
             return False

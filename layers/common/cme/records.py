@@ -87,6 +87,47 @@ class IssuedCertificate:
 
 
 @dataclass(frozen=True, slots=True)
+class Decision:
+    """An organiser's decision about one delegate as stored (RULES.md, "Organiser
+    decisions"): who made it (the API key's id), when, and why."""
+
+    actor: str
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """The delegate's own claim deadline: `until` as stated, a local time in the event's
+    zone (`2026-01-15T23:59:59`)."""
+
+    until: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the event's audit trail: never an email or an answer."""
+
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        from cme.timestamps import format_utc
+
+        return {
+            "at": format_utc(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "target": self.target,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DelegateRecord:
     """Everything stored under one delegate, read at once."""
 
@@ -95,6 +136,11 @@ class DelegateRecord:
     answers: Mapping[str, str] = field(default_factory=dict, repr=False)
     """`canonical_answers` of each evaluation, by session (a retry compares them)."""
     latest_certificate: Certificate | None = None
+    extension: Extension | None = None
+    grants: Mapping[str, Decision] = field(default_factory=dict)
+    """Evidence granted by the organiser, by session."""
+    revocation: Decision | None = None
+    """A revocation that blocks new certificates until an organiser lifts it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +227,16 @@ class Store(Protocol):
     def latest_programme(self, event_id: str) -> StoredProgramme | None: ...
 
     def save_programme(
-        self, event_id: str, document: dict[str, Any], *, replaces: int | None, now: datetime
+        self,
+        event_id: str,
+        document: dict[str, Any],
+        *,
+        replaces: int | None,
+        now: datetime,
+        audit: AuditEntry | None = None,
     ) -> StoredProgramme:
-        """Create (`replaces=None`) or replace the programme at version `replaces`.
+        """Create (`replaces=None`) or replace the programme at version `replaces`, with
+        `audit` in the same transaction.
         `WriteRefused({"programme"})`: someone else wrote in between. `DocumentTooLarge`."""
         ...
 
@@ -191,8 +244,16 @@ class Store(Protocol):
 
     # ------------------------------------------------------------------ delegates
 
-    def save_delegate(self, event_id: str, delegate: Delegate, *, now: datetime) -> bool:
-        """Register (True) or update (False) a delegate."""
+    def save_delegate(
+        self,
+        event_id: str,
+        delegate: Delegate,
+        *,
+        now: datetime,
+        audit: AuditEntry | None = None,
+    ) -> bool:
+        """Register (True) or update (False) a delegate; with `audit`, its entry in the same
+        transaction (a correction)."""
         ...
 
     def delegate_exists(self, event_id: str, delegate_id: str) -> bool: ...
@@ -316,15 +377,57 @@ class Store(Protocol):
         """Record a new certificate (its PDF already written) as the delegate's latest, in
         place of `latest` as read, and mark `latest` superseded when `supersede`, all at
         once. `WriteRefused`: "head" (another certificate was recorded since `latest` was
-        read), "previous" (`latest` is no longer valid)."""
+        read), "previous" (`latest` is no longer valid), "revoked" (the delegate is
+        blocked by a revocation)."""
         ...
 
     def certificate(self, serial: str) -> IssuedCertificate | None: ...
 
     def revoke_certificate(
-        self, certificate: IssuedCertificate, *, reason: str, now: datetime
+        self,
+        certificate: IssuedCertificate,
+        *,
+        reason: str,
+        now: datetime,
+        audit: AuditEntry | None = None,
     ) -> None:
-        """For good. `WriteRefused`: "previous" (it is revoked already)."""
+        """For good; with `audit`, the delegate is also blocked from new certificates
+        (`DelegateRecord.revocation`) until `lift_revocation`. `WriteRefused`: "previous"
+        (it is revoked already)."""
+        ...
+
+    # ------------------------------------------------------------------ decisions
+
+    def set_extension(
+        self, event_id: str, delegate_id: str, extension: Extension | None, *, audit: AuditEntry
+    ) -> None:
+        """Put (or, with None, remove) the delegate's extension with its audit entry, at
+        once. `WriteRefused`: "delegate"."""
+        ...
+
+    def set_grant(
+        self,
+        event_id: str,
+        delegate_id: str,
+        session_id: str,
+        decision: Decision | None,
+        *,
+        audit: AuditEntry,
+    ) -> None:
+        """Put (or, with None, remove) a grant of evidence with its audit entry, at once.
+        `WriteRefused`: "delegate"."""
+        ...
+
+    def lift_revocation(self, event_id: str, delegate_id: str, *, audit: AuditEntry) -> None:
+        """Remove the delegate's revocation block with its audit entry, at once.
+        `WriteRefused`: "delegate"."""
+        ...
+
+    def audit_entries(
+        self, event_id: str, *, before: str | None, limit: int
+    ) -> tuple[list[AuditEntry], str | None]:
+        """The event's trail, newest first, from the entry after the position `before`;
+        the position to continue from (None at the end)."""
         ...
 
 

@@ -233,6 +233,8 @@ class DelegateIn(_In):
         Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE_LINE)]
         | None
     ) = None
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    """Why a name or profession is corrected (kept in the audit trail); optional."""
 
 
 def _json_object(value: Any) -> dict[str, Any]:
@@ -251,5 +253,24 @@ which the resolver's validation, answering `invalid_request` with the model's er
 alone, could not give."""
 
 
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+"""Why an organiser decided (kept in the audit trail)."""
+
+
 class RevokeIn(_In):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    reason: Reason
+
+
+class DecisionIn(_In):
+    """A grant, a withdrawal or the lifting of a revocation: the organiser's reason."""
+
+    reason: Reason
+
+
+class ExtensionIn(_In):
+    until: Annotated[
+        str,
+        StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$", max_length=19),
+    ]
+    """A local time in the event's zone, after the event's claim deadline."""
+    reason: Reason

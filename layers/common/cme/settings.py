@@ -35,7 +35,10 @@ class Settings:
     report_budget: timedelta
     """CME_REPORT_BUDGET_SECONDS: how long one report page may read before it ends early
     with a cursor (20; API Gateway answers 504 after 29 s)."""
-    endpoint_url: str | None
+    organiser_key_id: str = "local-organiser"
+    """CME_ORGANISER_KEY_ID: the id of the organiser's API key (the template passes it); a
+    request with any other key is the platform's."""
+    endpoint_url: str | None = None
     """AWS_ENDPOINT_URL: an AWS stand-in (moto.server for `cme serve`); None in AWS."""
 
 
@@ -58,6 +61,7 @@ def settings() -> Settings:
         max_body_bytes=int(os.environ.get("CME_MAX_BODY_BYTES", str(1024 * 1024))),
         report_budget=_seconds("CME_REPORT_BUDGET_SECONDS", 20),
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+        organiser_key_id=os.environ.get("CME_ORGANISER_KEY_ID") or "local-organiser",
     )
 
 

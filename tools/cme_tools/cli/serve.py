@@ -17,9 +17,10 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description=(
             "Serve the API on http://HOST:PORT/v1 with the real Lambda handlers (one request at "
             "a time per worker process) and moto standing in for DynamoDB and S3 (or the "
-            "endpoint in AWS_ENDPOINT_URL). Requires x-api-key: $CME_API_KEY (default "
-            "local-dev-key). Runs the checkout it is started in (or CME_CHECKOUT). Stops "
-            "cleanly on Ctrl-C or SIGTERM."
+            "endpoint in AWS_ENDPOINT_URL). Requires x-api-key: $CME_API_KEY, the organiser's "
+            "key (default local-dev-key), or $CME_PLATFORM_KEY, the platform's (organiser "
+            "routes answer it 403 forbidden). Runs the checkout it is started in (or "
+            "CME_CHECKOUT). Stops cleanly on Ctrl-C or SIGTERM."
         ),
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -47,6 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         api_key=os.environ.get("CME_API_KEY", "local-dev-key"),
+        platform_key=os.environ.get("CME_PLATFORM_KEY") or None,
         workers=args.workers,
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
     )

@@ -10,6 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+ORGANISER_KEY_ID = "local-organiser"
+"""The organiser key's id locally (`CME_ORGANISER_KEY_ID`'s default in the layer)."""
+PLATFORM_KEY_ID = "local-platform"
+"""The platform key's id locally."""
+
 
 def rest_event(
     method: str,
@@ -21,7 +26,10 @@ def rest_event(
     stage: str = "v1",
     source_ip: str = "127.0.0.1",
     domain_name: str = "localhost",
+    api_key_id: str | None = ORGANISER_KEY_ID,
 ) -> dict[str, Any]:
+    """`api_key_id`: the id of the key the gateway accepted (the organiser's by default, as
+    `cme serve` and the tests run; None for a public route called without a key)."""
     headers = dict(headers or {})
     params = parse_qs(query, keep_blank_values=True) if query else {}
     encoded = False
@@ -51,7 +59,11 @@ def rest_event(
             "stage": stage,
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(now.timestamp() * 1000),
-            "identity": {"sourceIp": source_ip, "userAgent": headers.get("user-agent", "")},
+            "identity": {
+                "sourceIp": source_ip,
+                "userAgent": headers.get("user-agent", ""),
+                "apiKeyId": api_key_id,
+            },
             "protocol": "HTTP/1.1",
             "accountId": "000000000000",
             "apiId": "local",

@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from cme_tools.local.checkout import Checkout
-from cme_tools.local.events import rest_event
+from cme_tools.local.events import ORGANISER_KEY_ID, rest_event
 
 FUNCTIONS = ("scan", "evaluate", "certificate", "organiser")
 
@@ -133,9 +133,11 @@ class Functions:
         headers: Mapping[str, str] | None = None,
         query: str = "",
         stage: str = "v1",
+        api_key_id: str | None = ORGANISER_KEY_ID,
     ) -> dict[str, Any]:
         """The proxy result of one request (`path` without the stage); a path no function
-        knows gets the gateway's 404."""
+        knows gets the gateway's 404. `api_key_id`: the key the gateway accepted (the
+        organiser's unless told)."""
         owner = self.owner(method, path)
         if owner is None:
             return {
@@ -143,7 +145,15 @@ class Functions:
                 "headers": {"Content-Type": "application/problem+json"},
                 "body": problem_body(404, "not_found", f"no such resource: {path}"),
             }
-        event = rest_event(method, path, body=body, headers=headers, query=query, stage=stage)
+        event = rest_event(
+            method,
+            path,
+            body=body,
+            headers=headers,
+            query=query,
+            stage=stage,
+            api_key_id=api_key_id,
+        )
         return dict(self.modules[owner].lambda_handler(event, LocalContext(owner)))
 
     def call(
@@ -156,10 +166,19 @@ class Functions:
         headers: Mapping[str, str] | None = None,
         query: str = "",
         stage: str = "v1",
+        api_key_id: str | None = ORGANISER_KEY_ID,
     ) -> Answer:
         """`handle` with `body` sent as JSON (or `raw` as it is), the answer parsed."""
         payload = raw if raw is not None else (None if body is None else json.dumps(body))
-        result = self.handle(method, path, body=payload, headers=headers, query=query, stage=stage)
+        result = self.handle(
+            method,
+            path,
+            body=payload,
+            headers=headers,
+            query=query,
+            stage=stage,
+            api_key_id=api_key_id,
+        )
         return Answer.of(result)
 
     def get(self, path: str, **kw: Any) -> Answer:

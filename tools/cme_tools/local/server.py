@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cme_tools.local.checkout import Checkout
+from cme_tools.local.events import ORGANISER_KEY_ID, PLATFORM_KEY_ID
 from cme_tools.local.functions import Functions, problem_body
 
 STAGE = "/v1"
@@ -53,6 +54,9 @@ class ServeConfig:
     host: str = "127.0.0.1"
     port: int = 3000
     api_key: str = "local-dev-key"
+    """The organiser's key (CME_API_KEY)."""
+    platform_key: str | None = None
+    """The platform's key (CME_PLATFORM_KEY); None: only the organiser's key is accepted."""
     workers: int = 4
     endpoint_url: str | None = None
     region: str = "eu-west-1"
@@ -171,10 +175,18 @@ def _worker_functions() -> Functions:
 
 
 def invoke(
-    method: str, path: str, query: str, headers: dict[str, str], body: bytes | None
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    *,
+    api_key_id: str | None = ORGANISER_KEY_ID,
 ) -> dict[str, Any]:
     """Run one request through its function, in a worker."""
-    return _worker_functions().handle(method, path, body=body, headers=headers, query=query)
+    return _worker_functions().handle(
+        method, path, body=body, headers=headers, query=query, api_key_id=api_key_id
+    )
 
 
 def _known_path_in_worker(path: str) -> bool:
@@ -190,6 +202,10 @@ class Gateway(ThreadingHTTPServer):
     def __init__(self, config: ServeConfig, pool: ProcessPoolExecutor) -> None:
         self.config = config
         self.pool = pool
+        # As API Gateway: a valid key's id reaches the function, never the key itself.
+        self.key_ids = {config.api_key: ORGANISER_KEY_ID}
+        if config.platform_key and config.platform_key != config.api_key:
+            self.key_ids[config.platform_key] = PLATFORM_KEY_ID
         super().__init__((config.host, config.port), GatewayHandler)
 
 
@@ -258,7 +274,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
         path = url.path[len(STAGE) :] or "/"
         method = self.command.upper()
         public = any(pattern.match(path) for pattern in PUBLIC)
-        if not public and self.headers.get("x-api-key") != self.server.config.api_key:
+        key_id = self.server.key_ids.get(self.headers.get("x-api-key") or "")
+        if not public and key_id is None:
             known = self.server.pool.submit(_known_path_in_worker, path).result()
             if not known:
                 self.reply(404, _problem(404, "not_found", f"no such resource: {url.path}"))
@@ -266,7 +283,9 @@ class GatewayHandler(BaseHTTPRequestHandler):
                 self.reply(403, _problem(403, "unauthorized", "missing or wrong x-api-key"))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        result = self.server.pool.submit(invoke, method, path, url.query, headers, body).result()
+        result = self.server.pool.submit(
+            invoke, method, path, url.query, headers, body, api_key_id=key_id
+        ).result()
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         out_headers: dict[str, str] = dict(result.get("headers") or {})
@@ -313,6 +332,7 @@ def serve(config: ServeConfig, *, ready: Callable[[str], None] | None = None) ->
         "AWS_DEFAULT_REGION": config.region,
         "CME_TABLE_NAME": config.table_name,
         "CME_BUCKET_NAME": config.bucket_name,
+        "CME_ORGANISER_KEY_ID": ORGANISER_KEY_ID,
         "CME_PUBLIC_BASE_URL": os.environ.get("CME_PUBLIC_BASE_URL", base_url),
         "POWERTOOLS_SERVICE_NAME": "cme-credits",
         "POWERTOOLS_METRICS_NAMESPACE": "CmeCredits",
@@ -336,7 +356,10 @@ def serve(config: ServeConfig, *, ready: Callable[[str], None] | None = None) ->
             threading.Thread(target=gateway.shutdown, daemon=True).start()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    (ready or _announce)(f"{base_url}  (x-api-key: {config.api_key})")
+    keys = f"x-api-key: {config.api_key}"
+    if config.platform_key:
+        keys += f"; platform key: {config.platform_key}"
+    (ready or _announce)(f"{base_url}  ({keys})")
     try:
         gateway.serve_forever(poll_interval=0.2)
     finally:

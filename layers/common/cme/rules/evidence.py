@@ -145,6 +145,10 @@ def session_worth(programme: Programme, facts: DelegateFacts, sessions: Sequence
     slot, day or event cap: from every kind of evidence, and from live evidence alone."""
     policy = programme.event.policy
     by_scans = evidence_policy(policy.evidence).scan_amounts(programme, facts, sessions)
+    if facts.grants:
+        # An organiser's grant (a scanner failed) is evidence of taking part live, worth the
+        # session's full amount (RULES.md, "Organiser decisions").
+        by_scans = {**by_scans, **{s.id: s.credits for s in sessions if s.id in facts.grants}}
     if not facts.views:
         return Worth(by_scans, by_scans)  # scans are live evidence
     watched: dict[str, dict[ViewKind, int]] = defaultdict(lambda: defaultdict(int))

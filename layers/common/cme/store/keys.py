@@ -13,6 +13,10 @@ Everything of one event shares the partition key `EVENT#<event_id>`:
     DEL#<delegate>#CERTHEAD            the latest certificate's serial and fingerprint
     DEL#<delegate>#ATTEMPT#<attempt>   an attempt at a learning test (its answers: never logged)
     DEL#<delegate>#TESTS#<test_id>     the delegate's standing with a test: attempts, passed
+    DEL#<delegate>#REVOKED             a revocation blocks new certificates until lifted
+    DEL#<delegate>#EXTENSION           the organiser's extension of the claim deadline
+    DEL#<delegate>#GRANT#<session>     evidence the organiser granted for a session
+    AUDIT#<at>#<nonce>                 an entry of the audit trail (newest last in key order)
     SCANID#<scan_id>                   a scan id is unique per event (the retry guard)
     VIEWID#<view_id>                   a view id is unique per event
     REFUSED#<received_at>#<scan_id>    a refused scan with its reason, for the organiser
@@ -95,6 +99,25 @@ def view_guard(view_id: str) -> str:
 
 def refused_scan(received_at: str, scan_id: str) -> str:
     return f"{REFUSED_SCANS}{received_at}#{scan_id}"
+
+
+def revocation(delegate_id: str) -> str:
+    return f"DEL#{delegate_id}#REVOKED"
+
+
+def extension(delegate_id: str) -> str:
+    return f"DEL#{delegate_id}#EXTENSION"
+
+
+def grant(delegate_id: str, session_id: str) -> str:
+    return f"DEL#{delegate_id}#GRANT#{session_id}"
+
+
+AUDIT = "AUDIT#"
+
+
+def audit(at: str, nonce: str) -> str:
+    return f"{AUDIT}{at}#{nonce}"
 
 
 def serial_key(serial: str) -> str:

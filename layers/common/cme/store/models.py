@@ -244,3 +244,41 @@ class ProjectionItem(Item, discriminator="projection"):
     programme_version = NumberAttribute(null=True)
     row = UnicodeAttribute(null=True)
     """JSON of the row (`cme.projection`)."""
+
+
+class ExtensionItem(Item, discriminator="extension"):
+    """The organiser's extension of one delegate's claim deadline (a decision)."""
+
+    until = UnicodeAttribute()
+    """Local time in the event's zone, as stated."""
+    actor = UnicodeAttribute()
+    decided_at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()
+
+
+class GrantItem(Item, discriminator="grant"):
+    """Evidence the organiser granted for one session of one delegate (a decision)."""
+
+    session_id = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    decided_at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()
+
+
+class AuditItem(Item, discriminator="audit"):
+    """An entry of the event's audit trail: never an email or an answer."""
+
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()
+    reason = UnicodeAttribute()
+
+
+class RevocationItem(Item, discriminator="revocation"):
+    """A revocation that holds: no new certificate for the delegate until it is lifted."""
+
+    serial = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    decided_at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()

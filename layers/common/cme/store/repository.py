@@ -12,7 +12,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,10 +36,13 @@ from cme.facts import (
 )
 from cme.jsonio import dumps, loads
 from cme.records import (
+    AuditEntry,
     Certificate,
     CertificateStatus,
+    Decision,
     DelegateRecord,
     DocumentTooLarge,
+    Extension,
     IssuedCertificate,
     RecordedScan,
     RecordedView,
@@ -54,17 +57,21 @@ from cme.settings import Settings, settings
 from cme.store import keys
 from cme.store.models import (
     AttemptItem,
+    AuditItem,
     CartEntryItem,
     CertificateCopyItem,
     CertificateHeadItem,
     CertificateItem,
     EvaluationItem,
+    ExtensionItem,
+    GrantItem,
     Item,
     ProfileItem,
     ProgrammeItem,
     ProgrammeVersionItem,
     ProjectionItem,
     RefusedScanItem,
+    RevocationItem,
     ScanGuardItem,
     ScanItem,
     TestStandingItem,
@@ -250,7 +257,13 @@ class DynamoStore:
         return programme
 
     def save_programme(
-        self, event_id: str, document: dict[str, Any], *, replaces: int | None, now: datetime
+        self,
+        event_id: str,
+        document: dict[str, Any],
+        *,
+        replaces: int | None,
+        now: datetime,
+        audit: AuditEntry | None = None,
     ) -> StoredProgramme:
         version = 1 if replaces is None else replaces + 1
         compressed = zlib.compress(dumps(document).encode(), 6)
@@ -266,12 +279,13 @@ class DynamoStore:
             if replaces is None
             else ProgrammeItem.version == replaces
         )
-        self.transact(
-            [
-                Write("programme", lambda tx: tx.save(item, condition=condition)),
-                Write("version", lambda tx: tx.save(stamp)),
-            ]
-        )
+        writes = [
+            Write("programme", lambda tx: tx.save(item, condition=condition)),
+            Write("version", lambda tx: tx.save(stamp)),
+        ]
+        if audit is not None:
+            writes.append(_audit_write(event_id, audit))
+        self.transact(writes)
         return self._keep(StoredProgramme(event_id, document, version, now))
 
     def references(self, event_id: str) -> References:
@@ -297,7 +311,14 @@ class DynamoStore:
 
     # ------------------------------------------------------------------ delegates
 
-    def save_delegate(self, event_id: str, delegate: Delegate, *, now: datetime) -> bool:
+    def save_delegate(
+        self,
+        event_id: str,
+        delegate: Delegate,
+        *,
+        now: datetime,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         pk, sk = keys.event_key(event_id), keys.profile(delegate.delegate_id)
         existing = self._calling(lambda: _get(ProfileItem, pk, sk))
         item = ProfileItem(
@@ -311,10 +332,10 @@ class DynamoStore:
             created_at=existing.created_at if existing else now,
             updated_at=now,
         )
-        self.transact(
-            [Write("delegate", lambda tx: tx.save(item))],
-            touching=(event_id, delegate.delegate_id),
-        )
+        writes = [Write("profile", lambda tx: tx.save(item))]
+        if audit is not None:
+            writes.append(_audit_write(event_id, audit))
+        self.transact(writes, touching=(event_id, delegate.delegate_id))
         return existing is None
 
     def delegate_exists(self, event_id: str, delegate_id: str) -> bool:
@@ -708,6 +729,15 @@ class DynamoStore:
             else CertificateHeadItem.serial == latest.serial
         )
         writes = [
+            Write(
+                "revoked",
+                lambda tx: tx.condition_check(
+                    Item,
+                    event_pk,
+                    keys.revocation(delegate_id),
+                    condition=Item.pk.does_not_exist(),
+                ),
+            ),
             Write("head", lambda tx: tx.save(head, condition=head_condition)),
             Write("serial", lambda tx: tx.save(by_serial, condition=Item.pk.does_not_exist())),
             Write("copy", lambda tx: tx.save(copy, condition=Item.pk.does_not_exist())),
@@ -740,20 +770,113 @@ class DynamoStore:
         )
 
     def revoke_certificate(
-        self, certificate: IssuedCertificate, *, reason: str, now: datetime
+        self,
+        certificate: IssuedCertificate,
+        *,
+        reason: str,
+        now: datetime,
+        audit: AuditEntry | None = None,
     ) -> None:
-        """Both copies at once."""
-        self.transact(
-            self._status_change(
-                certificate.event_id,
-                certificate.delegate_id,
-                certificate.serial,
-                CertificateStatus.REVOKED,
-                now,
-                reason=reason,
-            ),
-            touching=(certificate.event_id, certificate.delegate_id),
+        """Both copies at once, with the audit entry."""
+        writes = self._status_change(
+            certificate.event_id,
+            certificate.delegate_id,
+            certificate.serial,
+            CertificateStatus.REVOKED,
+            now,
+            reason=reason,
         )
+        if audit is not None:
+            block = RevocationItem(
+                pk=keys.event_key(certificate.event_id),
+                sk=keys.revocation(certificate.delegate_id),
+                serial=certificate.serial,
+                actor=audit.actor,
+                decided_at=audit.at,
+                reason=reason,
+            )
+            writes.append(Write("revocation", lambda tx: tx.save(block)))
+            writes.append(_audit_write(certificate.event_id, audit))
+        self.transact(writes, touching=(certificate.event_id, certificate.delegate_id))
+
+    def lift_revocation(self, event_id: str, delegate_id: str, *, audit: AuditEntry) -> None:
+        block = RevocationItem(pk=keys.event_key(event_id), sk=keys.revocation(delegate_id))
+        self.transact(
+            [
+                self._profile_exists(event_id, delegate_id),
+                Write("revocation", lambda tx: tx.delete(block)),
+                _audit_write(event_id, audit),
+            ]
+        )
+
+    # ------------------------------------------------------------------ decisions
+
+    def set_extension(
+        self, event_id: str, delegate_id: str, extension: Extension | None, *, audit: AuditEntry
+    ) -> None:
+        pk, sk = keys.event_key(event_id), keys.extension(delegate_id)
+        if extension is None:
+            change = Write("extension", lambda tx: tx.delete(ExtensionItem(pk=pk, sk=sk)))
+        else:
+            item = ExtensionItem(
+                pk=pk,
+                sk=sk,
+                until=extension.until,
+                actor=extension.decision.actor,
+                decided_at=extension.decision.at,
+                reason=extension.decision.reason,
+            )
+            change = Write("extension", lambda tx: tx.save(item))
+        self.transact(
+            [self._profile_exists(event_id, delegate_id), change, _audit_write(event_id, audit)]
+        )
+
+    def set_grant(
+        self,
+        event_id: str,
+        delegate_id: str,
+        session_id: str,
+        decision: Decision | None,
+        *,
+        audit: AuditEntry,
+    ) -> None:
+        pk, sk = keys.event_key(event_id), keys.grant(delegate_id, session_id)
+        if decision is None:
+            change = Write("grant", lambda tx: tx.delete(GrantItem(pk=pk, sk=sk)))
+        else:
+            item = GrantItem(
+                pk=pk,
+                sk=sk,
+                session_id=session_id,
+                actor=decision.actor,
+                decided_at=decision.at,
+                reason=decision.reason,
+            )
+            change = Write("grant", lambda tx: tx.save(item))
+        self.transact(
+            [self._profile_exists(event_id, delegate_id), change, _audit_write(event_id, audit)],
+            touching=(event_id, delegate_id),
+        )
+
+    def audit_entries(
+        self, event_id: str, *, before: str | None, limit: int
+    ) -> tuple[list[AuditEntry], str | None]:
+        """Newest first: the trail's keys sort by time, read backwards."""
+        pk = keys.event_key(event_id)
+        condition = (
+            Item.sk.between(keys.AUDIT, before) if before else Item.sk.startswith(keys.AUDIT)
+        )
+        entries: list[AuditEntry] = []
+        last: str | None = None
+        query = Item.query(pk, condition, scan_index_forward=False, page_size=limit + 1)
+        for item in query:
+            if not isinstance(item, AuditItem) or (before and item.sk >= before):
+                continue
+            if len(entries) == limit:
+                return entries, last
+            entries.append(AuditEntry(item.at, item.actor, item.action, item.target, item.reason))
+            last = item.sk
+        return entries, None
 
     def _status_change(
         self,
@@ -822,6 +945,22 @@ class DynamoStore:
             yield item
 
 
+def _audit_write(event_id: str, entry: AuditEntry) -> Write:
+    """The entry of the audit trail that goes in the same transaction as its change."""
+    at = entry.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    item = AuditItem(
+        pk=keys.event_key(event_id),
+        # Entries at one instant (a frozen clock, a burst) keep the order they were written.
+        sk=keys.audit(at, f"{time.time_ns():020d}{uuid.uuid4().hex[:12]}"),
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        target=entry.target,
+        reason=entry.reason,
+    )
+    return Write("audit", lambda tx: tx.save(item, condition=Item.pk.does_not_exist()))
+
+
 def _retrying[T](call: Callable[[], T]) -> T:
     """Two more tries, with jitter, of a transaction that contention cancelled (tenacity is
     imported on this rare path only: cold start matters)."""
@@ -876,6 +1015,25 @@ def _scan(item: ScanItem | ScanGuardItem) -> Scan:
     )
 
 
+def _decisions(
+    items: list[Item],
+) -> tuple[Extension | None, dict[str, Decision], Decision | None]:
+    """The organiser's decisions among a delegate's items: extension, grants, revocation."""
+    extension: Extension | None = None
+    grants: dict[str, Decision] = {}
+    revocation: Decision | None = None
+    for item in items:
+        if isinstance(item, ExtensionItem | GrantItem | RevocationItem):
+            decision = Decision(item.actor, item.decided_at, item.reason)
+            if isinstance(item, ExtensionItem):
+                extension = Extension(item.until, decision)
+            elif isinstance(item, GrantItem):
+                grants[item.session_id] = decision
+            else:
+                revocation = decision
+    return extension, grants, revocation
+
+
 def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecord | None:
     profile: ProfileItem | None = None
     scans: list[Scan] = []
@@ -886,6 +1044,7 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
     answers: dict[str, str] = {}
     copies: dict[str, CertificateCopyItem] = {}
     head: CertificateHeadItem | None = None
+    extension, grants, revocation = _decisions(items)
     for item in items:
         match item:
             case ProfileItem():
@@ -934,6 +1093,7 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
         evaluations=evaluations,
         profession=profile.profession,
         test_attempts=tuple(attempts),
+        grants=frozenset(grants),
     )
     latest = None
     if head is not None and (copy := copies.get(head.serial)) is not None:
@@ -949,7 +1109,7 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
             fingerprint=head.fingerprint,
             kind=copy.certificate_kind or "credits",
         )
-    return DelegateRecord(delegate, facts, answers, latest)
+    return DelegateRecord(delegate, facts, answers, latest, extension, grants, revocation)
 
 
 def _count_write(event_id: str, delegate_id: str) -> Write:

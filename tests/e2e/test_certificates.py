@@ -4,15 +4,13 @@ verify in a real browser, issue concurrently, revoke."""
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
-import tempfile
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pypdf import PdfReader
 
+from tests.e2e.browser import rendered_text
 from tests.e2e.served import Http
 from tests.names import NAMES_BY_SCRIPT
 from tests.unit.test_certificate_scripts import expected_letters, name_letters
@@ -38,34 +36,6 @@ def ready_delegate(
     for session, at in [("S01", "2025-05-24T12:05:00+02:00"), ("S03", "2025-05-24T14:40:00+02:00")]:
         reply = http.put(f"{base}/evaluations/{session}", {"submitted_at": at, "answers": {"q": 4}})
         assert reply.status == 201
-
-
-def rendered_text(url: str) -> str:
-    """The page as headless Chromium renders it (its DOM after load)."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("chromium is missing: `make test` installs it (.ci/ensure-chromium)")
-    with tempfile.TemporaryDirectory() as profile:
-        result = subprocess.run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                f"--user-data-dir={profile}",
-                "--dump-dom",
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-    return result.stdout
 
 
 def test_issue_download_and_verify_in_a_browser(http: Http, event: str) -> None:

@@ -5,45 +5,17 @@ a page, not a blank."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from cme_tools.cli import main as cme
+from tests.e2e.browser import chromium
 from tests.e2e.served import API_KEY, Http
 from tests.e2e.test_certificates import ready_delegate
 
 pytestmark = pytest.mark.e2e
-
-BROWSER_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--hide-scrollbars",
-)
-
-
-def chromium(*args: str) -> str:
-    binary = shutil.which("chromium")
-    if binary is None:
-        pytest.fail("chromium is missing: `make test` installs it (.ci/ensure-chromium)")
-    with tempfile.TemporaryDirectory() as profile:
-        result = subprocess.run(
-            [binary, *BROWSER_FLAGS, f"--user-data-dir={profile}", *args],
-            capture_output=True,
-            text=True,
-            timeout=90,
-            check=True,
-        )
-    return result.stdout
 
 
 def test_the_dashboard_opens_in_a_browser_from_a_file(

@@ -68,7 +68,7 @@ def test_certificates_and_verify_pages_lie_side_by_side(
     certified = {d for d, row in rows.items() if row["certificate_serial"]}
 
     pdfs = {p.stem for p in folder.glob("*.pdf")}
-    pages = {p.stem for p in folder.glob("*.html")}
+    pages = {p.stem for p in folder.glob("*.html")} - {"eshg2025-dashboard"}
 
     assert pdfs == pages == certified
     assert len(certified) >= 30
@@ -113,6 +113,17 @@ def test_the_third_event_issues_a_nurse_a_physician_and_an_attendance_certificat
     assert "AMA PRA Category 1 Credits" in text["E002"]
     assert "NO CME CREDITS" in text["E004"] and "Marco Ricci" in text["E004"]
     assert "E003  Francesca Esposito" in ran.stdout and "409 no_attempts_left" in ran.stdout
+
+
+def test_the_demo_ends_with_the_dashboard_of_eshg(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    ran, folder = demo
+    page = folder / "eshg2025-dashboard.html"
+    assert "<strong>40</strong>Delegates registered" in page.read_text(encoding="utf-8")
+    last = [line for line in ran.stdout.splitlines() if line.strip()][-2]
+    assert last.startswith("the organiser's dashboard of eshg2025: ")
+    assert last.endswith("eshg2025-dashboard.html")
 
 
 def test_the_stack_was_stopped(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:

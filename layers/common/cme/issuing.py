@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cme.errors import (
@@ -83,33 +84,8 @@ def certificate_facts(
     event = programme.event
     statements_by_name = {c.name: c.statement for c in event.conversions}
     listed = event.profession(profession)
-    attended = statement.attended
-    if attended is not None:
-        # A certificate of attendance: the days attended, no credits, no conversions.
-        return CertificateFacts(
-            serial=display(serial),
-            verify_url=verify_url,
-            event_name=event.name,
-            event_city=event.city,
-            event_country=event.country,
-            first_day=programme.days[0].date,
-            last_day=programme.days[-1].date,
-            accreditation_body=event.accreditation.body,
-            unit=event.accreditation.unit,
-            event_total=event.accreditation.total,
-            delegate_name=delegate_name,
-            total=Decimal(0),
-            live=Decimal(0),
-            capped_by_event_total=False,
-            days=tuple(CertificateDay(day, Decimal(0)) for day in attended),
-            accreditation_statement="",
-            conversions=(),
-            statements=(),
-            issued_at=issued_at,
-            kind="attendance",
-            profession=listed.name if listed else "",
-        )
-    return CertificateFacts(
+    stated = partial(
+        CertificateFacts,
         serial=display(serial),
         verify_url=verify_url,
         event_name=event.name,
@@ -121,6 +97,23 @@ def certificate_facts(
         unit=event.accreditation.unit,
         event_total=event.accreditation.total,
         delegate_name=delegate_name,
+        issued_at=issued_at,
+        profession=listed.name if listed else "",
+    )
+    attended = statement.attended
+    if attended is not None:
+        # A certificate of attendance: the days attended, no credits, no conversions.
+        return stated(
+            total=Decimal(0),
+            live=Decimal(0),
+            capped_by_event_total=False,
+            days=tuple(CertificateDay(day, Decimal(0)) for day in attended),
+            accreditation_statement="",
+            conversions=(),
+            statements=(),
+            kind="attendance",
+        )
+    return stated(
         total=statement.total,
         live=statement.live,
         capped_by_event_total=statement.capped_by_event_total,
@@ -131,8 +124,6 @@ def certificate_facts(
             for c in statement.conversions
         ),
         statements=event.statements,
-        issued_at=issued_at,
-        profession=listed.name if listed else "",
     )
 
 

@@ -726,6 +726,43 @@ def organiser_command(api: Sequence[str], *argv: str, shown: str | None = None) 
     return cme([*argv, *api])
 
 
+def certify_event(
+    api: Sequence[str],
+    client: CmeClient,
+    event_id: str,
+    into: tuple[Path, str],
+    *,
+    problems: list[str],
+) -> tuple[int, Path]:
+    """`cme issue-certificates` into a folder, each verify page beside its PDF, and `cme
+    report` as CSV there too, as an organiser types them (`into`: the folder, and the
+    folder as printed).
+    The number of verify pages saved, and the report's path."""
+    folder, shown = into
+    folder.mkdir(parents=True, exist_ok=True)
+    status = organiser_command(
+        api,
+        "issue-certificates",
+        event_id,
+        "-o",
+        str(folder),
+        shown=f"issue-certificates {event_id} -o {shown}",
+    )
+    if status != 0:
+        problems.append(f"issue-certificates {event_id} exited with {status}")
+    pages = save_verify_pages(client, event_id, folder, problems)
+    report = folder / f"{event_id}-report.csv"
+    organiser_command(
+        api,
+        "report",
+        event_id,
+        "-o",
+        str(report),
+        shown=f"report {event_id} -o {shown}/{report.name}",
+    )
+    return pages, report
+
+
 def save_verify_pages(client: CmeClient, event_id: str, folder: Path, problems: list[str]) -> int:
     """Each certificate's public verify page (as a phone shows it), beside its PDF."""
     from cme_tools.cli.organiser import fetch_report

@@ -25,7 +25,7 @@ from cme.facts import Direction
 from cme.programme import Programme
 from cme_tools.cli.terminal import out
 from cme_tools.client import ApiError, CmeClient, resource
-from cme_tools.local.demo import Call, organiser_command, phase_lines, replay, save_verify_pages
+from cme_tools.local.demo import Call, certify_event, organiser_command, phase_lines, replay
 
 EVENT = "ecm2025"
 PROGRAMME = "programmes/ecm2025.yaml"
@@ -300,28 +300,9 @@ class ItalianEcm:
             self.problems.extend(unexpected_in(story, statement))
 
     def certificates(self) -> None:
-        folder = self.folder / EVENT
-        shown = f"{self.shown_folder}/{EVENT}"
-        folder.mkdir(parents=True, exist_ok=True)
-        status = organiser_command(
-            self.api,
-            "issue-certificates",
-            EVENT,
-            "-o",
-            str(folder),
-            shown=f"issue-certificates {EVENT} -o {shown}",
-        )
-        if status != 0:
-            self.problems.append(f"issue-certificates {EVENT} exited with {status}")
-        pages = save_verify_pages(self.client, EVENT, folder, self.problems)
-        report = folder / f"{EVENT}-report.csv"
-        organiser_command(
-            self.api,
-            "report",
-            EVENT,
-            "-o",
-            str(report),
-            shown=f"report {EVENT} -o {shown}/{report.name}",
+        folder, shown = self.folder / EVENT, f"{self.shown_folder}/{EVENT}"
+        pages, report = certify_event(
+            self.api, self.client, EVENT, (folder, shown), problems=self.problems
         )
         expected = {s.delegate_id: s.certificate for s in STORIES if s.certificate}
         kinds = {}

@@ -420,7 +420,8 @@ HALVING = {
     ),
     "DynamoDB writes": (
         "writes without transactions (a transaction bills two units per action, and each"
-        " fact is three actions: profile check, id guard, fact)"
+        " fact is four: profile check, id guard, fact, the count on the delegate's report"
+        " row; the row's own update follows)"
     ),
     "Lambda duration": "more memory for the same CPU-bound work, or less CPU per request",
 }

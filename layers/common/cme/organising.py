@@ -8,15 +8,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cme.errors import InvalidProgramme, InvalidRequest, Problem, UnknownEvent, UnknownProfession
 from cme.facts import Delegate
 from cme.programme import Programme, build_programme, programme_document, public_document
 from cme.recording import load_programme, versioned_programme
 from cme.records import (
-    CertificateStatus,
     DocumentTooLarge,
     References,
     Store,
@@ -24,6 +22,9 @@ from cme.records import (
     WriteRefused,
 )
 from cme.text import ID_PATTERN
+
+if TYPE_CHECKING:
+    from cme.projection import DelegateRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,27 +219,11 @@ def put_delegate(
 
 
 @dataclass(frozen=True, slots=True)
-class ReportRow:
-    delegate_id: str
-    name: str
-    attendance: str
-    total: Decimal
-    live: Decimal
-    days: dict[date, Decimal]
-    certificate_serial: str | None
-    certificate_status: CertificateStatus | None
-    profession: str | None = None
-    eligible: bool = True
-    """Whether the accreditation covers the delegate's profession."""
-    test_passed: bool | None = None
-    """The event's test: passed, not (yet), or None without one."""
-
-
-@dataclass(frozen=True, slots=True)
 class ReportPage:
     event_id: str
     days: tuple[date, ...]
-    rows: list[ReportRow]
+    rows: list[DelegateRow]
+    """Each delegate's report row (`cme.projection`), in delegate order."""
     next_cursor: str | None
 
 
@@ -261,7 +246,7 @@ def report_page(
     programme, version = versioned_programme(store, event_id, latest=True)
     after = decode_cursor(cursor) if cursor else None
     ends = monotonic() + budget.total_seconds() if budget is not None else float("inf")
-    delegates, last = current_rows(
+    rows, last = current_rows(
         store,
         event_id,
         programme,
@@ -270,22 +255,6 @@ def report_page(
         limit=limit,
         enough=lambda: monotonic() >= ends,
     )
-    rows = [
-        ReportRow(
-            delegate_id=row.delegate_id,
-            name=row.name,
-            attendance=row.attendance,
-            total=row.total,
-            live=row.live,
-            days=row.days,
-            certificate_serial=row.certificate_serial,
-            certificate_status=row.certificate_status,
-            profession=row.profession,
-            eligible=row.eligible,
-            test_passed=row.test_passed,
-        )
-        for row in delegates
-    ]
     return ReportPage(
         event_id=event_id,
         days=tuple(d.date for d in programme.days),

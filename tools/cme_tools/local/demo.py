@@ -672,23 +672,7 @@ def _congress(
     for line in report_table(report, certificates=False):
         out(line)
 
-    status = organiser(
-        "issue-certificates",
-        EVENT,
-        "-o",
-        str(folder),
-        shown=f"issue-certificates {EVENT} -o {relative}",
-    )
-    if status != 0:
-        problems.append(f"issue-certificates exited with {status}")
-    pages = save_verify_pages(client, EVENT, folder, problems)
-    organiser(
-        "report",
-        EVENT,
-        "-o",
-        str(folder / f"{EVENT}-report.csv"),
-        shown=f"report {EVENT} -o {relative}/{EVENT}-report.csv",
-    )
+    pages, _ = certify_event(api, client, EVENT, (folder, relative), problems=problems)
     problems.extend(_check_worked_example(client, folder))
     dashboard = folder / f"{EVENT}-dashboard.html"
     if (

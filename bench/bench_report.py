@@ -218,6 +218,7 @@ def run() -> list[Row]:
             f"{esc_requests} requests of limit={esc} one after another, each as the row above",
         )
     )
+    rows.append(_export_row(delegates, reading))
     requests = []
     for answer, spent in results[1000]:
         count = len(answer.body["delegates"])
@@ -244,3 +245,48 @@ def run() -> list[Row]:
         )
     )
     return rows
+
+
+EXPORT_TARGET = 10 * ESC_DELEGATES
+"""The report export (`cme.exports`) is for events beyond what pages serve: one run of the
+export function should write ten ESC-sized congresses within Lambda's 15 minutes."""
+
+
+def _export_row(delegates: list[Any], reading: dict[str, float]) -> Row:
+    """The export of the 3,500 from memory (the CSV, every page of 1,000), its own CPU plus
+    the reading measured on moto, at the export function's CPU share, plus its pages and
+    the upload of the file; then how many delegates one run can write."""
+    import io
+
+    from cme import exports
+
+    settings = function_settings()["reportexport"]
+    store = in_memory(delegates)
+    began = cpu()
+    with io.BytesIO() as out:
+        written = exports.write_report_csv(store, EVENT, out)
+        size = out.tell()
+    own_s = cpu() - began
+    assert written == DELEGATES
+    pages, _ = _pages(reading["bytes"] * DELEGATES)
+    per_delegate_s = (own_s / DELEGATES + reading["reading_ms"] / 1000) * cpu_factor(
+        settings.memory_mb
+    ) + (pages * PAGE_MS / 1000 + size / UPLOAD_BYTES_S) / DELEGATES
+    capacity = settings.timeout_s / per_delegate_s
+    return Row(
+        "report",
+        f"(c) report export to S3: delegates one run writes within {settings.timeout_s} s",
+        capacity,
+        "delegates",
+        f">= {EXPORT_TARGET:,}",
+        capacity >= EXPORT_TARGET,
+        (
+            f"{per_delegate_s * 1000:.2f} ms a delegate on AWS ({settings.memory_mb} MB),"
+            f" {size / DELEGATES:.0f} B of CSV each, uploaded at {UPLOAD_BYTES_S / 1e6:g} MB/s;"
+            f" an ESC-sized congress in {per_delegate_s * ESC_DELEGATES:.0f} s"
+        ),
+    )
+
+
+UPLOAD_BYTES_S = 50e6
+"""Assumed: a Lambda function writes to S3 in the same region at 50 MB/s."""

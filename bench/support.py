@@ -446,17 +446,19 @@ class FunctionSettings:
 
 
 def function_settings() -> dict[str, FunctionSettings]:
-    """Each function's memory and timeout, from `infra/template.yaml` (by its CodeUri)."""
+    """Each function's memory and timeout, from `infra/template.yaml`, by its logical id
+    less `Function` in lower case (`scan`, ..., `organiser`, `reportexport`: the export
+    function runs the organiser's code with settings of its own)."""
     from cme_tools.local.resources import read_template
 
     template = read_template(CHECKOUT.template)
     found: dict[str, FunctionSettings] = {}
     globals_ = template.get("Globals", {}).get("Function", {})
-    for resource in template["Resources"].values():
+    for logical_id, resource in template["Resources"].items():
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
         props = resource["Properties"]
-        name = str(props["CodeUri"]).rstrip("/").rsplit("/", 1)[-1]
+        name = logical_id.removesuffix("Function").lower()
         found[name] = FunctionSettings(
             name,
             int(props.get("MemorySize", globals_.get("MemorySize", 128))),

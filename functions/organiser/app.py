@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cme import api, deciding, errors, organising, report_formats
 from cme.facts import Attendance, Delegate
@@ -189,6 +189,63 @@ def get_dashboard(
     )
 
 
+EXPORTS = "/events/<event_id>/report/exports"
+ExportId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+@app.post(
+    EXPORTS,
+    summary="Export the whole report as one CSV file in S3 (organisers)",
+    description="For an event of any size: the report's CSV (the columns of `GET "
+    ".../report` with `Accept: text/csv`, one header row, every delegate) is written by a "
+    "function of its own; `GET` the export until its `status` is `done` for a presigned "
+    "link. Exports are removed after a week.",
+    responses=api.answers(
+        {202: ("Started", "ReportExportOut")},
+        refusals=(errors.UnknownEvent,),
+        headers={202: {"Location": {"schema": {"type": "string"}}}},
+    ),
+)
+def post_report_export(event_id: EventId) -> Response[Any]:
+    from cme import exports
+
+    record = exports.start_export(
+        runtime.store(),
+        report_exports(),
+        event_id,
+        now=runtime.now(),
+        actor=api.actor(app),
+        launch=runtime.launch,
+    )
+    called = app.current_event.request_context.path or f"/events/{event_id}/report/exports"
+    headers = {**NO_STORE, "Location": f"{called.rstrip('/')}/{record['export_id']}"}
+    return api.json_response(record, 202, headers=headers)
+
+
+@app.get(
+    EXPORTS + "/<export_id>",
+    summary="A report export: running, done (with its link) or failed (organisers)",
+    responses=api.answers({200: ("The export", "ReportExportOut")}, refusals=(errors.NotFound,)),
+)
+def get_report_export(event_id: EventId, export_id: ExportId) -> Response[Any]:
+    from cme import exports
+
+    status = exports.export_status(
+        report_exports(),
+        event_id,
+        export_id,
+        now=runtime.now(),
+        lifetime=runtime.settings.url_lifetime,
+    )
+    return api.json_response(status.as_dict(), headers=NO_STORE)
+
+
+def report_exports() -> Any:
+    from cme.store.exports import ReportExports
+
+    return ReportExports()
+
+
 DELEGATE = "/events/<event_id>/delegates/<delegate_id>"
 DECIDED: dict[int, api.Answer] = {
     201: ("Decided (stored with its entry of the audit trail)", "DecisionOut"),
@@ -328,4 +385,21 @@ def get_openapi() -> Response[Any]:
     return Response(status_code=200, content_type="application/json", body=api.openapi_document())
 
 
-lambda_handler = api.lambda_entry(app)
+_api_handler = api.lambda_entry(app)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """API Gateway's requests; and, in the export function (this code with a longer
+    timeout), the report exports that `POST .../report/exports` hands on."""
+    if "cme_task" in event:
+        from cme import exports
+
+        record = exports.run_export(
+            runtime.store(),
+            report_exports(),
+            event["event_id"],
+            event["export_id"],
+            clock=runtime.clock,
+        )
+        return {"export_id": record["export_id"], "status": record["status"]}
+    return _api_handler(event, context)

@@ -356,6 +356,27 @@ def test_the_report_written_to_files(cme: Any, stack: Stack, tmp_path: Path) -> 
     assert json.loads((tmp_path / "r.json").read_text("utf-8"))["delegates"][0]["total"] == 0.0
 
 
+def test_the_report_exported_whole_is_the_paged_report(
+    cme: Any, stack: Stack, tmp_path: Path
+) -> None:
+    rows = [f"X{n:02d},Délégué {n},,online," for n in range(1, 6)]
+    setup_event(cme, stack, tmp_path, "cli-export", rows)
+    earn(stack, "cli-export", "X02", "ES01", "S01")
+
+    # the service writes the CSV to S3 on a thread of its own; the CLI waits for the link
+    exported = cme("report", "cli-export", "--export", "-o", str(tmp_path / "x.csv"), *stack.api)
+    paged_file = str(tmp_path / "p.csv")
+    paged = cme("report", "cli-export", "--page-size", "2", "-o", paged_file, *stack.api)
+    to_stdout = cme("report", "cli-export", "--export", *stack.api)
+
+    assert exported.status == paged.status == to_stdout.status == 0
+    data = (tmp_path / "x.csv").read_bytes()
+    assert data == (tmp_path / "p.csv").read_bytes()
+    assert data.count(b"\r\n") == 6 and "Délégué 5".encode() in data
+    assert to_stdout.out.replace("\n", "\r\n") == data.decode()
+    assert cme("report", "cli-export", "--export", "-o", "x.json", *stack.api).status == 2
+
+
 # --------------------------------------------------------------------------- issue-certificates
 
 

@@ -50,6 +50,8 @@ ROUTES: dict[tuple[str, str], tuple[str, bool]] = {
     ("PUT", DELEGATE): ("OrganiserFunction", False),
     ("GET", "/events/{event_id}/report"): ("OrganiserFunction", False),
     ("GET", "/events/{event_id}/dashboard"): ("OrganiserFunction", False),
+    ("POST", "/events/{event_id}/report/exports"): ("OrganiserFunction", False),
+    ("GET", "/events/{event_id}/report/exports/{export_id}"): ("OrganiserFunction", False),
     ("GET", "/openapi.json"): ("OrganiserFunction", True),
     ("PUT", f"{DELEGATE}/extension"): ("OrganiserFunction", False),
     ("DELETE", f"{DELEGATE}/extension"): ("OrganiserFunction", False),

@@ -48,7 +48,13 @@ DYNAMODB_ACTIONS = {
         "ConditionCheckItem",
     },
 }
-S3_ACTIONS = {"CertificateFunction": {"s3:PutObject", "s3:GetObject"}}
+S3_ACTIONS = {
+    "CertificateFunction": {"s3:PutObject", "s3:GetObject"},
+    # a report export's record and link (test_report_exports_...)
+    "OrganiserFunction": {"s3:PutObject", "s3:GetObject"},
+}
+OTHER_SERVICES = {"OrganiserFunction": {"lambda"}}
+"""The organiser function starts the report export function (and nothing else)."""
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -129,8 +135,42 @@ def test_bucket_is_private_encrypted_versioned(resources: dict[str, Any]) -> Non
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     for lifecycle in bucket.get("LifecycleConfiguration", {}).get("Rules", []):
-        assert "ExpirationInDays" not in lifecycle, "a current certificate PDF must never expire"
         assert "ExpirationDate" not in lifecycle
+        if "ExpirationInDays" in lifecycle:  # only report exports, never a current PDF
+            assert lifecycle["Prefix"] == "exports/", "a current certificate PDF must not expire"
+
+
+def test_report_exports_expire_and_only_the_organisers_functions_touch_them(
+    resources: dict[str, Any],
+) -> None:
+    rules = resources["CertificateBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (exports,) = [rule for rule in rules if rule.get("Prefix") == "exports/"]
+    assert exports["ExpirationInDays"] == 7
+    export = resources["ReportExportFunction"]["Properties"]
+    assert export["CodeUri"] == resources["OrganiserFunction"]["Properties"]["CodeUri"]
+    assert export["Timeout"] == 900
+    assert "Events" not in export, "no route: only the organiser function starts it"
+    organiser = resources["OrganiserFunction"]["Properties"]
+    variables = organiser["Environment"]["Variables"]
+    assert variables["CME_EXPORT_FUNCTION"] == {"Ref": "ReportExportFunction"}
+    for role in ("OrganiserFunctionRole", "ReportExportFunctionRole"):
+        (policy,) = resources[role]["Properties"]["Policies"]
+        statements = policy["PolicyDocument"]["Statement"]
+        s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
+        assert [s["Resource"] for s in s3] == [{"Fn::Sub": "${CertificateBucket.Arn}/exports/*"}]
+    (invoke,) = [
+        s
+        for s in resources["OrganiserFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+            "Statement"
+        ]
+        if "lambda:InvokeFunction" in _actions(s)
+    ]
+    assert invoke["Resource"] == {"Fn::GetAtt": ["ReportExportFunction", "Arn"]}
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
 
 
 def test_bucket_policy_denies_everything_without_tls(resources: dict[str, Any]) -> None:
@@ -154,8 +194,17 @@ def test_bucket_policy_denies_everything_without_tls(resources: dict[str, Any]) 
 def function_settings(template: dict[str, Any], name: str) -> dict[str, Any]:
     """A function's properties with the template's Globals under them, as SAM merges them."""
     merged = dict(template.get("Globals", {}).get("Function", {}))
-    merged.update(template["Resources"][name]["Properties"])
+    own = template["Resources"][name]["Properties"]
+    merged.update(own)
+    if "Environment" in own:  # SAM merges the variables, the function's own winning
+        variables = {**merged_variables(template), **own["Environment"]["Variables"]}
+        merged["Environment"] = {"Variables": variables}
     return merged
+
+
+def merged_variables(template: dict[str, Any]) -> dict[str, Any]:
+    variables: dict[str, Any] = template["Globals"]["Function"]["Environment"]["Variables"]
+    return variables
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -239,7 +288,7 @@ def test_every_function_has_a_role_of_its_own(resources: dict[str, Any]) -> None
     roles = [resources[name]["Properties"]["Role"]["Fn::GetAtt"][0] for name in FUNCTIONS]
     assert len(set(roles)) == len(FUNCTIONS)
     all_roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assert all_roles == set(roles), "a role no function uses"
+    assert all_roles == {*roles, "ReportExportFunctionRole"}, "a role no function uses"
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -249,8 +298,9 @@ def test_role_allows_only_what_the_function_does(resources: dict[str, Any], name
         for statement in role_statements(resources, name)
         for action in as_list(statement["Action"])
     }
-    assert services <= {"logs", "dynamodb", "s3"}
-    assert services == {"logs", "dynamodb"} | ({"s3"} if name in S3_ACTIONS else set())
+    assert services <= {"logs", "dynamodb", "s3", "lambda"}
+    expected = {"logs", "dynamodb"} | ({"s3"} if name in S3_ACTIONS else set())
+    assert services == expected | OTHER_SERVICES.get(name, set())
 
     assert allowed(resources, name, "logs") == {
         "logs:CreateLogStream": [{"Fn::GetAtt": [f"{name}LogGroup", "Arn"]}],

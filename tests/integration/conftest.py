@@ -140,6 +140,7 @@ def client(
 ) -> Functions:
     monkeypatch.setattr(api.runtime, "clock", lambda: clock[0])
     monkeypatch.setattr(api.runtime, "store_factory", lambda: store)
+    monkeypatch.setattr(api.runtime, "launch", functions.run_task)  # tasks run at once
     return functions
 
 

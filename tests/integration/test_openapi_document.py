@@ -40,6 +40,9 @@ CONTRACT_ROUTES = {
     ("delete", "/events/{event_id}/delegates/{delegate_id}/grants/{session_id}"),
     ("get", "/events/{event_id}/audit"),
     ("delete", "/events/{event_id}/delegates/{delegate_id}/revocation"),
+    # Beyond the contract, additive: the report of any size as one file (issue 14)
+    ("post", "/events/{event_id}/report/exports"),
+    ("get", "/events/{event_id}/report/exports/{export_id}"),
 }
 
 

@@ -296,3 +296,19 @@ class AuditEntryOut(_Out):
 class AuditOut(_Out):
     entries: list[AuditEntryOut]
     next_cursor: str | None
+
+
+class ReportExportOut(_Out):
+    export_id: str
+    event_id: str
+    status: Literal["running", "done", "failed"]
+    requested_at: datetime
+    requested_by: str = Field(description="The id of the API key that asked for it")
+    finished_at: datetime | None
+    delegates: int | None = Field(description="The delegates in the file, once done")
+    url: str | None = Field(
+        default=None,
+        description="Once done: a presigned S3 GET URL of the CSV (the report's columns, "
+        "every delegate, one header row); it expires.",
+    )
+    url_expires_at: datetime | None = None

@@ -33,6 +33,7 @@ from cme.jsonio import dumps, loads
 from cme.observability import flush_metrics, logger
 from cme.records import Store
 from cme.settings import Settings, settings
+from cme.store.exports import launch_export_function
 from cme.store.repository import DynamoStore
 from cme.timestamps import Clock, system_clock
 
@@ -148,6 +149,9 @@ class Runtime:
 
     clock: Clock = system_clock
     store_factory: Callable[[], Store] = field(default=DynamoStore.default)
+    launch: Callable[[dict[str, Any]], None] = field(default=launch_export_function)
+    """Hands a long task to the function that runs it (`cme.exports`); the local stack runs
+    it on a thread instead."""
 
     def now(self) -> datetime:
         return self.clock()

@@ -37,29 +37,31 @@ def report_json(page: ReportPage) -> dict[str, Any]:
     }
 
 
-def report_csv(page: ReportPage) -> str:
+def report_csv(page: ReportPage, *, header: bool = True) -> str:
     """One row per delegate, a column per conference date, amounts printed with one or two
     decimals; names can never be read as a spreadsheet formula. The contract's columns
     keep their places; `live` (the part of the total earned live), then `profession`,
     `eligible` and `test_passed` (professions and learning tests) come last, so a reader of
-    the first columns by position keeps working."""
+    the first columns by position keeps working. `header`: False for the pages after the
+    first of one file (`cme.exports`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "delegate_id",
-            "name",
-            "attendance",
-            "total",
-            *(d.isoformat() for d in page.days),
-            "certificate_serial",
-            "certificate_status",
-            "live",
-            "profession",
-            "eligible",
-            "test_passed",
-        ]
-    )
+    if header:
+        writer.writerow(
+            [
+                "delegate_id",
+                "name",
+                "attendance",
+                "total",
+                *(d.isoformat() for d in page.days),
+                "certificate_serial",
+                "certificate_status",
+                "live",
+                "profession",
+                "eligible",
+                "test_passed",
+            ]
+        )
     for row in page.rows:
         writer.writerow(
             [

@@ -38,6 +38,8 @@ class Settings:
     organiser_key_id: str = "local-organiser"
     """CME_ORGANISER_KEY_ID: the id of the organiser's API key (the template passes it); a
     request with any other key is the platform's."""
+    export_function: str = "cme-report-export"
+    """CME_EXPORT_FUNCTION: the function that writes a whole report to S3 (`cme.exports`)."""
     endpoint_url: str | None = None
     """AWS_ENDPOINT_URL: an AWS stand-in (moto.server for `cme serve`); None in AWS."""
 
@@ -62,6 +64,7 @@ def settings() -> Settings:
         report_budget=_seconds("CME_REPORT_BUDGET_SECONDS", 20),
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         organiser_key_id=os.environ.get("CME_ORGANISER_KEY_ID") or "local-organiser",
+        export_function=os.environ.get("CME_EXPORT_FUNCTION") or "cme-report-export",
     )
 
 

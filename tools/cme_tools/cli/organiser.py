@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import sys
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -128,6 +129,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=1000,
         metavar="N",
         help="delegates per request, 1-5000 (1000)",
+    )
+    report.add_argument(
+        "--export",
+        action="store_true",
+        help="CSV written whole by the service to S3 and downloaded from its link (an event "
+        "of any size; one request per second while it runs)",
     )
     report.set_defaults(run=_report)
 
@@ -479,6 +486,30 @@ def fetch_report_csv(client: CmeClient, event_id: str, *, page_size: int = 1000)
     return rows
 
 
+class ExportFailed(Exception):
+    """The service could not write the report's export."""
+
+
+def fetch_report_export(
+    client: CmeClient,
+    event_id: str,
+    *,
+    poll_seconds: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bytes:
+    """The whole report as the service writes it to S3 (`POST .../report/exports`), looked
+    at every `poll_seconds` until it is done, then downloaded from its presigned link."""
+    started = client.post(resource("events", event_id, "report", "exports")).json()
+    path = resource("events", event_id, "report", "exports", started["export_id"])
+    while True:
+        export = client.get(path).json()
+        if export["status"] == "done":
+            return client.fetch_public(export["url"]).body
+        if export["status"] == "failed":
+            raise ExportFailed(f"the service could not write export {started['export_id']}")
+        sleep(poll_seconds)
+
+
 @api_command
 def _report(args: argparse.Namespace) -> int:
     if not 1 <= args.page_size <= 5000:
@@ -489,7 +520,17 @@ def _report(args: argparse.Namespace) -> int:
     if args.json or (not args.csv and suffix == ".json"):
         shape = "json"
     client = client_from(args)
-    if shape == "csv":
+    if args.export:
+        if shape != "csv" and target is not None:
+            raise UsageError("--export writes CSV: give FILE.csv or --csv")
+        try:
+            data = fetch_report_export(client, args.event_id)
+        except ExportFailed as error:
+            raise UsageError(str(error)) from None
+        text = data.decode("utf-8")
+        if target is None:
+            text = text.replace("\r\n", "\n")
+    elif shape == "csv":
         rows = fetch_report_csv(client, args.event_id, page_size=args.page_size)
         text = _csv_text(rows, "\r\n" if target else "\n")
     else:

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import re
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -95,6 +96,21 @@ class Functions:
             for name in names
             if self.checkout.function_source(name).is_file()
         }
+
+    def run_task(self, task: dict[str, Any]) -> None:
+        """A task one function hands on without waiting (a report export), run by the
+        organiser's code as the template's export function runs it."""
+        self.modules["organiser"].lambda_handler(task, LocalContext("report-export"))
+
+    def run_tasks_in_background(self) -> None:
+        """Tasks run on a thread of this process, as Lambda runs an asynchronous
+        invocation: the request that hands one on is answered at once."""
+        from cme import api
+
+        def launch(task: dict[str, Any]) -> None:
+            threading.Thread(target=self.run_task, args=(task,), daemon=True).start()
+
+        api.runtime.launch = launch
 
     def _routes(self, name: str) -> list[Any]:
         app = self.modules[name].app

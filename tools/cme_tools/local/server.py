@@ -168,6 +168,7 @@ def _worker_init(environment: dict[str, str], root: str) -> None:
     os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _worker["functions"] = Functions(Checkout(Path(root)))
+    _worker["functions"].run_tasks_in_background()
 
 
 def _worker_functions() -> Functions:

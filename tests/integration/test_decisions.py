@@ -6,7 +6,7 @@ follow at once."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -172,7 +172,11 @@ def test_decisions_about_unknown_things_are_404(eshg: Functions, expect_problem:
 
 
 def test_the_trail_is_complete_after_a_scripted_sequence(
-    delegate: str, client: Functions, programme_document: dict[str, Any], stored_items: Any
+    delegate: str,
+    client: Functions,
+    programme_document: dict[str, Any],
+    stored_items: Any,
+    clock: list[datetime],
 ) -> None:
     """Count entries against actions: each change one entry, each repeat none."""
     expected = 0
@@ -189,6 +193,8 @@ def test_the_trail_is_complete_after_a_scripted_sequence(
     extension["until"] = "2026-01-31T23:59:59"
     assert client.put(f"{D1}/extension", extension).status == 201
     expected += 1
+    # (a decision on top of another is stamped after it: the clock moves on, as it would)
+    clock[0] += timedelta(seconds=1)
     # A correction of the name, by the platform's key: audited with that key's id.
     corrected = {"name": "Łukasz Żółć-Nowak", "attendance": "in_person", "reason": "married"}
     assert client.put(D1, corrected, api_key_id=PLATFORM_KEY_ID).status == 200
@@ -288,3 +294,72 @@ def test_answers_with_personal_data_are_not_cached(delegate: str, client: Functi
     assert client.get("/events/eshg2025/report").headers["cache-control"] == "no-store"
     csv = client.get("/events/eshg2025/report", headers={"accept": "text/csv"})
     assert csv.headers["cache-control"] == "no-store"
+
+
+def test_extensions_decided_at_once_one_stands_and_the_trail_says_which(
+    delegate: str, client: Functions, store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four organisers extend the same delegate at once, each container's clock a second
+    apart, every one of them having read "no extension yet"; they store in the order
+    opposite to their clocks. Each decision lands on top of the one before it, never
+    beside it: the extension that stands is the trail's newest entry."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cme import api
+
+    deciding = 4
+    local = threading.local()
+    monkeypatch.setattr(api.runtime, "clock", lambda: AFTER_DEADLINE + local.offset)
+    all_read = threading.Barrier(deciding)
+    real = store.set_extension
+
+    def set_extension(*args: Any, **kwargs: Any) -> None:
+        if not getattr(local, "waited", False):  # the first try: after everyone has read
+            local.waited = True
+            all_read.wait()
+            time.sleep(0.05 * (deciding - local.n))  # the latest clock stores first
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "set_extension", set_extension)
+
+    def extend(n: int) -> Any:
+        local.n, local.offset = n, timedelta(seconds=n)
+        body = {"until": f"2026-01-{10 + n}T23:59:59", "reason": f"organiser {n}"}
+        return client.put(f"{D1}/extension", body)
+
+    with ThreadPoolExecutor(deciding) as pool:
+        answers = list(pool.map(extend, range(deciding)))
+
+    assert [a.status for a in answers] == [201] * deciding
+    entries = trail(client)["entries"]
+    assert [e["action"] for e in entries] == ["extension_granted"] * deciding
+    standing = store.delegate_record("eshg2025", "D0001", consistent=True).extension
+    assert standing.decision.reason == entries[0]["reason"]
+    n = int(standing.decision.reason.removeprefix("organiser "))
+    assert standing.until == f"2026-01-{10 + n}T23:59:59"
+
+
+def test_a_decision_read_on_an_earlier_clock_still_comes_after_the_one_it_replaces(
+    delegate: str, client: Functions, clock: list[datetime]
+) -> None:
+    """Two containers whose clocks disagree: the second decision, made on top of the first
+    but stamped by a clock 10 s behind, is still the trail's newest entry."""
+    ahead, behind = (
+        datetime(2025, 6, 15, 12, 0, 10, tzinfo=UTC),
+        datetime(2025, 6, 15, 12, 0, 0, tzinfo=UTC),
+    )
+    clock[0] = ahead
+    assert (
+        client.put(f"{D1}/extension", {"until": "2026-01-15T23:59:59", "reason": "first"}).status
+        == 201
+    )
+    clock[0] = behind
+    assert (
+        client.put(f"{D1}/extension", {"until": "2026-01-20T23:59:59", "reason": "second"}).status
+        == 201
+    )
+    entries = trail(client)["entries"]
+    assert [e["reason"] for e in entries] == ["second", "first"]
+    assert entries[0]["at"] == "2025-06-15T12:00:10Z"  # not before the first

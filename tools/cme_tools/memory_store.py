@@ -478,12 +478,19 @@ class MemoryStore:
     # ------------------------------------------------------------------ decisions
 
     def set_extension(
-        self, event_id: str, delegate_id: str, extension: Extension | None, *, audit: AuditEntry
+        self,
+        event_id: str,
+        delegate_id: str,
+        extension: Extension | None,
+        *,
+        audit: AuditEntry,
+        replaces: Extension | None,
     ) -> None:
         with self._lock:
             delegate = self._delegate(event_id, delegate_id)
             _refuse_unless({"delegate": delegate is not None})
             assert delegate is not None
+            _refuse_unless({"extension": delegate.extension == replaces})
             delegate.extension = extension
             self._event(event_id).audit.append(audit)
 

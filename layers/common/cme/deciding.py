@@ -13,9 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from cme.errors import InvalidRequest, UnknownDelegate
+from cme.errors import InvalidRequest, Throttled, UnknownDelegate
 from cme.recording import _session, load_delegate, load_programme
 from cme.records import AuditEntry, Decision, DelegateRecord, Extension, Store, WriteRefused
 from cme.rules.decisions import extension_closes_at
@@ -63,7 +63,7 @@ def extend(
 ) -> Decided:
     """The delegate's claim deadline becomes `until` (local time, after the event's)."""
     programme = load_programme(store, event_id, latest=True)
-    record = load_delegate(store, event_id, delegate_id)
+    load_delegate(store, event_id, delegate_id)
     try:
         closes = extension_closes_at(programme, until)
     except ValueError:
@@ -76,34 +76,62 @@ def extend(
             f"an extension runs past the event's deadline, {programme.event.describe_deadline()}",
             [{"path": "until", "code": "not_after_deadline"}],
         )
-    if record.extension is not None and record.extension.until == until:
-        return Decided(changed=False)
-    entry = AuditEntry(
-        now, actor, Action.EXTENDED, delegate_target(delegate_id, "extension"), reason
-    )
-    extension = Extension(until, Decision(actor, now, reason))
-    try:
-        store.set_extension(event_id, delegate_id, extension, audit=entry)
-    except WriteRefused as refused:
-        raise _refused(refused, event_id, delegate_id) from None
-    return Decided(changed=True)
+    return _set_extension(store, event_id, delegate_id, until, actor=actor, now=now, reason=reason)
 
 
 def withdraw_extension(
     store: Store, event_id: str, delegate_id: str, *, reason: str, actor: str, now: datetime
 ) -> Decided:
     load_programme(store, event_id)
-    record = load_delegate(store, event_id, delegate_id)
-    if record.extension is None:
-        return Decided(changed=False)
-    entry = AuditEntry(
-        now, actor, Action.EXTENSION_WITHDRAWN, delegate_target(delegate_id, "extension"), reason
-    )
-    try:
-        store.set_extension(event_id, delegate_id, None, audit=entry)
-    except WriteRefused as refused:
-        raise _refused(refused, event_id, delegate_id) from None
-    return Decided(changed=True)
+    load_delegate(store, event_id, delegate_id)
+    return _set_extension(store, event_id, delegate_id, None, actor=actor, now=now, reason=reason)
+
+
+EXTENSION_ATTEMPTS = 5
+"""How often an extension is decided again when another decision about the same delegate's
+extension was stored in between (each attempt reads the one standing afresh)."""
+
+
+def _set_extension(
+    store: Store,
+    event_id: str,
+    delegate_id: str,
+    until: str | None,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str,
+) -> Decided:
+    """Store `until` (None: withdraw) as the extension, conditioned on the one it replaces.
+    Two decisions at once: one is stored, the other is made again on top of it (or found
+    to change nothing), and its entry comes after the first's in the trail even when its
+    clock read earlier, so the trail's newest entry is always the decision that stands."""
+    for _ in range(EXTENSION_ATTEMPTS):
+        standing = load_delegate_strongly(store, event_id, delegate_id).extension
+        if (standing.until if standing else None) == until:
+            return Decided(changed=False)
+        at = now if standing is None else max(now, standing.decision.at + TICK)
+        action = Action.EXTENDED if until is not None else Action.EXTENSION_WITHDRAWN
+        entry = AuditEntry(at, actor, action, delegate_target(delegate_id, "extension"), reason)
+        extension = None if until is None else Extension(until, Decision(actor, at, reason))
+        try:
+            store.set_extension(event_id, delegate_id, extension, audit=entry, replaces=standing)
+        except WriteRefused as refused:
+            if refused.failed != {"extension"}:
+                raise _refused(refused, event_id, delegate_id) from None
+            continue
+        return Decided(changed=True)
+    raise Throttled("other decisions about this extension keep coming first; retry", 1)
+
+
+TICK = timedelta(microseconds=1)
+
+
+def load_delegate_strongly(store: Store, event_id: str, delegate_id: str) -> DelegateRecord:
+    record = store.delegate_record(event_id, delegate_id, consistent=True)
+    if record is None:
+        raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}")
+    return record
 
 
 def grant(

@@ -399,10 +399,18 @@ class Store(Protocol):
     # ------------------------------------------------------------------ decisions
 
     def set_extension(
-        self, event_id: str, delegate_id: str, extension: Extension | None, *, audit: AuditEntry
+        self,
+        event_id: str,
+        delegate_id: str,
+        extension: Extension | None,
+        *,
+        audit: AuditEntry,
+        replaces: Extension | None,
     ) -> None:
         """Put (or, with None, remove) the delegate's extension with its audit entry, at
-        once. `WriteRefused`: "delegate"."""
+        once, provided the extension standing is still `replaces` (what the decision was
+        made on: two organisers deciding at once never both win). `WriteRefused`:
+        "delegate", "extension" (another decision came first)."""
         ...
 
     def set_grant(

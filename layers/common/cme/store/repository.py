@@ -812,11 +812,26 @@ class DynamoStore:
     # ------------------------------------------------------------------ decisions
 
     def set_extension(
-        self, event_id: str, delegate_id: str, extension: Extension | None, *, audit: AuditEntry
+        self,
+        event_id: str,
+        delegate_id: str,
+        extension: Extension | None,
+        *,
+        audit: AuditEntry,
+        replaces: Extension | None,
     ) -> None:
         pk, sk = keys.event_key(event_id), keys.extension(delegate_id)
+        standing = (
+            ExtensionItem.sk.does_not_exist()
+            if replaces is None
+            else (ExtensionItem.until == replaces.until)
+            & (ExtensionItem.decided_at == replaces.decision.at)
+        )
         if extension is None:
-            change = Write("extension", lambda tx: tx.delete(ExtensionItem(pk=pk, sk=sk)))
+            change = Write(
+                "extension",
+                lambda tx: tx.delete(ExtensionItem(pk=pk, sk=sk), condition=standing),
+            )
         else:
             item = ExtensionItem(
                 pk=pk,
@@ -826,7 +841,7 @@ class DynamoStore:
                 decided_at=extension.decision.at,
                 reason=extension.decision.reason,
             )
-            change = Write("extension", lambda tx: tx.save(item))
+            change = Write("extension", lambda tx: tx.save(item, condition=standing))
         self.transact(
             [self._profile_exists(event_id, delegate_id), change, _audit_write(event_id, audit)]
         )

@@ -38,6 +38,9 @@ class Settings:
     organiser_key_id: str = "local-organiser"
     """CME_ORGANISER_KEY_ID: the id of the organiser's API key (the template passes it); a
     request with any other key is the platform's."""
+    retention_years: int = 6
+    """CME_RETENTION_YEARS: how long an event's items and certificate PDFs are kept, counted
+    from the event's last day (the stack's RetentionYears; ACCME asks for six years)."""
     endpoint_url: str | None = None
     """AWS_ENDPOINT_URL: an AWS stand-in (moto.server for `cme serve`); None in AWS."""
 
@@ -62,6 +65,7 @@ def settings() -> Settings:
         report_budget=_seconds("CME_REPORT_BUDGET_SECONDS", 20),
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         organiser_key_id=os.environ.get("CME_ORGANISER_KEY_ID") or "local-organiser",
+        retention_years=max(1, int(os.environ.get("CME_RETENTION_YEARS") or "6")),
     )
 
 

@@ -40,6 +40,9 @@ CONTRACT_ROUTES = {
     ("delete", "/events/{event_id}/delegates/{delegate_id}/grants/{session_id}"),
     ("get", "/events/{event_id}/audit"),
     ("delete", "/events/{event_id}/delegates/{delegate_id}/revocation"),
+    # Privacy (issue 13): a delegate's export and erasure
+    ("get", "/events/{event_id}/delegates/{delegate_id}/export"),
+    ("delete", "/events/{event_id}/delegates/{delegate_id}"),
 }
 
 

@@ -21,6 +21,7 @@ from cme.store.repository import DynamoStore
 from cme_tools.local.events import PLATFORM_KEY_ID
 from cme_tools.local.functions import Answer, Functions
 from tests import ecm
+from tests.integration import test_learning_tests
 
 pytestmark = pytest.mark.usefixtures("parsed_once")
 
@@ -366,20 +367,8 @@ def test_erasing_again_completes_what_was_left_and_writes_no_second_entry(
     assert len(erasures(client)) == 1
 
 
-@pytest.fixture
-def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto in-process handles each request in the calling thread: one request at a time,
-    as DynamoDB applies a transaction whole (otherwise moto's own steps interleave)."""
-    from moto.core.responses import BaseResponse
-
-    lock = threading.Lock()
-    original = BaseResponse.call_action
-
-    def call_action(self: BaseResponse) -> Any:
-        with lock:
-            return original(self)
-
-    monkeypatch.setattr(BaseResponse, "call_action", call_action)
+serialised_moto = test_learning_tests.serialised_moto
+"""moto answering one request at a time, as DynamoDB applies a transaction whole."""
 
 
 def ready_to_answer(client: Functions, delegate_id: str) -> str:

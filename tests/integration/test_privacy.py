@@ -413,6 +413,7 @@ def test_evaluations_and_attempts_racing_an_erasure_keep_no_answer(
         assert [e["answers"] for e in exported["evaluations"]] == [{}, {}]
         assert [(a["answers"], a["passed"]) for a in exported["test_attempts"]] == [({}, True)]
         assert client.get(f"{path}/credits").body["test_passed"] is True
+        assert take_test(client, path).status == 200  # a resend: its test and instant decide
     assert len(erasures(client)) == len(paths)
 
 

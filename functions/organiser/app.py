@@ -376,6 +376,54 @@ def get_audit(
 
 
 @app.get(
+    DELEGATE + "/export",
+    summary="Everything stored about one delegate, for a subject access request (organisers)",
+    description="The profile (the email until erasure), scans, views, cart, evaluations and "
+    "test attempts with their answers, test standings, the organiser's decisions, every "
+    "certificate, scans refused under the delegate's id, and the audit entries about the "
+    "delegate. After an erasure it shows what is left.",
+    responses=api.answers(
+        {200: ("What is stored", "ExportOut")},
+        refusals=(errors.UnknownEvent, errors.UnknownDelegate),
+    ),
+)
+def get_export(event_id: EventId, delegate_id: DelegateId) -> Response[Any]:
+    from cme import privacy
+
+    exported = privacy.export(runtime.store(), event_id, delegate_id)
+    return api.json_response(exported, headers=NO_STORE)
+
+
+@app.delete(
+    DELEGATE,
+    summary="Erase a delegate's email and answers (organisers)",
+    description="The email and every evaluation's and test attempt's answers are removed at "
+    "once; the name, facts (scores kept), decisions and certificates stay until the event's "
+    "items expire (RetentionYears after its last day). An entry of the audit trail is "
+    "written with the first write; erasing again completes what a failed erasure left and "
+    "writes no second entry. Answers arriving afterwards are not kept.",
+    responses=api.answers(
+        {204: ("Erased (also when it was erased already)", None)},
+        refusals=(errors.UnknownEvent, errors.UnknownDelegate),
+    ),
+)
+def delete_delegate(
+    event_id: EventId, delegate_id: DelegateId, decision: Annotated[DecisionIn, Body()]
+) -> Response[Any]:
+    from cme import privacy
+
+    privacy.erase(
+        runtime.store(),
+        event_id,
+        delegate_id,
+        reason=decision.reason,
+        actor=api.actor(app),
+        now=runtime.now(),
+    )
+    return Response(status_code=204, body="")
+
+
+@app.get(
     "/openapi.json",
     summary="This API's OpenAPI document",
     include_in_schema=True,

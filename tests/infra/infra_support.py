@@ -58,6 +58,8 @@ ROUTES: dict[tuple[str, str], tuple[str, bool]] = {
     ("PUT", f"{DELEGATE}/grants/{{session_id}}"): ("OrganiserFunction", False),
     ("DELETE", f"{DELEGATE}/grants/{{session_id}}"): ("OrganiserFunction", False),
     ("GET", "/events/{event_id}/audit"): ("OrganiserFunction", False),
+    ("GET", f"{DELEGATE}/export"): ("OrganiserFunction", False),
+    ("DELETE", DELEGATE): ("OrganiserFunction", False),
     ("DELETE", f"{DELEGATE}/revocation"): ("CertificateFunction", False),
 }
 PUBLIC_ROUTES = {route for route, (_, public) in ROUTES.items() if public}

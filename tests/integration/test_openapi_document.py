@@ -43,6 +43,9 @@ CONTRACT_ROUTES = {
     # Beyond the contract, additive: the report of any size as one file (issue 14)
     ("post", "/events/{event_id}/report/exports"),
     ("get", "/events/{event_id}/report/exports/{export_id}"),
+    # Privacy (issue 13): a delegate's export and erasure
+    ("get", "/events/{event_id}/delegates/{delegate_id}/export"),
+    ("delete", "/events/{event_id}/delegates/{delegate_id}"),
 }
 
 

@@ -260,7 +260,7 @@ def test_a_wrong_method_is_405_with_an_allow_header(eshg, expect_problem, subtes
         ("POST", "/events/eshg2025/delegates/D0001/evaluations/ES01", {"PUT"}),
         ("PUT", "/events/eshg2025/delegates/D0001/credits", {"GET"}),
         ("DELETE", "/events/eshg2025", {"GET", "PUT"}),
-        ("GET", "/events/eshg2025/delegates/D0001", {"PUT"}),
+        ("GET", "/events/eshg2025/delegates/D0001", {"DELETE", "PUT"}),
         ("POST", "/events/eshg2025/report", {"GET"}),
     ]:
         with subtests.test(method=method, path=path):

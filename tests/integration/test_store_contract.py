@@ -15,6 +15,7 @@ import pytest
 
 from cme.facts import Attempt, Attendance, Delegate, Direction, Evaluation, Scan, View, ViewKind
 from cme.records import (
+    AuditEntry,
     Certificate,
     CertificateStatus,
     DelegateRecord,
@@ -513,3 +514,92 @@ def test_an_attempt_counts_in_the_standing_until_passed_or_used_up(store: Store)
     assert record.facts.profession is None
     assert record_of(store, "D2").facts.profession == "nurse"
     assert store.references(EVENT).professions == frozenset({"nurse"})
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def erasure_entry(at: datetime = NOW) -> AuditEntry:
+    return AuditEntry(at, "organiser-key", "delegate_erased", "delegates/D1", "data subject")
+
+
+def test_an_erasure_removes_the_email_and_every_answer_and_keeps_the_facts(store: Store) -> None:
+    # Given a delegate with an email, two evaluations and two attempts (one stored with the
+    # count of its correct answers, one without)
+    registered(store, "D1", "D2")
+    store.save_delegate(
+        EVENT, Delegate("D1", "Ana", Attendance.ONLINE, "ana@example.org", "nurse"), now=NOW
+    )
+    for session_id in ("S01", "S02"):
+        evaluation = Evaluation(session_id, ROME, {"comment": f"good {session_id}"}, Decimal(1))
+        store.add_evaluation(EVENT, "D1", evaluation, received_at=NOW)
+        store.add_evaluation(EVENT, "D2", evaluation, received_at=NOW)
+    graded = Attempt("final", "a", ROME, {"q1": 1, "q2": 0}, correct=2)
+    ungraded = Attempt("final", "b", ROME, {"q1": 0, "q2": 0})
+    for tried in (graded, ungraded):
+        store.add_attempt(EVENT, "D1", tried, passed=False, allowed=3, received_at=NOW)
+    before = record_of(store, "D1")
+
+    # When it is erased, with its entry
+    store.erase_delegate(EVENT, "D1", grades={"b": 1, "a": 0}, now=NOW, audit=erasure_entry())
+
+    # Then the email and the answers are gone; the rest, and the other delegate, stay
+    after = record_of(store, "D1")
+    assert after.erased_at == NOW
+    assert after.delegate == before.delegate._replace(email=None)
+    assert {s: dict(e.answers) for s, e in after.facts.evaluations.items()} == {
+        "S01": {},
+        "S02": {},
+    }
+    assert [e._replace(answers={}) for e in before.facts.evaluations.values()] == list(
+        after.facts.evaluations.values()
+    )
+    assert [(a.attempt_id, dict(a.answers), a.correct) for a in after.facts.test_attempts] == [
+        ("a", {}, 2),  # the count stored with it wins
+        ("b", {}, 1),
+    ]
+    assert after.facts.cart == before.facts.cart
+    assert after.answers == {"S01": "{}", "S02": "{}"}
+    assert record_of(store, "D2").facts.evaluations["S01"].answers == {"comment": "good S01"}
+    entries, _ = store.audit_entries(EVENT, before=None, limit=10)
+    assert entries == [erasure_entry()]
+
+
+def test_an_erasure_happens_once_and_completing_it_writes_no_entry(store: Store) -> None:
+    registered(store, "D1")
+    assert refused(
+        lambda: store.erase_delegate(EVENT, "D9", grades={}, now=NOW, audit=erasure_entry())
+    ) == {"delegate"}
+    assert refused(lambda: store.erase_delegate(EVENT, "D9", grades={}, now=NOW, audit=None)) == {
+        "delegate"
+    }
+
+    store.erase_delegate(EVENT, "D1", grades={}, now=NOW, audit=erasure_entry())
+    later = NOW + timedelta(hours=1)
+    assert refused(
+        lambda: store.erase_delegate(EVENT, "D1", grades={}, now=later, audit=erasure_entry(later))
+    ) == {"delegate"}
+    store.erase_delegate(EVENT, "D1", grades={}, now=later, audit=None)
+
+    assert record_of(store, "D1").erased_at == NOW  # the first erasure's instant stays
+    entries, _ = store.audit_entries(EVENT, before=None, limit=10)
+    assert entries == [erasure_entry()]
+
+
+def test_answers_arriving_after_an_erasure_are_not_kept(store: Store) -> None:
+    registered(store, "D1")
+    store.erase_delegate(EVENT, "D1", grades={}, now=NOW, audit=erasure_entry())
+
+    store.add_evaluation(EVENT, "D1", Evaluation("S01", ROME, {"q": "late"}), received_at=NOW)
+    attempt = Attempt("final", "a", ROME, {"q1": 1}, correct=1)
+    store.add_attempt(EVENT, "D1", attempt, passed=True, allowed=1, received_at=NOW)
+
+    record = record_of(store, "D1")
+    assert record.facts.evaluations["S01"] == Evaluation("S01", ROME, {})  # the fact counts
+    assert record.facts.cart == frozenset({"S01"})
+    assert record.facts.test_attempts == (attempt._replace(answers={}),)
+    # and the conditions of those writes still hold
+    again = Evaluation("S01", ROME, {})
+    assert refused(lambda: store.add_evaluation(EVENT, "D1", again, received_at=NOW)) == {
+        "evaluation"
+    }

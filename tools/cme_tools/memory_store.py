@@ -72,6 +72,12 @@ class _Delegate:
     revocation: Decision | None = None
     projection: StoredProjection = field(default_factory=lambda: StoredProjection("", 0))
     """What `PROJ#<delegate>` holds (its `pending` counts the writes that touched it)."""
+    erased_at: datetime | None = None
+    """When the email and answers were erased: answers arriving later are not kept."""
+
+    def kept(self, answers: Mapping[str, Any]) -> Any:
+        """Answers as stored: none once the delegate is erased."""
+        return {} if self.erased_at is not None else loads(canonical_answers(answers))
 
     def touched(self) -> None:
         self.projection = replace(self.projection, pending=self.projection.pending + 1)
@@ -98,6 +104,10 @@ class _Delegate:
             self.extension,
             dict(sorted(self.grants.items())),
             self.revocation,
+            erased_at=self.erased_at,
+            certificates=tuple(
+                sorted(self.certificates.values(), key=lambda c: (c.issued_at, c.serial))
+            ),
         )
 
 
@@ -367,7 +377,7 @@ class MemoryStore:
             assert delegate is not None
             delegate.evaluations[session_id] = evaluation._replace(
                 submitted_at=_utc(evaluation.submitted_at),
-                answers=loads(canonical_answers(evaluation.answers)),
+                answers=delegate.kept(evaluation.answers),
             )
             delegate.cart.setdefault(session_id, _utc(received_at))
             delegate.touched()
@@ -399,7 +409,7 @@ class MemoryStore:
             assert delegate is not None
             delegate.attempts[attempt.attempt_id] = attempt._replace(
                 submitted_at=_utc(attempt.submitted_at),
-                answers=loads(canonical_answers(attempt.answers)),
+                answers=delegate.kept(attempt.answers),
             )
             delegate.standings[attempt.test_id] = (used + 1, passed)
             delegate.touched()
@@ -523,6 +533,32 @@ class MemoryStore:
         start = max(0, end - limit)
         page = list(reversed(trail[start:end]))
         return page, (f"AUDIT#{start}" if start > 0 else None)
+
+    # ------------------------------------------------------------------ privacy
+
+    def erase_delegate(
+        self,
+        event_id: str,
+        delegate_id: str,
+        *,
+        grades: Mapping[str, int],
+        now: datetime,
+        audit: AuditEntry | None,
+    ) -> None:
+        with self._lock:
+            delegate = self._delegate(event_id, delegate_id)
+            erased = delegate is not None and delegate.erased_at is not None
+            _refuse_unless({"delegate": delegate is not None and not (audit and erased)})
+            assert delegate is not None
+            delegate.profile = delegate.profile._replace(email=None)
+            delegate.erased_at = delegate.erased_at or _utc(now)
+            for session_id, evaluation in delegate.evaluations.items():
+                delegate.evaluations[session_id] = evaluation._replace(answers={})
+            for attempt_id, attempt in delegate.attempts.items():
+                correct = grades.get(attempt_id) if attempt.correct is None else attempt.correct
+                delegate.attempts[attempt_id] = attempt._replace(answers={}, correct=correct)
+            if audit is not None:
+                self._event(event_id).audit.append(audit)
 
     def _status_conditions(
         self, serial: str, only_from: CertificateStatus | None = None

@@ -312,3 +312,44 @@ class ReportExportOut(_Out):
         "every delegate, one header row); it expires.",
     )
     url_expires_at: datetime | None = None
+
+
+class ExportProfileOut(_Out):
+    name: str
+    email: str | None = Field(description="None once erased")
+    attendance: Literal["in_person", "online"]
+    profession: str | None
+    erased_at: datetime | None = Field(description="When the email and answers were erased")
+
+
+class ExportOut(_Out):
+    """Everything stored about one delegate (a subject access request)."""
+
+    event_id: str
+    delegate_id: str
+    profile: ExportProfileOut
+    scans: list[dict[str, Any]] = Field(
+        description="scan_id, station_id, scanned_at, day, room, direction"
+    )
+    views: list[dict[str, Any]] = Field(
+        description="view_id, session_id, kind, watched_at, seconds"
+    )
+    cart: list[str]
+    evaluations: list[dict[str, Any]] = Field(
+        description="session_id, submitted_at, answers ({} once erased), claimed_credits"
+    )
+    test_attempts: list[dict[str, Any]] = Field(
+        description="test_id, attempt_id, submitted_at, answers ({} once erased), score, passed"
+    )
+    tests: list[dict[str, Any]] = Field(description="test_id, passed, attempts_used, attempts_left")
+    decisions: dict[str, Any] = Field(
+        description="extension (until, actor, at, reason) or null; grants (session_id, actor, "
+        "at, reason); revocation (actor, at, reason) or null"
+    )
+    certificates: list[dict[str, Any]] = Field(
+        description="serial, status, kind, issued_at, total, days (date -> credits)"
+    )
+    refused_scans: list[dict[str, Any]] = Field(
+        description="scan_id, station_id, scanned_at, received_at, code, room, direction"
+    )
+    audit: list[AuditEntryOut] = Field(description="The entries about the delegate, newest first")

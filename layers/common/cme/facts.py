@@ -73,6 +73,9 @@ class Attempt(NamedTuple):
     attempt_id: str
     submitted_at: datetime
     answers: Mapping[str, int]
+    correct: int | None = None
+    """How many answers were correct when it was graded: what is left of the attempt once
+    its answers are erased (empty `answers`), so the delegate's standing stays."""
 
 
 @dataclass(frozen=True, slots=True)

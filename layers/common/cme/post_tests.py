@@ -27,7 +27,14 @@ from cme.programme import LearningTest, Programme
 from cme.recording import load_delegate, load_programme
 from cme.records import Store, WriteRefused
 from cme.rules.judge import is_repeat
-from cme.rules.learning import grade, judge_answers, judge_attempt, judge_standing, standing
+from cme.rules.learning import (
+    attempt_grade,
+    grade,
+    judge_answers,
+    judge_attempt,
+    judge_standing,
+    standing,
+)
 
 
 def require_test(programme: Programme, test_id: str) -> LearningTest:
@@ -111,7 +118,7 @@ def record_attempt(
         store.add_attempt(
             event_id,
             delegate_id,
-            attempt,
+            attempt._replace(correct=graded.correct),
             passed=graded.passed,
             allowed=test.attempts,
             received_at=now,
@@ -139,13 +146,15 @@ def _repeat(
     stored = next((a for a in attempts if a.attempt_id == incoming.attempt_id), None)
     if stored is None:
         return None
+    # An erased attempt keeps no answers to compare: its test and instant decide.
+    compared = dict(incoming.answers) if stored.answers else {}
     is_repeat(
         (stored.test_id, stored.submitted_at, dict(stored.answers)),
-        (incoming.test_id, incoming.submitted_at, dict(incoming.answers)),
+        (incoming.test_id, incoming.submitted_at, compared),
         what=f"attempt {incoming.attempt_id}",
     )
     mine = [a for a in attempts if a.test_id == test.id]
-    graded = grade(test, stored.answers)
+    graded = attempt_grade(test, stored)
     now_standing = standing(test, mine)
     return AttemptRecorded(
         stored.attempt_id, graded.score, graded.passed, now_standing.attempts_left, duplicate=True
@@ -159,6 +168,6 @@ def _no_more(test: LearningTest, attempts: Iterable[Attempt]) -> CmeError:
     except CmeError as refusal:
         return refusal
     # The standing the store keeps counted a concurrent attempt the read did not see yet.
-    if any(grade(test, a.answers).passed for a in attempts if a.test_id == test.id):
+    if any(attempt_grade(test, a).passed for a in attempts if a.test_id == test.id):
         return AlreadyPassed(f"test {test.id} is passed already")
     return NoAttemptsLeft(f"every attempt at test {test.id} is used")

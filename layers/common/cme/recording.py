@@ -460,9 +460,15 @@ def record_evaluation(
         stored = record.facts.evaluations.get(session.id)
         if stored is None:
             return False
+        # An erased delegate's evaluation keeps no answers: its instant and claim decide.
+        compared = (
+            incoming
+            if record.erased_at is None
+            else (submitted_at, canonical_answers({}), claimed_credits)
+        )
         return is_repeat_evaluation(
             (stored.submitted_at, record.answers[session.id], stored.claimed_credits),
-            incoming,
+            compared,
             session.id,
         )
 

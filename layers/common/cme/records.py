@@ -141,6 +141,10 @@ class DelegateRecord:
     """Evidence granted by the organiser, by session."""
     revocation: Decision | None = None
     """A revocation that blocks new certificates until an organiser lifts it."""
+    erased_at: datetime | None = None
+    """When the delegate's email and answers were erased (none is kept since)."""
+    certificates: tuple[Certificate, ...] = ()
+    """Every certificate issued to the delegate, by serial (the latest among them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +440,27 @@ class Store(Protocol):
     ) -> tuple[list[AuditEntry], str | None]:
         """The event's trail, newest first, from the entry after the position `before`;
         the position to continue from (None at the end)."""
+        ...
+
+    # ------------------------------------------------------------------ privacy
+
+    def erase_delegate(
+        self,
+        event_id: str,
+        delegate_id: str,
+        *,
+        grades: Mapping[str, int],
+        now: datetime,
+        audit: AuditEntry | None,
+    ) -> None:
+        """Erase the delegate's email and the answers of every evaluation and test attempt
+        (an attempt keeps its count of correct answers: `grades`, by attempt id, for those
+        stored without one), and mark the profile erased at `now`: an evaluation or an
+        attempt that lands afterwards is stored without its answers. With `audit`, the
+        first write marks the profile and holds the entry, on the condition that it is not
+        erased yet; without, it completes an erasure (what a failed one left, or answers
+        that landed meanwhile). `WriteRefused`: "delegate" (not registered, or, with
+        `audit`, erased already)."""
         ...
 
 

@@ -40,6 +40,9 @@ class Settings:
     request with any other key is the platform's."""
     export_function: str = "cme-report-export"
     """CME_EXPORT_FUNCTION: the function that writes a whole report to S3 (`cme.exports`)."""
+    retention_years: int = 6
+    """CME_RETENTION_YEARS: how long an event's items and certificate PDFs are kept, counted
+    from the event's last day (the stack's RetentionYears; ACCME asks for six years)."""
     endpoint_url: str | None = None
     """AWS_ENDPOINT_URL: an AWS stand-in (moto.server for `cme serve`); None in AWS."""
 
@@ -65,6 +68,7 @@ def settings() -> Settings:
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         organiser_key_id=os.environ.get("CME_ORGANISER_KEY_ID") or "local-organiser",
         export_function=os.environ.get("CME_EXPORT_FUNCTION") or "cme-report-export",
+        retention_years=max(1, int(os.environ.get("CME_RETENTION_YEARS") or "6")),
     )
 
 

@@ -69,6 +69,16 @@ def grade(test: LearningTest, answers: Mapping[str, int]) -> Grade:
     return Grade(correct, questions, Fraction(correct, questions) >= Fraction(test.pass_mark))
 
 
+def attempt_grade(test: LearningTest, attempt: Attempt) -> Grade:
+    """The attempt's grade: from its answers, or, once they are erased (CONTRACT.md,
+    erasure), from the count of correct answers kept when it was graded."""
+    if attempt.answers or attempt.correct is None:
+        return grade(test, attempt.answers)
+    questions = len(test.questions)
+    correct = min(attempt.correct, questions)
+    return Grade(correct, questions, Fraction(correct, questions) >= Fraction(test.pass_mark))
+
+
 def standing(test: LearningTest, attempts: Iterable[Attempt]) -> Standing:
     """The delegate's standing with `test` from their attempts (of any test: the others
     are ignored)."""
@@ -80,7 +90,7 @@ def standing(test: LearningTest, attempts: Iterable[Attempt]) -> Standing:
         if passed or used >= test.attempts:
             break
         used += 1
-        passed = grade(test, attempt.answers).passed
+        passed = attempt_grade(test, attempt).passed
     left = 0 if passed else test.attempts - used
     return Standing(test.id, passed, used, left)
 

@@ -24,6 +24,10 @@ Everything of one event shares the partition key `EVENT#<event_id>`:
 
 and each certificate also has `CERT#<serial>` / `CERT` for public verification by serial.
 
+Every item of an event, `CERT#<serial>` included, carries `expires_at` (epoch seconds): the
+end of the event's last day in its zone plus the retention period, when DynamoDB's TTL
+deletes it (`cme.privacy`; stamped on every write by `DynamoStore.transact`).
+
 Ids never contain `#` (the contract's id pattern), and `#` sorts before every character an
 id may contain, so one delegate's items are contiguous and delegates sort by id: a
 statement is one Query of `DEL#<delegate>#`, and the report pages through `DEL#`.
@@ -40,8 +44,17 @@ PROJECTIONS_FROM = "PROJ#"
 PROJECTIONS_UNTIL = "PROJ$"
 
 
+EVENT = "EVENT#"
+
+
 def event_key(event_id: str) -> str:
-    return f"EVENT#{event_id}"
+    return f"{EVENT}{event_id}"
+
+
+def event_of(partition_key: str) -> str | None:
+    """The event id of an event's partition key (None for a `CERT#<serial>` item, which
+    names its event in an attribute)."""
+    return partition_key.removeprefix(EVENT) if partition_key.startswith(EVENT) else None
 
 
 def delegate_prefix(delegate_id: str) -> str:

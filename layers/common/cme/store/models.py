@@ -45,6 +45,9 @@ class Item(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
+    expires_at = NumberAttribute(null=True)
+    """Epoch seconds when DynamoDB's TTL deletes the item: the event's last day plus the
+    retention period. Stamped on every write by `DynamoStore.transact`, never by hand."""
 
     @classmethod
     def _get_connection(cls) -> TableConnection:
@@ -98,6 +101,8 @@ class ProfileItem(Item, discriminator="delegate"):
     profession = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    erased_at = UTCDateTimeAttribute(null=True)
+    """When the email and answers were erased: answers arriving later are not kept."""
 
 
 class ScanGuardItem(Item, discriminator="scan_id"):
@@ -150,8 +155,9 @@ class CartEntryItem(Item, discriminator="cart"):
 class EvaluationItem(Item, discriminator="evaluation"):
     session_id = UnicodeAttribute()
     submitted_at = UTCDateTimeAttribute()
-    answers = UnicodeAttribute()
-    """Canonical JSON of the answers (compared on retries; never logged)."""
+    answers = UnicodeAttribute(null=True)
+    """Canonical JSON of the answers (compared on retries; never logged); absent once
+    erased."""
     claimed_credits = DecimalAttribute(null=True)
     """What the delegate claimed with the evaluation, if anything (`self_claimed`)."""
     received_at = UTCDateTimeAttribute()
@@ -163,8 +169,11 @@ class AttemptItem(Item, discriminator="test_attempt"):
     attempt_id = UnicodeAttribute()
     test_id = UnicodeAttribute()
     submitted_at = UTCDateTimeAttribute()
-    answers = UnicodeAttribute()
-    """Canonical JSON of the options chosen (compared on retries; never logged)."""
+    answers = UnicodeAttribute(null=True)
+    """Canonical JSON of the options chosen (compared on retries; never logged); absent
+    once erased."""
+    correct = NumberAttribute(null=True)
+    """How many answers were correct when graded: the standing once the answers are gone."""
     received_at = UTCDateTimeAttribute()
 
 

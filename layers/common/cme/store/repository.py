@@ -6,6 +6,7 @@ guards; a condition that fails raises `WriteRefused` naming it."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -35,6 +36,7 @@ from cme.facts import (
     ViewKind,
 )
 from cme.jsonio import dumps, loads
+from cme.privacy import document_expiry
 from cme.records import (
     AuditEntry,
     Certificate,
@@ -105,6 +107,58 @@ class Write:
 
     label: str
     apply: Callable[[TransactWrite], None]
+
+
+class _Transaction(TransactWrite):
+    """A transaction that stamps every item it puts or updates with its event's expiry
+    (DynamoDB TTL: `expires_at`, the one place it is written), and notes each action's
+    label in the order DynamoDB gets them (pynamodb sends condition checks, then deletes,
+    puts and updates), so that a cancellation reason names the right write."""
+
+    def __init__(self, *, stamp: Callable[[Item], int | None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._stamp = stamp
+        self.label = ""
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def labels(self) -> list[str]:
+        return [
+            label for kind in ("check", "delete", "put", "update") for label in self._labels[kind]
+        ]
+
+    def condition_check(
+        self, model_cls: Any, hash_key: Any, range_key: Any = None, condition: Any = None
+    ) -> None:
+        self._labels["check"].append(self.label)
+        super().condition_check(model_cls, hash_key, range_key, condition)
+
+    def delete(
+        self, model: Any, condition: Any = None, *, add_version_condition: bool = True
+    ) -> None:
+        self._labels["delete"].append(self.label)
+        super().delete(model, condition, add_version_condition=add_version_condition)
+
+    def save(self, model: Any, condition: Any = None, return_values: Any = None) -> None:
+        self._labels["put"].append(self.label)
+        model.expires_at = self._stamp(model)
+        super().save(model, condition, return_values)
+
+    def update(
+        self,
+        model: Any,
+        actions: list[Action],
+        condition: Any = None,
+        return_values: Any = None,
+        *,
+        add_version_condition: bool = True,
+    ) -> None:
+        self._labels["update"].append(self.label)
+        expires_at = self._stamp(model)
+        if expires_at is not None:
+            actions = [*actions, Item.expires_at.set(expires_at)]
+        super().update(
+            model, actions, condition, return_values, add_version_condition=add_version_condition
+        )
 
 
 TRANSIENT_REASONS = frozenset(
@@ -190,31 +244,43 @@ class DynamoStore:
                 raise Throttled("the store is busy; retry shortly", retry_after=1) from error
             raise
 
-    def transact(self, writes: Sequence[Write], *, touching: tuple[str, str] | None = None) -> None:
+    def transact(
+        self,
+        writes: Sequence[Write],
+        *,
+        touching: tuple[str, str] | None = None,
+        expires_at: int | None = None,
+    ) -> None:
         """All or nothing. `WriteRefused` names the labels whose conditions failed.
         `touching` (event, delegate): the writes change what the delegate's report row
-        depends on, so its projection's count goes up in the same transaction."""
+        depends on, so its projection's count goes up in the same transaction. Every item
+        put or updated gets its event's expiry (`expires_at` when given: a programme being
+        saved)."""
         if touching is not None:
             writes = [*writes, _count_write(*touching)]
+        stamp = self._expiry_of if expires_at is None else (lambda _: expires_at)
+        labels: list[str] = []
 
         def run() -> None:
             # The token makes botocore's own re-sends of this call (after a timeout) harmless:
             # DynamoDB answers a repeat of an applied transaction with success instead of
             # failing its conditions, which would read as someone else's earlier write.
             token = uuid.uuid4().hex
-            with TransactWrite(
-                connection=self.connection(), client_request_token=token
+            with _Transaction(
+                connection=self.connection(), client_request_token=token, stamp=stamp
             ) as transaction:
                 for write in writes:
+                    transaction.label = write.label
                     write.apply(transaction)
+                labels[:] = transaction.labels()
 
         try:
             self._calling(run)
         except TransactWriteError as error:
             reasons = error.cancellation_reasons or []
             failed = frozenset(
-                write.label
-                for write, reason in zip(writes, reasons, strict=False)
+                label
+                for label, reason in zip(labels, reasons, strict=False)
                 if reason is not None and reason.code == "ConditionalCheckFailed"
             )
             if not failed:
@@ -256,6 +322,41 @@ class DynamoStore:
         self._programmes[programme.event_id] = (expires, programme)
         return programme
 
+    def _expiry(self, event_id: str) -> int | None:
+        """When the event's items expire, from the programme this store read last (facts
+        are judged by it too), read now when it has none."""
+        kept = self._programmes.get(event_id)
+        programme = kept[1] if kept is not None else self.programme(event_id)
+        if programme is None:
+            return None
+        return document_expiry(programme.document, self.config.retention_years)
+
+    def _expiry_of(self, item: Item) -> int | None:
+        """The expiry of an item of an event: its partition's, or a certificate's event's."""
+        event_id = keys.event_of(item.pk) or getattr(item, "event_id", None)
+        return None if event_id is None else self._expiry(event_id)
+
+    def _restamp(self, event_id: str, expires_at: int) -> None:
+        """Every item of the event (and each certificate by serial) gets a new expiry: a
+        replacement moved the event's last day. One write per item, only for the items
+        that need it; an item gone meanwhile is skipped."""
+
+        def stamp(item: Item) -> None:
+            def run() -> None:
+                with contextlib.suppress(UpdateError):
+                    item.update(
+                        actions=[Item.expires_at.set(expires_at)], condition=Item.pk.exists()
+                    )
+
+            self._calling(run)
+
+        for item in self._query(keys.event_key(event_id), None, consistent=True):
+            if item.expires_at == expires_at:
+                continue
+            stamp(item)
+            if isinstance(item, CertificateCopyItem):
+                stamp(CertificateItem(pk=keys.serial_key(item.serial), sk=keys.SERIAL_SORT))
+
     def save_programme(
         self,
         event_id: str,
@@ -285,8 +386,14 @@ class DynamoStore:
         ]
         if audit is not None:
             writes.append(_audit_write(event_id, audit))
-        self.transact(writes)
-        return self._keep(StoredProgramme(event_id, document, version, now))
+        years = self.config.retention_years
+        before = None if replaces is None else self._expiry(event_id)
+        expires_at = document_expiry(document, years)
+        self.transact(writes, expires_at=expires_at)
+        saved = self._keep(StoredProgramme(event_id, document, version, now))
+        if replaces is not None and expires_at is not None and expires_at != before:
+            self._restamp(event_id, expires_at)
+        return saved
 
     def references(self, event_id: str) -> References:
         """Every day and session that stored facts of the event refer to. Reads the event's
@@ -493,7 +600,7 @@ class DynamoStore:
             room=refused.room,
             direction=refused.direction.value,
         )
-        self._calling(item.save)
+        self.transact([Write("refused", lambda tx: tx.save(item))])  # stamped like the rest
 
     def refused_scans(self, event_id: str) -> list[RefusedScan]:
         return [
@@ -596,6 +703,35 @@ class DynamoStore:
             touching=(event_id, delegate_id),
         )
 
+    def _with_answers(
+        self, event_id: str, delegate_id: str, writes: Callable[[bool], list[Write]]
+    ) -> None:
+        """A fact that holds answers (`writes(keep_answers)`): stored with them while the
+        delegate is not erased, on that condition, and without them once erased, even when
+        the erasure lands between the caller's read and this write."""
+        pk, sk = keys.event_key(event_id), keys.profile(delegate_id)
+        not_erased = Write(
+            "delegate",
+            lambda tx: tx.condition_check(
+                ProfileItem,
+                pk,
+                sk,
+                condition=ProfileItem.pk.exists() & ProfileItem.erased_at.does_not_exist(),
+            ),
+        )
+        try:
+            self.transact([not_erased, *writes(True)], touching=(event_id, delegate_id))
+        except WriteRefused as refused:
+            if "delegate" not in refused.failed:
+                raise
+            profile = self._calling(lambda: _get(ProfileItem, pk, sk, consistent=True))
+            if profile is None or profile.erased_at is None:
+                raise
+            self.transact(
+                [self._profile_exists(event_id, delegate_id), *writes(False)],
+                touching=(event_id, delegate_id),
+            )
+
     def add_evaluation(
         self, event_id: str, delegate_id: str, evaluation: Evaluation, *, received_at: datetime
     ) -> None:
@@ -611,9 +747,10 @@ class DynamoStore:
         )
         # The session joins the cart (or stays there, keeping when it was added).
         entry = CartEntryItem(pk=pk, sk=keys.cart(delegate_id, evaluation.session_id))
-        self.transact(
-            [
-                self._profile_exists(event_id, delegate_id),
+
+        def writes(keep_answers: bool) -> list[Write]:
+            item.answers = item.answers if keep_answers else None
+            return [
                 Write("evaluation", lambda tx: tx.save(item, condition=Item.pk.does_not_exist())),
                 Write(
                     "cart",
@@ -626,9 +763,9 @@ class DynamoStore:
                         ],
                     ),
                 ),
-            ],
-            touching=(event_id, delegate_id),
-        )
+            ]
+
+        self._with_answers(event_id, delegate_id, writes)
 
     def add_attempt(
         self,
@@ -652,15 +789,17 @@ class DynamoStore:
             test_id=attempt.test_id,
             submitted_at=attempt.submitted_at,
             answers=canonical_answers(attempt.answers),
+            correct=attempt.correct,
             received_at=received_at,
         )
         standing = TestStandingItem(pk=pk, sk=keys.test_standing(delegate_id, attempt.test_id))
         open_to_attempts = TestStandingItem.pk.does_not_exist() | (
             (TestStandingItem.used < allowed) & (TestStandingItem.passed == False)  # noqa: E712
         )
-        self.transact(
-            [
-                self._profile_exists(event_id, delegate_id),
+
+        def writes(keep_answers: bool) -> list[Write]:
+            item.answers = item.answers if keep_answers else None
+            return [
                 Write("attempt", lambda tx: tx.save(item, condition=Item.pk.does_not_exist())),
                 Write(
                     "standing",
@@ -675,9 +814,9 @@ class DynamoStore:
                         condition=open_to_attempts,
                     ),
                 ),
-            ],
-            touching=(event_id, delegate_id),
-        )
+            ]
+
+        self._with_answers(event_id, delegate_id, writes)
 
     # ------------------------------------------------------------------ certificates
 
@@ -893,6 +1032,48 @@ class DynamoStore:
             last = item.sk
         return entries, None
 
+    # ------------------------------------------------------------------ privacy
+
+    def erase_delegate(
+        self,
+        event_id: str,
+        delegate_id: str,
+        *,
+        grades: Mapping[str, int],
+        now: datetime,
+        audit: AuditEntry | None,
+    ) -> None:
+        """The profile is marked erased and loses its email in the first transaction, with
+        the audit entry and the first answers; the rest go in transactions of 100. Read
+        again (strongly) after the mark until none is left: answers that landed between the
+        first read and the mark are found then, and none can land after it. The report row
+        does not change (no email or answer is in it), so nothing is counted."""
+        pk = keys.event_key(event_id)
+        profile = ProfileItem(pk=pk, sk=keys.profile(delegate_id))
+        condition = ProfileItem.pk.exists()
+        if audit is not None:
+            condition &= ProfileItem.erased_at.does_not_exist()
+        actions: list[Action] = [
+            ProfileItem.email.remove(),
+            ProfileItem.erased_at.set(ProfileItem.erased_at | now),
+        ]
+        first = [Write("delegate", lambda tx: tx.update(profile, actions, condition=condition))]
+        if audit is not None:
+            first.append(_audit_write(event_id, audit))
+        prefix = Item.sk.startswith(keys.delegate_prefix(delegate_id))
+        while True:
+            held = [
+                _unanswered(item, grades)
+                for item in self._query(pk, prefix, consistent=True)
+                if isinstance(item, EvaluationItem | AttemptItem) and item.answers is not None
+            ]
+            writes = [*first, *held]
+            for start in range(0, len(writes), TRANSACTION_ITEMS):
+                self.transact(writes[start : start + TRANSACTION_ITEMS])
+            if not held and not first:
+                return
+            first = []
+
     def _status_change(
         self,
         event_id: str,
@@ -906,7 +1087,9 @@ class DynamoStore:
     ) -> list[Write]:
         """Both copies of a certificate change status together: from `only_from` when
         given, else from anything but `status` itself (revoked stays revoked)."""
-        by_serial = CertificateItem(pk=keys.serial_key(serial), sk=keys.SERIAL_SORT)
+        by_serial = CertificateItem(
+            pk=keys.serial_key(serial), sk=keys.SERIAL_SORT, event_id=event_id
+        )  # its event: for the expiry
         copy = CertificateCopyItem(
             pk=keys.event_key(event_id), sk=keys.certificate(delegate_id, serial)
         )
@@ -943,7 +1126,7 @@ class DynamoStore:
     # ------------------------------------------------------------------ reading
 
     def _query(
-        self, hash_key: str, condition: Condition, *, consistent: bool = False
+        self, hash_key: str, condition: Condition | None, *, consistent: bool = False
     ) -> Iterator[Item]:
         """Items of a partition in sort-key order, page by page as iteration needs them
         (each page a Query call; transient failures surface as `Throttled`)."""
@@ -974,6 +1157,21 @@ def _audit_write(event_id: str, entry: AuditEntry) -> Write:
         reason=entry.reason,
     )
     return Write("audit", lambda tx: tx.save(item, condition=Item.pk.does_not_exist()))
+
+
+TRANSACTION_ITEMS = 100
+"""DynamoDB's limit of actions in one TransactWriteItems."""
+
+
+def _unanswered(item: EvaluationItem | AttemptItem, grades: Mapping[str, int]) -> Write:
+    """The evaluation or attempt without its answers (an attempt keeps how many were
+    correct: as stored, else `grades`)."""
+    actions: list[Action] = [type(item).answers.remove()]
+    if isinstance(item, AttemptItem):
+        kept: float | None = item.correct
+        if kept is None and item.attempt_id in grades:
+            actions.append(AttemptItem.correct.set(grades[item.attempt_id]))
+    return Write("answers", lambda tx: tx.update(item, actions, condition=Item.pk.exists()))
 
 
 def _retrying[T](call: Callable[[], T]) -> T:
@@ -1079,13 +1277,20 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
             case CartEntryItem():
                 cart.add(item.session_id)
             case EvaluationItem():
+                given = item.answers or canonical_answers({})  # none once erased
                 evaluations[item.session_id] = Evaluation(
-                    item.session_id, item.submitted_at, loads(item.answers), item.claimed_credits
+                    item.session_id, item.submitted_at, loads(given), item.claimed_credits
                 )
-                answers[item.session_id] = item.answers
+                answers[item.session_id] = given
             case AttemptItem():
                 attempts.append(
-                    Attempt(item.test_id, item.attempt_id, item.submitted_at, loads(item.answers))
+                    Attempt(
+                        item.test_id,
+                        item.attempt_id,
+                        item.submitted_at,
+                        loads(item.answers or "{}"),
+                        None if item.correct is None else int(item.correct),
+                    )
                 )
             case CertificateCopyItem():
                 copies[item.serial] = item
@@ -1110,9 +1315,8 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
         test_attempts=tuple(attempts),
         grants=frozenset(grants),
     )
-    latest = None
-    if head is not None and (copy := copies.get(head.serial)) is not None:
-        latest = Certificate(
+    certificates = {
+        serial: Certificate(
             serial=copy.serial,
             event_id=event_id,
             delegate_id=delegate_id,
@@ -1121,10 +1325,23 @@ def _record(event_id: str, delegate_id: str, items: list[Item]) -> DelegateRecor
             days=tuple((date.fromisoformat(d), Decimal(c)) for d, c in loads(copy.days)),
             issued_at=copy.issued_at,
             pdf_key=copy.pdf_key,
-            fingerprint=head.fingerprint,
+            fingerprint=head.fingerprint if head is not None and head.serial == serial else "",
             kind=copy.certificate_kind or "credits",
         )
-    return DelegateRecord(delegate, facts, answers, latest, extension, grants, revocation)
+        for serial, copy in copies.items()
+    }
+    latest = None if head is None else certificates.get(head.serial)
+    return DelegateRecord(
+        delegate,
+        facts,
+        answers,
+        latest,
+        extension,
+        grants,
+        revocation,
+        erased_at=profile.erased_at,
+        certificates=tuple(sorted(certificates.values(), key=lambda c: (c.issued_at, c.serial))),
+    )
 
 
 def _count_write(event_id: str, delegate_id: str) -> Write:

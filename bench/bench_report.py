@@ -260,7 +260,7 @@ def _export_row(delegates: list[Any], reading: dict[str, float]) -> Row:
 
     from cme import exports
 
-    settings = function_settings()["reportexport"]
+    settings = function_settings()["organisertasks"]
     store = in_memory(delegates)
     began = cpu()
     with io.BytesIO() as out:

@@ -447,7 +447,7 @@ class FunctionSettings:
 
 def function_settings() -> dict[str, FunctionSettings]:
     """Each function's memory and timeout, from `infra/template.yaml`, by its logical id
-    less `Function` in lower case (`scan`, ..., `organiser`, `reportexport`: the export
+    less `Function` in lower case (`scan`, ..., `organiser`, `organisertasks`: the export
     function runs the organiser's code with settings of its own)."""
     from cme_tools.local.resources import read_template
 

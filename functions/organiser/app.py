@@ -57,7 +57,12 @@ NO_STORE = {"Cache-Control": "no-store"}
 )
 def put_event(event_id: EventId, document: Annotated[ProgrammeBody, Body()]) -> Response[Any]:
     saved = organising.put_programme(
-        runtime.store(), event_id, document, now=runtime.now(), actor=api.actor(app)
+        runtime.store(),
+        event_id,
+        document,
+        now=runtime.now(),
+        actor=api.actor(app),
+        launch=runtime.launch,
     )
     payload = {
         "event_id": event_id,
@@ -437,17 +442,25 @@ _api_handler = api.lambda_entry(app)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """API Gateway's requests; and, in the export function (this code with a longer
-    timeout), the report exports that `POST .../report/exports` hands on."""
+    """API Gateway's requests; and, in the tasks function (this code with 15 minutes), the
+    organiser's tasks that routes hand on (`cme.tasks`)."""
     if "cme_task" in event:
-        from cme import exports
+        return run_task(event)
+    return _api_handler(event, context)
 
+
+def run_task(task: dict[str, Any]) -> dict[str, Any]:
+    from cme import exports, tasks
+
+    if task["cme_task"] == tasks.REPORT_EXPORT:
         record = exports.run_export(
             runtime.store(),
             report_exports(),
-            event["event_id"],
-            event["export_id"],
+            task["event_id"],
+            task["export_id"],
             clock=runtime.clock,
         )
         return {"export_id": record["export_id"], "status": record["status"]}
-    return _api_handler(event, context)
+    if task["cme_task"] == tasks.RESTAMP:
+        return {"stamped": runtime.store().restamp(task["event_id"])}
+    raise ValueError(f"no such task: {task['cme_task']!r}")

@@ -148,14 +148,14 @@ def test_report_exports_expire_and_only_the_organisers_functions_touch_them(
     rules = resources["CertificateBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     (exports,) = [rule for rule in rules if rule.get("Prefix") == "exports/"]
     assert exports["ExpirationInDays"] == 7
-    export = resources["ReportExportFunction"]["Properties"]
+    export = resources["OrganiserTasksFunction"]["Properties"]
     assert export["CodeUri"] == resources["OrganiserFunction"]["Properties"]["CodeUri"]
     assert export["Timeout"] == 900
     assert "Events" not in export, "no route: only the organiser function starts it"
     organiser = resources["OrganiserFunction"]["Properties"]
     variables = organiser["Environment"]["Variables"]
-    assert variables["CME_EXPORT_FUNCTION"] == {"Ref": "ReportExportFunction"}
-    for role in ("OrganiserFunctionRole", "ReportExportFunctionRole"):
+    assert variables["CME_TASKS_FUNCTION"] == {"Ref": "OrganiserTasksFunction"}
+    for role in ("OrganiserFunctionRole", "OrganiserTasksFunctionRole"):
         (policy,) = resources[role]["Properties"]["Policies"]
         statements = policy["PolicyDocument"]["Statement"]
         s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
@@ -167,7 +167,7 @@ def test_report_exports_expire_and_only_the_organisers_functions_touch_them(
         ]
         if "lambda:InvokeFunction" in _actions(s)
     ]
-    assert invoke["Resource"] == {"Fn::GetAtt": ["ReportExportFunction", "Arn"]}
+    assert invoke["Resource"] == {"Fn::GetAtt": ["OrganiserTasksFunction", "Arn"]}
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -290,7 +290,7 @@ def test_every_function_has_a_role_of_its_own(resources: dict[str, Any]) -> None
     roles = [resources[name]["Properties"]["Role"]["Fn::GetAtt"][0] for name in FUNCTIONS]
     assert len(set(roles)) == len(FUNCTIONS)
     all_roles = {name for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assert all_roles == {*roles, "ReportExportFunctionRole"}, "a role no function uses"
+    assert all_roles == {*roles, "OrganiserTasksFunctionRole"}, "a role no function uses"
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

@@ -39,3 +39,27 @@ def test_transactions_do_not_pile_up_table_copies(moto_server: str) -> None:
     table: Any = model_data["dynamodb"]["Table"]
     assert len(table.instances_tracked) <= 1
     assert dynamodb.scan(TableName="leak")["Count"] == 30
+
+
+def test_requests_side_by_side_in_one_process_each_keep_their_own(eshg: Any) -> None:
+    """The race tests call the handlers from several threads of one process: each request
+    must be answered with its own path and body (powertools keeps the current request on
+    a class; `in_process.requests_side_by_side` and `Functions.container` give each
+    thread its own), as separate Lambda containers would."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    count = 8
+    start = threading.Barrier(count)
+
+    def register(n: int) -> Any:
+        start.wait()
+        body = {"name": f"Delegate {n}", "attendance": "online" if n % 2 else "in_person"}
+        return eshg.put(f"/events/eshg2025/delegates/T{n}", body)
+
+    for _round in range(3):
+        with ThreadPoolExecutor(count) as pool:
+            answers = list(pool.map(register, range(count)))
+        assert [(a.body["delegate_id"], a.body["name"]) for a in answers] == [
+            (f"T{n}", f"Delegate {n}") for n in range(count)
+        ]

@@ -136,7 +136,7 @@ def test_a_task_delivered_twice_runs_once(eshg: Any, monkeypatch: pytest.MonkeyP
     export_id = eshg.post(EXPORTS).body["export_id"]
     assert eshg.get(f"{EXPORTS}/{export_id}").body["status"] == "running"
     (task,) = tasks
-    assert task == {"cme_task": exports.TASK, "event_id": "eshg2025", "export_id": export_id}
+    assert task == {"cme_task": "report_export", "event_id": "eshg2025", "export_id": export_id}
 
     # When Lambda delivers it twice (asynchronous invocations are at least once)
     runs: list[int] = []

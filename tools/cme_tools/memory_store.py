@@ -169,6 +169,9 @@ class MemoryStore:
     def latest_programme(self, event_id: str) -> StoredProgramme | None:
         return self._event(event_id).programme
 
+    def restamp(self, event_id: str) -> int:
+        return 0  # no expiry in memory: DynamoDB's TTL is the Dynamo store's alone
+
     def save_programme(
         self,
         event_id: str,

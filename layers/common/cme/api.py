@@ -33,8 +33,8 @@ from cme.jsonio import dumps, loads
 from cme.observability import flush_metrics, logger
 from cme.records import Store
 from cme.settings import Settings, settings
-from cme.store.exports import launch_export_function
 from cme.store.repository import DynamoStore
+from cme.store.tasks import launch_task
 from cme.timestamps import Clock, system_clock
 
 PROBLEM_JSON = "application/problem+json"
@@ -149,8 +149,8 @@ class Runtime:
 
     clock: Clock = system_clock
     store_factory: Callable[[], Store] = field(default=DynamoStore.default)
-    launch: Callable[[dict[str, Any]], None] = field(default=launch_export_function)
-    """Hands a long task to the function that runs it (`cme.exports`); the local stack runs
+    launch: Callable[[dict[str, Any]], None] = field(default=launch_task)
+    """Hands a long task to the function that runs it (`cme.tasks`); the local stack runs
     it on a thread instead."""
 
     def now(self) -> datetime:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any, Protocol
 
+from cme import tasks
 from cme.errors import NotFound
 from cme.observability import logger
 from cme.records import Store
@@ -27,11 +28,6 @@ PAGE = 1000
 """Delegates read per page of an export (the report's default page)."""
 SPOOL_BYTES = 32 * 1024 * 1024
 """The CSV is kept in memory up to this size, then in the function's /tmp."""
-
-Launch = Callable[[dict[str, Any]], None]
-"""Hands a task (a JSON object) to the export function, without waiting for it."""
-
-TASK = "report_export"
 
 
 class ExportFiles(Protocol):
@@ -59,7 +55,13 @@ class ExportStatus:
 
 
 def start_export(
-    store: Store, files: ExportFiles, event_id: str, *, now: datetime, actor: str, launch: Launch
+    store: Store,
+    files: ExportFiles,
+    event_id: str,
+    *,
+    now: datetime,
+    actor: str,
+    launch: tasks.Launch,
 ) -> dict[str, Any]:
     """The export's record (`running`), written before the work is handed on, so that
     asking about it at once finds it."""
@@ -77,7 +79,7 @@ def start_export(
         "delegates": None,
     }
     files.put_record(event_id, export_id, record)
-    launch({"cme_task": TASK, "event_id": event_id, "export_id": export_id})
+    launch(tasks.report_export(event_id, export_id))
     logger.info("report export started", extra={"event_id": event_id, "export_id": export_id})
     return record
 

@@ -21,6 +21,7 @@ from cme.records import (
     StoredProgramme,
     WriteRefused,
 )
+from cme.tasks import Launch
 from cme.text import ID_PATTERN
 
 if TYPE_CHECKING:
@@ -35,11 +36,18 @@ class ProgrammeSaved:
 
 
 def put_programme(
-    store: Store, event_id: str, document: Any, *, now: datetime, actor: str = "unknown"
+    store: Store,
+    event_id: str,
+    document: Any,
+    *,
+    now: datetime,
+    actor: str = "unknown",
+    launch: Launch | None = None,
 ) -> ProgrammeSaved:
     """Validate and store the programme (`event.id` must equal the path). A replacement may
     not drop a day, slot or session that stored facts refer to, nor change the timezone
-    once facts exist (RULES.md, "When the programme changes")."""
+    once facts exist (RULES.md, "When the programme changes"). A replacement that moves
+    the event's last day hands the new expiry of its items to `launch` (`cme.tasks`)."""
     loaded = build_programme(document)
     programme = loaded.programme
     warnings = (*loaded.warnings, *_unprintable_texts(programme))
@@ -76,10 +84,22 @@ def put_programme(
                 [Problem("", "too_large", f"the programme is too large to store ({exc})")],
                 warnings,
             ) from exc
+        if current is not None and launch is not None and _ends_otherwise(current, saved):
+            from cme import tasks
+
+            launch(tasks.restamp(event_id))
         return ProgrammeSaved(current is None, saved.version, warnings)
     raise InvalidProgramme(
         [Problem("", "concurrent_update", "the programme changed meanwhile; send it again")]
     )
+
+
+def _ends_otherwise(before: StoredProgramme, after: StoredProgramme) -> bool:
+    """Whether the event's last moment (its last day's end in its zone), from which its
+    items' expiry counts, moved."""
+    from cme.privacy import document_expiry
+
+    return document_expiry(before.document, 1) != document_expiry(after.document, 1)
 
 
 def _unprintable_texts(programme: Programme) -> tuple[Problem, ...]:

@@ -244,6 +244,12 @@ class Store(Protocol):
         `WriteRefused({"programme"})`: someone else wrote in between. `DocumentTooLarge`."""
         ...
 
+    def restamp(self, event_id: str) -> int:
+        """Give every item of the event the expiry of its programme as stored (a
+        replacement moved the last day); only the items that need it, so it can be run
+        again. How many items it stamped (0 for a store without expiry)."""
+        ...
+
     def references(self, event_id: str) -> References: ...
 
     # ------------------------------------------------------------------ delegates

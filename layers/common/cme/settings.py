@@ -38,8 +38,8 @@ class Settings:
     organiser_key_id: str = "local-organiser"
     """CME_ORGANISER_KEY_ID: the id of the organiser's API key (the template passes it); a
     request with any other key is the platform's."""
-    export_function: str = "cme-report-export"
-    """CME_EXPORT_FUNCTION: the function that writes a whole report to S3 (`cme.exports`)."""
+    tasks_function: str = "cme-organiser-tasks"
+    """CME_TASKS_FUNCTION: the function that runs the organiser's long tasks (`cme.tasks`)."""
     retention_years: int = 6
     """CME_RETENTION_YEARS: how long an event's items and certificate PDFs are kept, counted
     from the event's last day (the stack's RetentionYears; ACCME asks for six years)."""
@@ -67,7 +67,7 @@ def settings() -> Settings:
         report_budget=_seconds("CME_REPORT_BUDGET_SECONDS", 20),
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         organiser_key_id=os.environ.get("CME_ORGANISER_KEY_ID") or "local-organiser",
-        export_function=os.environ.get("CME_EXPORT_FUNCTION") or "cme-report-export",
+        tasks_function=os.environ.get("CME_TASKS_FUNCTION") or "cme-organiser-tasks",
         retention_years=max(1, int(os.environ.get("CME_RETENTION_YEARS") or "6")),
     )
 

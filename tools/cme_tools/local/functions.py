@@ -22,29 +22,39 @@ from typing import Any
 
 from cme_tools.local.checkout import Checkout
 from cme_tools.local.events import ORGANISER_KEY_ID, rest_event
+from cme_tools.local.in_process import requests_side_by_side
 
 FUNCTIONS = ("scan", "evaluate", "certificate", "organiser")
 
 
-def load_function(checkout: Checkout, name: str, *, fresh: bool = False) -> ModuleType:
+_LOADING = threading.Lock()
+
+
+def load_function(
+    checkout: Checkout, name: str, *, fresh: bool = False, copy: str = ""
+) -> ModuleType:
     """`functions/<name>/app.py` imported once as module `cme_function_<name>` (each is a
     module named `app` in its own Lambda package, so they cannot share one import name);
-    `fresh`: a new copy that is not kept."""
-    module_name = f"cme_function_{name}" + ("_fresh" if fresh else "")
-    if module_name in sys.modules and not fresh:
-        return sys.modules[module_name]
-    path = checkout.function_source(name)
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        if fresh:
-            del sys.modules[module_name]
-    return module
+    `fresh`: a new copy that is not kept; `copy`: another copy kept under its own name
+    (`cme_function_<name>_<copy>`), for a container of its own."""
+    module_name = (
+        f"cme_function_{name}" + ("_fresh" if fresh else "") + (f"_{copy}" if copy else "")
+    )
+    with _LOADING:
+        if module_name in sys.modules and not fresh:
+            return sys.modules[module_name]
+        path = checkout.function_source(name)
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            if fresh:
+                del sys.modules[module_name]
+        return module
 
 
 def problem_body(status: int, code: str, detail: str) -> str:
@@ -91,16 +101,32 @@ class Functions:
 
     def __init__(self, checkout: Checkout | None = None, names: Iterable[str] = FUNCTIONS) -> None:
         self.checkout = checkout or Checkout.find()
+        self._containers = threading.local()
+        requests_side_by_side()
         self.modules = {
             name: load_function(self.checkout, name)
             for name in names
             if self.checkout.function_source(name).is_file()
         }
 
+    def container(self, name: str) -> ModuleType:
+        """The function's module that serves this thread. A Lambda container answers one
+        request at a time, and the resolver keeps the request it serves on itself
+        (`app.current_event`), so requests made side by side (the race tests, a task on a
+        thread) each get a container of their own: the main thread the shared module,
+        every other thread a fresh copy of it, kept for that thread."""
+        if threading.current_thread() is threading.main_thread():
+            return self.modules[name]
+        containers: dict[str, ModuleType] = self._containers.__dict__.setdefault("modules", {})
+        if name not in containers:
+            copy = f"thread{threading.get_ident()}"
+            containers[name] = load_function(self.checkout, name, copy=copy)
+        return containers[name]
+
     def run_task(self, task: dict[str, Any]) -> None:
         """A task one function hands on without waiting (a report export), run by the
-        organiser's code as the template's export function runs it."""
-        self.modules["organiser"].lambda_handler(task, LocalContext("report-export"))
+        organiser's code as the template's tasks function runs it."""
+        self.container("organiser").lambda_handler(task, LocalContext("organiser-tasks"))
 
     def run_tasks_in_background(self) -> None:
         """Tasks run on a thread of this process, as Lambda runs an asynchronous
@@ -170,7 +196,7 @@ class Functions:
             stage=stage,
             api_key_id=api_key_id,
         )
-        return dict(self.modules[owner].lambda_handler(event, LocalContext(owner)))
+        return dict(self.container(owner).lambda_handler(event, LocalContext(owner)))
 
     def call(
         self,

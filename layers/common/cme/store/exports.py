@@ -5,7 +5,6 @@ personal data). S3 reads its own writes, so the record needs no table of its own
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import timedelta
 from typing import IO, Any
@@ -103,26 +102,3 @@ class ReportExports:
             call()
         except (BotoCoreError, ClientError) as error:
             raise Throttled("the export could not be stored; retry shortly", 2) from error
-
-
-@functools.cache
-def _lambda_client(region: str, endpoint_url: str | None) -> Any:
-    import boto3
-
-    return boto3.client("lambda", region_name=region, endpoint_url=endpoint_url)
-
-
-def launch_export_function(task: dict[str, Any]) -> None:
-    """Hands `task` to the export function (`CME_EXPORT_FUNCTION`) as an asynchronous
-    invocation: Lambda queues it, answers at once, and retries a run that crashed."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    config = settings()
-    try:
-        _lambda_client(config.region, config.endpoint_url).invoke(
-            FunctionName=config.export_function,
-            InvocationType="Event",
-            Payload=json.dumps(task).encode(),
-        )
-    except (BotoCoreError, ClientError) as error:
-        raise Throttled("the export could not be started; retry shortly", retry_after=2) from error

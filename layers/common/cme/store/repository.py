@@ -336,10 +336,21 @@ class DynamoStore:
         event_id = keys.event_of(item.pk) or getattr(item, "event_id", None)
         return None if event_id is None else self._expiry(event_id)
 
-    def _restamp(self, event_id: str, expires_at: int) -> None:
-        """Every item of the event (and each certificate by serial) gets a new expiry: a
-        replacement moved the event's last day. One write per item, only for the items
-        that need it; an item gone meanwhile is skipped."""
+    def restamp(self, event_id: str) -> int:
+        """Every item of the event (and each certificate by serial) that does not carry
+        the expiry of the event's programme as stored gets it: a replacement moved the
+        event's last day. One write per such item, so running it again (a retried task)
+        only finishes what is left; an item gone meanwhile is skipped. How many items
+        were stamped."""
+        programme = self._read_programme(event_id, consistent=True)
+        if programme is None:
+            return 0
+        expires_at = document_expiry(
+            _programme(event_id, programme).document, self.config.retention_years
+        )
+        if expires_at is None:
+            return 0
+        stamped = 0
 
         def stamp(item: Item) -> None:
             def run() -> None:
@@ -354,8 +365,10 @@ class DynamoStore:
             if item.expires_at == expires_at:
                 continue
             stamp(item)
+            stamped += 1
             if isinstance(item, CertificateCopyItem):
                 stamp(CertificateItem(pk=keys.serial_key(item.serial), sk=keys.SERIAL_SORT))
+        return stamped
 
     def save_programme(
         self,
@@ -386,14 +399,9 @@ class DynamoStore:
         ]
         if audit is not None:
             writes.append(_audit_write(event_id, audit))
-        years = self.config.retention_years
-        before = None if replaces is None else self._expiry(event_id)
-        expires_at = document_expiry(document, years)
+        expires_at = document_expiry(document, self.config.retention_years)
         self.transact(writes, expires_at=expires_at)
-        saved = self._keep(StoredProgramme(event_id, document, version, now))
-        if replaces is not None and expires_at is not None and expires_at != before:
-            self._restamp(event_id, expires_at)
-        return saved
+        return self._keep(StoredProgramme(event_id, document, version, now))
 
     def references(self, event_id: str) -> References:
         """Every day and session that stored facts of the event refer to. Reads the event's

@@ -39,6 +39,10 @@ NEXT_LINK = {
     "schema": {"type": "string"},
 }
 
+PageLimit = Annotated[int, Query(ge=1, le=5000)]
+"""Delegates per page of the report or the register."""
+Cursor = Annotated[str | None, Query(max_length=200)]
+
 app = api.create_app()
 runtime = api.runtime
 NO_STORE = {"Cache-Control": "no-store"}
@@ -128,23 +132,13 @@ def put_delegate(
         headers={200: {"Link": NEXT_LINK}},
     ),
 )
-def get_report(
-    event_id: EventId,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> Response[Any]:
-    page = organising.report_page(
-        runtime.store(),
-        event_id,
-        limit=limit,
-        cursor=cursor,
-        budget=runtime.settings.report_budget,
-    )
+def get_report(event_id: EventId, limit: PageLimit = 1000, cursor: Cursor = None) -> Response[Any]:
     count(Metric.REPORT_PAGES)
     return _page(
-        page,
+        event_id,
         "report",
         limit=limit,
+        cursor=cursor,
         as_json=report_formats.report_json,
         as_csv=report_formats.report_csv,
     )
@@ -184,10 +178,30 @@ REGISTER_CSV = {
     ),
 )
 def get_register(
-    event_id: EventId,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    event_id: EventId, limit: PageLimit = 1000, cursor: Cursor = None
 ) -> Response[Any]:
+    return _page(
+        event_id,
+        "register",
+        limit=limit,
+        cursor=cursor,
+        as_json=report_formats.register_json,
+        as_csv=report_formats.register_csv,
+    )
+
+
+def _page(
+    event_id: str,
+    listing: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    as_json: Callable[[organising.ReportPage], dict[str, Any]],
+    as_csv: Callable[[organising.ReportPage], str],
+) -> Response[Any]:
+    """A page of the report or the register (both read the delegates' report rows): JSON
+    with `next_cursor`, or CSV (Accept: text/csv) with a `Link` to the next page; never
+    kept by a cache."""
     page = organising.report_page(
         runtime.store(),
         event_id,
@@ -195,31 +209,12 @@ def get_register(
         cursor=cursor,
         budget=runtime.settings.report_budget,
     )
-    return _page(
-        page,
-        "register",
-        limit=limit,
-        as_json=report_formats.register_json,
-        as_csv=report_formats.register_csv,
-    )
-
-
-def _page(
-    page: organising.ReportPage,
-    listing: str,
-    *,
-    limit: int,
-    as_json: Callable[[organising.ReportPage], dict[str, Any]],
-    as_csv: Callable[[organising.ReportPage], str],
-) -> Response[Any]:
-    """A page of the report or the register: JSON with `next_cursor`, or CSV (Accept:
-    text/csv) with a `Link` to the next page; never kept by a cache."""
     accept = app.current_event.headers.get("accept", "") or ""
     if "text/csv" not in accept:
         return api.json_response(as_json(page), headers=NO_STORE)
     headers = dict(NO_STORE)
     if page.next_cursor:
-        called = app.current_event.request_context.path or f"/events/{page.event_id}/{listing}"
+        called = app.current_event.request_context.path or f"/events/{event_id}/{listing}"
         headers["Link"] = report_formats.next_link(called, limit=limit, cursor=page.next_cursor)
     return Response(
         status_code=200,

@@ -3,6 +3,7 @@ OpenAPI document."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -37,6 +38,10 @@ NEXT_LINK = {
     " (JSON gives next_cursor instead).",
     "schema": {"type": "string"},
 }
+
+PageLimit = Annotated[int, Query(ge=1, le=5000)]
+"""Delegates per page of the report or the register."""
+Cursor = Annotated[str | None, Query(max_length=200)]
 
 app = api.create_app()
 runtime = api.runtime
@@ -132,11 +137,76 @@ def put_delegate(
         headers={200: {"Link": NEXT_LINK}},
     ),
 )
-def get_report(
-    event_id: EventId,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+def get_report(event_id: EventId, limit: PageLimit = 1000, cursor: Cursor = None) -> Response[Any]:
+    count(Metric.REPORT_PAGES)
+    return _page(
+        event_id,
+        "report",
+        limit=limit,
+        cursor=cursor,
+        as_json=report_formats.report_json,
+        as_csv=report_formats.report_csv,
+    )
+
+
+REGISTER_CSV = {
+    "type": "string",
+    "description": "With Accept: text/csv. UTF-8, CRLF line ends, a header row then one row "
+    "per delegate and credited session, by delegate_id then programme order: "
+    + ",".join(report_formats.REGISTER_COLUMNS)
+    + ". Amounts print with one or two decimals; a name that a spreadsheet would read as a "
+    "formula starts with an apostrophe.",
+}
+
+
+@app.get(
+    "/events/<event_id>/register",
+    summary="The attendance register: one row per delegate and credited session (organisers)",
+    description="The document an accreditor audits: for each delegate (in delegate_id "
+    "order) each credited session, and each `parallel` one (credited on its own; another "
+    "session of its slot gave the slot's credit), with its date, the `evidence` its "
+    "amount rests on (`scan`: a badge scan; `time_in_room`: entry and exit scans; "
+    "`live_view`; `on_demand_view`; `grant`: an organiser's grant, where nothing recorded "
+    "would credit it), its `amount` (the statement's cart amount, before the slot, day "
+    "and event caps) and when it was evaluated. Paged like the report: `limit` counts "
+    "delegates (each with all their rows), so a page may hold no row and still go on.",
+    responses=api.answers(
+        {
+            200: (
+                "A page of the register",
+                "RegisterOut",
+                {"text/csv": {"schema": REGISTER_CSV}},
+            )
+        },
+        refusals=(errors.UnknownEvent,),
+        headers={200: {"Link": NEXT_LINK}},
+    ),
+)
+def get_register(
+    event_id: EventId, limit: PageLimit = 1000, cursor: Cursor = None
 ) -> Response[Any]:
+    return _page(
+        event_id,
+        "register",
+        limit=limit,
+        cursor=cursor,
+        as_json=report_formats.register_json,
+        as_csv=report_formats.register_csv,
+    )
+
+
+def _page(
+    event_id: str,
+    listing: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    as_json: Callable[[organising.ReportPage], dict[str, Any]],
+    as_csv: Callable[[organising.ReportPage], str],
+) -> Response[Any]:
+    """A page of the report or the register (both read the delegates' report rows): JSON
+    with `next_cursor`, or CSV (Accept: text/csv) with a `Link` to the next page; never
+    kept by a cache."""
     page = organising.report_page(
         runtime.store(),
         event_id,
@@ -144,18 +214,17 @@ def get_report(
         cursor=cursor,
         budget=runtime.settings.report_budget,
     )
-    count(Metric.REPORT_PAGES)
     accept = app.current_event.headers.get("accept", "") or ""
     if "text/csv" not in accept:
-        return api.json_response(report_formats.report_json(page), headers=NO_STORE)
+        return api.json_response(as_json(page), headers=NO_STORE)
     headers = dict(NO_STORE)
     if page.next_cursor:
-        called = app.current_event.request_context.path or f"/events/{event_id}/report"
+        called = app.current_event.request_context.path or f"/events/{event_id}/{listing}"
         headers["Link"] = report_formats.next_link(called, limit=limit, cursor=page.next_cursor)
     return Response(
         status_code=200,
         content_type=report_formats.CSV_MEDIA_TYPE,
-        body=report_formats.report_csv(page),
+        body=as_csv(page),
         headers=headers,
     )
 

@@ -8,10 +8,13 @@
   test process, so that a race can be judged from the table itself as well as over HTTP.
 - The contract's error shape: every refusal is an `application/problem+json` document with
   a `code` from the contract's table and never a stack trace.
+- `KeysByRole`: which of the two keys (CONTRACT.md, "Roles") each generated request
+  carries, so that one fuzz run speaks as the organiser and as the platform.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.contract import CONTRACT_CODES
-from tests.e2e.served import API_KEY, ROOT, Http, Reply, Served, free_port
+from tests.e2e.served import API_KEY, PLATFORM_KEY, ROOT, Http, Reply, Served, free_port
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -213,3 +216,65 @@ def wait_until(condition: Any, timeout: float = 10.0, every: float = 0.1) -> boo
             return True
         time.sleep(every)
     return bool(condition())
+
+
+# --------------------------------------------------------------------------- two keys
+
+
+def roles(document: Mapping[str, Any]) -> dict[str, str]:
+    """Each operation's role as the OpenAPI document states it (`x-cme-role`: organiser,
+    platform or public), by schemathesis's label (`GET /events/{event_id}/report`)."""
+    return {
+        f"{method.upper()} {path}": str(operation.get("x-cme-role", "organiser"))
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    }
+
+
+class KeysByRole:
+    """A schemathesis auth provider: the key each generated request carries.
+
+    One request in `ORGANISER_SHARE` of an organiser operation goes with the platform's
+    key (it must be refused 403 `forbidden`, before its body is read); one in
+    `PLATFORM_SHARE` of a platform operation goes with the platform's key (it must be
+    answered as the organiser's would be: the same checks judge it). The rest carry the
+    organiser's key. No request is added: the fuzz run keeps its wall time. The choice
+    hangs on the request's content only (a digest, not Python's salted hash), so every
+    run sends the same requests with the same keys. Schemathesis makes the provider
+    itself: `keys_by_role` gives it the document's roles."""
+
+    ORGANISER_SHARE = 4
+    PLATFORM_SHARE = 2
+    roles: Mapping[str, str] = {}
+
+    def get(self, case: Any, context: Any) -> str:
+        share = {"organiser": self.ORGANISER_SHARE, "platform": self.PLATFORM_SHARE}
+        every = share.get(self.roles.get(case.operation.label, ""), 0)
+        return PLATFORM_KEY if every and _digest(case) % every == 0 else API_KEY
+
+    def set(self, case: Any, key: str, context: Any) -> None:
+        case.headers = {**(case.headers or {}), "x-api-key": key}
+
+
+def keys_by_role(document: Mapping[str, Any]) -> type[KeysByRole]:
+    return type("KeysOfTheseRoles", (KeysByRole,), {"roles": roles(document)})
+
+
+def _digest(case: Any) -> int:
+    content = repr(
+        (case.method, case.path_parameters, case.query, getattr(case, "body", None))
+    ).encode()
+    return int.from_bytes(hashlib.sha256(content).digest()[:8], "big")
+
+
+def key_faults(role: str, key: str, status: int, code: str | None) -> list[str]:
+    """What is wrong with an answer for the key it was sent with (empty: nothing): the
+    platform's key on an organiser operation is 403 forbidden whatever else is wrong with
+    the request, once a route is found; on any other operation it is never forbidden."""
+    if key != PLATFORM_KEY or (status, code) == (404, "not_found"):
+        return []  # the gateway's: no route for the path (a segment it cannot route)
+    if role == "organiser" and (status, code) != (403, "forbidden"):
+        return [f"the platform's key on an organiser operation got {status} {code}"]
+    if role != "organiser" and code == "forbidden":
+        return ["the platform's key was refused on an operation the platform may call"]
+    return []

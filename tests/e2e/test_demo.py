@@ -136,3 +136,47 @@ def test_the_stack_was_stopped(demo: tuple[subprocess.CompletedProcess[str], Pat
         probe.settimeout(1)
         assert probe.connect_ex(("127.0.0.1", port)) != 0
     assert "the local stack is stopped" in ran.stdout
+
+
+def test_one_decision_of_each_kind_shows_in_the_certificates_the_register_and_the_trail(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    ran, folder = demo
+    with (folder / "eshg2025-report.csv").open(encoding="utf-8", newline="") as report:
+        rows = {row["delegate_id"]: row for row in csv.DictReader(report)}
+    with (folder / "eshg2025-register.csv").open(encoding="utf-8", newline="") as register:
+        lines = list(csv.DictReader(register))
+
+    # A scanner failure granted: one session credited on the organiser's grant
+    granted = [line for line in lines if line["evidence"] == "grant"]
+    assert len(granted) == 1 and granted[0]["status"] == "credited"
+    # A late delegate extended: her December evaluation of a recording counts
+    late = next(line for line in lines if (line["delegate_id"], line["session_id"]) == LATE)
+    assert (late["evidence"], late["evaluated_at"]) == ("on_demand_view", "2025-12-10T20:05:00Z")
+    assert rows["D0017"]["certificate_status"] == "valid"
+    assert "D0017 evaluates S15: 409 claim_deadline_passed" in ran.stdout
+    # A name corrected: the first certificate verifies as superseded, its reissue as valid
+    assert rows["D0039"]["name"] == "Pieter van den Berg"
+    verified = dict(
+        line.removeprefix("verify ").split(" (D0039): ")
+        for line in ran.stdout.splitlines()
+        if line.startswith("verify ")
+    )
+    assert sorted(verified.values()) == ["superseded", "valid"]
+    assert {s for s, status in verified.items() if status == "valid"} == {
+        rows["D0039"]["certificate_serial"]
+    }
+    # The register holds a row per credited session of every delegate in the report
+    assert {line["delegate_id"] for line in lines} <= set(rows)
+    assert all(Decimal(line["amount"]) > 0 for line in lines)
+    # And the trail printed at the end of the ESHG part holds the three decisions
+    trail = ran.stdout.split("$ cme audit eshg2025\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert trail[-1] == "3 entries"
+    assert [line.split()[2] for line in trail[2:-1]] == [
+        "delegate_corrected",
+        "extension_granted",
+        "evidence_granted",
+    ]
+
+
+LATE = ("D0017", "S15")

@@ -1,5 +1,10 @@
 """Schemathesis against a running `cme serve`, from the service's own /v1/openapi.json.
 
+Both keys speak (CONTRACT.md, "Roles"): a share of the requests of each operation carries
+the platform's key instead of the organiser's (`fuzz_support.KeysByRole`); on an organiser
+operation it must be refused 403 `forbidden`, on a platform one it must be answered as the
+organiser's would be, and never `forbidden`.
+
 A loaded ESHG-shaped programme, registered delegates with facts and an issued certificate
 are in place first, and a share of the generated requests use their real ids (schemathesis
 dictionaries bound to the path and body parameters), so requests get past the 404s and
@@ -34,11 +39,14 @@ from cme_tools.client import resource
 from tests.e2e.fuzz_support import (
     LoggedServer,
     header,
+    key_faults,
+    keys_by_role,
     problem_faults,
+    roles,
     start_logged_server,
     stop_logged_server,
 )
-from tests.e2e.served import API_KEY, Http, eshg_document
+from tests.e2e.served import API_KEY, PLATFORM_KEY, Http, eshg_document
 
 pytestmark = pytest.mark.e2e
 log = logging.getLogger(__name__)
@@ -74,7 +82,7 @@ INSTANTS = (
 def fuzz_server() -> Iterator[LoggedServer]:
     """A server of this module's own: the fuzzer's load and whatever it makes the service
     log stay away from the shared one."""
-    server = start_logged_server()
+    server = start_logged_server(env={"CME_PLATFORM_KEY": PLATFORM_KEY})
     try:
         yield server
     finally:
@@ -138,6 +146,23 @@ def problem_with_contract_code(ctx: Any, response: Any, case: Any) -> bool | Non
     faults = problem_faults(response.status_code, headers, response.content or b"")
     if faults:
         raise AssertionError("not the contract's problem document: " + "; ".join(faults))
+    return None
+
+
+ROLES: dict[str, str] = {}
+"""Each operation's role, from the served document (set by `run_fuzz`)."""
+
+
+@schemathesis.check
+def answered_for_its_key(ctx: Any, response: Any, case: Any) -> bool | None:
+    """The platform's key: 403 forbidden on an organiser operation, never on another."""
+    sent = header(dict(response.request.headers), "x-api-key")  # a PreparedRequest's: str
+    if case.method.upper() != case.operation.method.upper():
+        return None  # another method on the path (coverage): the route is not this one
+    code = _code(response.content) if response.status_code >= 400 else None
+    faults = key_faults(ROLES.get(case.operation.label, ""), sent, response.status_code, code)
+    if faults:
+        raise AssertionError("; ".join(faults))
     return None
 
 
@@ -229,6 +254,8 @@ class FuzzRun:
     statuses: Counter[int] = field(default_factory=Counter)
     codes: Counter[str] = field(default_factory=Counter)
     operations: Counter[str] = field(default_factory=Counter)
+    keys: Counter[str] = field(default_factory=Counter)
+    """Requests by the key they carried: organiser, platform, or none."""
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     gaps: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -269,6 +296,8 @@ def run_fuzz(base_url: str, targets: Targets) -> FuzzRun:
     schema = schemathesis.openapi.from_dict(
         document, config=fuzz_config(base_url, targets, operations)
     )
+    ROLES.update(roles(document))
+    schema.auth(refresh_interval=None)(keys_by_role(document))
     run = FuzzRun()
     started = time.monotonic()
     for event in schemathesis.engine.from_schema(schema).execute():
@@ -288,6 +317,8 @@ def take(run: FuzzRun, recorder: Any) -> None:
     for case_id, interaction in recorder.interactions.items():
         run.requests += 1
         run.operations[label] += 1
+        sent = {k: ", ".join(v) for k, v in interaction.request.headers.items()}
+        run.keys[_key_name(header(sent, "x-api-key"))] += 1
         response = interaction.response
         if response is None:
             continue
@@ -305,6 +336,10 @@ def take(run: FuzzRun, recorder: Any) -> None:
                     continue
                 message = str(check.failure_info.failure)
                 run.findings.append(_finding(label, check.name, message, interaction))
+
+
+def _key_name(key: str) -> str:
+    return {API_KEY: "organiser", PLATFORM_KEY: "platform", "": "none"}.get(key, "other")
 
 
 BATCH = "POST /events/{event_id}/scans/batch"
@@ -375,7 +410,7 @@ def test_generated_requests_are_answered_by_the_contract(
     unexpected = [f for f in run.findings if not by_contract(f)]
 
     summary = (
-        f"{run.requests} requests in {run.seconds:.0f}s; "
+        f"{run.requests} requests in {run.seconds:.0f}s; keys {dict(run.keys)}; "
         f"statuses {dict(sorted(run.statuses.items()))}; "
         f"codes {dict(run.codes.most_common())}"
     )
@@ -391,11 +426,15 @@ def test_generated_requests_are_answered_by_the_contract(
     assert fuzz_server.alive()
     assert run.requests >= EXAMPLES, summary
     assert [status for status in run.statuses if status >= 500] == [], summary
-    # The real ids made requests reach the rules, not only the 404s and the schema.
+    # The real ids made requests reach the rules, not only the 404s and the schema (the
+    # platform's key refused on organiser operations reaches no rule, by design).
     reached = run.statuses[200] + run.statuses[201] + run.statuses[204] + run.statuses[409]
-    assert reached >= run.requests // 10, summary
+    assert reached >= (run.requests - run.codes["forbidden"]) // 10, summary
     rules = {"not_a_conference_day", "already_evaluated", "id_reused", "evaluation_not_open"}
     assert rules & set(run.codes), summary
+    # Both keys spoke, and the platform's was refused where it must be
+    assert run.keys["platform"] >= run.requests // 5, summary
+    assert run.codes["forbidden"] > 0, summary
 
 
 def test_no_content_answer_has_no_problem_content_type(

@@ -586,3 +586,78 @@ def test_professions_are_checked_per_row_and_reported(
     assert second.split()[-5:] == ["physiotherapist", "no", "not", "passed", "-"]
     stored = report_rows(stack, "cli-ecm")
     assert (stored["P3"]["eligible"], stored["P3"]["test_passed"]) == (False, False)
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def test_decisions_the_trail_and_the_register_from_the_command_line(
+    cme: Any, stack: Stack, tmp_path: Path
+) -> None:
+    event = "cli-decisions"
+    setup_event(cme, stack, tmp_path, event, ["M1,Scanner Failed,,in_person,", "M2,Late,,online,"])
+    earn(stack, event, "M1", "ES01")
+    client = stack.client()
+    late = resource("events", event, "delegates", "M2", "evaluations", "PL03")
+    s05 = resource("events", event, "delegates", "M1", "evaluations", "S05")
+    client.put(s05, {"submitted_at": "2025-05-25T20:00:00+02:00", "answers": {"q1": 5}})
+
+    # A scanner failed on Sunday: M1's S05 is granted
+    granted = cme("grant", event, "M1", "S05", "--reason", "desk 2 scanner failed", *stack.api)
+    assert granted.status == 0, granted.err
+    again = cme("grant", event, "M1", "S05", "--reason", "asked twice", *stack.api)
+    assert (again.status, again.out.split()[0]) == (0, "unchanged:")
+    # M2 evaluates in December: refused, then accepted once extended
+    evaluation = {"submitted_at": "2025-12-10T21:00:00+01:00", "answers": {"q1": 4}}
+    view = {
+        "view_id": "m2-view",
+        "session_id": "PL03",
+        "kind": "on_demand",
+        "watched_at": "2025-12-10T19:00:00+01:00",
+    }
+    with pytest.raises(ApiError) as refused:
+        client.put(late, evaluation)
+    assert refused.value.code == "claim_deadline_passed"
+    extended = cme(
+        "extend", event, "M2", "2026-01-15T23:59:59", "--reason", "hospitalised", *stack.api
+    )
+    assert extended.status == 0, extended.err
+    client.post(resource("events", event, "delegates", "M2", "views"), view)
+    assert client.put(late, evaluation).status == 201
+    # A deadline before the event's is the API's refusal, one line with its code
+    early = cme("extend", event, "M2", "2025-11-01T00:00:00", "--reason", "r", *stack.api)
+    assert early.status == 2
+    assert "422 invalid_request" in early.err and len(early.err.strip().splitlines()) == 1
+
+    register = cme("register", event, "--format", "json", *stack.api)
+    assert register.status == 0, register.err
+    rows = {(r["delegate_id"], r["session_id"]): r for r in loads(register.out)["rows"]}
+    assert {k: r["evidence"] for k, r in rows.items()} == {
+        ("M1", "ES01"): "scan",
+        ("M1", "S05"): "grant",
+        ("M2", "PL03"): "on_demand_view",
+    }
+    assert rows[("M2", "PL03")]["evaluated_at"] == "2025-12-10T20:00:00Z"
+    target = tmp_path / "register.csv"
+    assert cme("register", event, "-o", str(target), "--page-size", "1", *stack.api).status == 0
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 1 + 3
+
+    serial = client.post(resource("events", event, "delegates", "M1", "certificate")).json()
+    revoked = cme("revoke", serial["serial"], "--reason", "issued in error", *stack.api)
+    assert revoked.status == 0, revoked.err
+    assert client.get(resource("certificates", serial["serial"])).json()["status"] == "revoked"
+    withdrawn = cme("extend", event, "M2", "--withdraw", "--reason", "recovered", *stack.api)
+    assert withdrawn.status == 0, withdrawn.err
+
+    trail = cme("audit", event, "--all", "--json", *stack.api)
+    actions = [e["action"] for e in loads(trail.out)["entries"]]
+    assert actions == [
+        "extension_withdrawn",
+        "certificate_revoked",
+        "extension_granted",
+        "evidence_granted",
+    ]
+    table = cme("audit", event, *stack.api)
+    assert table.status == 0
+    assert table.lines[0].split() == ["at", "actor", "action", "target", "reason"]
+    assert table.lines[-1] == "4 entries"

@@ -49,6 +49,7 @@ ROUTES: dict[tuple[str, str], tuple[str, bool]] = {
     ("GET", "/events/{event_id}"): ("OrganiserFunction", False),
     ("PUT", DELEGATE): ("OrganiserFunction", False),
     ("GET", "/events/{event_id}/report"): ("OrganiserFunction", False),
+    ("GET", "/events/{event_id}/register"): ("OrganiserFunction", False),
     ("GET", "/events/{event_id}/dashboard"): ("OrganiserFunction", False),
     ("POST", "/events/{event_id}/report/exports"): ("OrganiserFunction", False),
     ("GET", "/events/{event_id}/report/exports/{export_id}"): ("OrganiserFunction", False),

@@ -39,6 +39,7 @@ CONTRACT_ROUTES = {
     ("put", "/events/{event_id}/delegates/{delegate_id}/grants/{session_id}"),
     ("delete", "/events/{event_id}/delegates/{delegate_id}/grants/{session_id}"),
     ("get", "/events/{event_id}/audit"),
+    ("get", "/events/{event_id}/register"),
     ("delete", "/events/{event_id}/delegates/{delegate_id}/revocation"),
     # Beyond the contract, additive: the report of any size as one file (issue 14)
     ("post", "/events/{event_id}/report/exports"),

@@ -73,6 +73,10 @@ def audit_facts(
     _only_known(document, DOCUMENT_KEYS, "the facts document")
     delegate = _delegate(document.get("delegate"))
     refusals: list[Refusal] = []
+    # An extension moves this delegate's deadline (and the on-demand window's end) for
+    # every fact judged below, as the service judges them (RULES.md, "Organiser decisions").
+    programme = _extended(programme, document.get("extension"), refusals)
+    grants = _grants(programme, _list(document, "grants"), refusals)
     profession = delegate.profession
     listed = programme.event.professions
     if profession is not None and listed and programme.event.profession(profession) is None:
@@ -187,8 +191,48 @@ def audit_facts(
         evaluations=evaluations,
         profession=profession,
         test_attempts=tuple(attempts.values()),
+        grants=grants,
     )
     return AuditedFacts(delegate, facts, tuple(refusals))
+
+
+def _extended(programme: Programme, until: Any, refusals: list[Refusal]) -> Programme:
+    """The programme as this delegate's facts are judged: with the extension's deadline
+    when the file states one the API would take (`PUT .../extension`: a local time after
+    the event's deadline); one it would refuse is reported and left out."""
+    from cme.rules.decisions import extension_closes_at, programme_for
+    from cme.schemas import ExtensionIn
+
+    if until is None:
+        return programme
+    if not isinstance(until, str):
+        raise InvalidRequest("extension is a local time such as 2026-01-15T23:59:59")
+    try:
+        ExtensionIn(until=until, reason="FACTS.json")
+        closes = extension_closes_at(programme, until)
+    except (ValidationError, ValueError):
+        detail = "a local time in the event's zone, such as 2026-01-15T23:59:59"
+        refusals.append(Refusal("extension", until, "invalid_request", detail))
+        return programme
+    if closes <= programme.event.claim_closes_at:
+        detail = f"not after the event's deadline, {programme.event.describe_deadline()}"
+        refusals.append(Refusal("extension", until, "invalid_request", detail))
+        return programme
+    return programme_for(programme, until)
+
+
+def _grants(programme: Programme, raw: list[Any], refusals: list[Refusal]) -> frozenset[str]:
+    """The sessions an organiser granted evidence for (`PUT .../grants/{session_id}`): a
+    session of the programme, each once."""
+    granted: set[str] = set()
+    for session_id in raw:
+        try:
+            granted.add(require_session(programme, _ident(session_id, "grant")).id)
+        except CmeError as error:
+            refusals.append(Refusal("grant", str(session_id)[:64], error.code, error.detail))
+        except ValueError as error:
+            refusals.append(Refusal("grant", str(session_id)[:64], "invalid_request", str(error)))
+    return frozenset(granted)
 
 
 def _attempt_order(raw: Any) -> tuple[str, str]:
@@ -229,7 +273,9 @@ def _judge_attempt(
     judge_standing(standing(test, accepted))
 
 
-DOCUMENT_KEYS = frozenset({"delegate", "scans", "views", "cart", "evaluations", "test_attempts"})
+DOCUMENT_KEYS = frozenset(
+    {"delegate", "scans", "views", "cart", "evaluations", "test_attempts", "grants", "extension"}
+)
 """A facts document's keys (CONTRACT.md, FACTS.json); each but `delegate` may be left out."""
 DELEGATE_KEYS = frozenset({"delegate_id", "name", "attendance", "email", "profession"})
 FACT_KEYS = {

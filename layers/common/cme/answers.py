@@ -245,6 +245,34 @@ class ReportOut(_Out):
     next_cursor: str | None
 
 
+class RegisterRowOut(_Out):
+    delegate_id: str
+    name: str
+    profession: str | None
+    session_id: str
+    date: Day
+    evidence: Literal["scan", "time_in_room", "live_view", "on_demand_view", "grant"] = Field(
+        description="What the amount rests on: scan (a badge scan), time_in_room (entry and "
+        "exit scans), live_view, on_demand_view, or grant (an organiser's grant, where no "
+        "recorded evidence would credit the session)."
+    )
+    amount: Credits = Field(
+        description="The statement's cart amount: what the session is worth to the delegate "
+        "before the slot, day and event caps."
+    )
+    evaluated_at: datetime
+    status: Literal["credited", "parallel"] = Field(
+        description="parallel: credited on its own, but another session of its slot gave "
+        "the slot's credit."
+    )
+
+
+class RegisterOut(_Out):
+    event_id: str
+    rows: list[RegisterRowOut]
+    next_cursor: str | None
+
+
 class CertificateDayOut(_Out):
     date: Day
     credits: Credits

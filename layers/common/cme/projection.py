@@ -20,6 +20,10 @@ Design: kept on write, checked on read.
 
 The delegate's own statement and certificate stay computed fresh from the facts.
 
+The row also holds what the attendance register (`GET .../register`) lists of each
+credited session: its date, status, evidence, amount and evaluation time. A row kept in
+an older shape (`ROW_FORMAT`) is not current either: the report computes it again.
+
 Cost per fact: one more action in its transaction (a counter update: 2 write units, as
 every transactional write), then one strongly consistent read of the count (1 unit), one
 of the facts (about 2 units for a delegate of 35 items) and one conditional write of the
@@ -29,20 +33,64 @@ row (1 unit); and about 0.4 ms to compute the statement.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from cme.amounts import for_json
 from cme.facts import ViewKind
 from cme.programme import Programme
 from cme.readiness import Readiness, readiness
-from cme.records import CertificateStatus, DelegateRecord, Store
-from cme.rules.credits import CartStatus, compute_statement
+from cme.records import CertificateStatus, DelegateRecord, Store, StoredProjection
+from cme.rules.credits import CartItem, CartStatus, compute_statement
+from cme.rules.evidence import Evidence, evidence_of
 
 RowDocument = Mapping[str, Any]
+ROW_FORMAT = 2
+"""The shape of a kept row. Raise it when the row gains what older rows lack: rows of
+another format are computed again when read (2: the register's sessions, which also give
+`credited`)."""
+
+
+class CreditedSession(NamedTuple):
+    """A line of the attendance register: a session credited to the delegate (or
+    parallel: credited on its own, but another session of its slot gave the slot's
+    credit), what proves the delegate took part, and what the session is worth to them
+    (the statement's cart `amount`, before the slot, day and event caps)."""
+
+    session_id: str
+    date: date
+    status: CartStatus
+    evidence: Evidence
+    amount: Decimal
+    evaluated_at: datetime
+    """When the evaluation was submitted, to the second (UTC)."""
+
+    def document(self) -> list[Any]:
+        """Kept as a short list, not an object: a delegate's lines are most of the row,
+        and the row is written after every fact (each 1 KB more is a write unit more)."""
+        return [
+            self.session_id,
+            self.date.isoformat(),
+            self.status.value,
+            self.evidence.value,
+            str(for_json(self.amount)),
+            int(self.evaluated_at.timestamp()),
+        ]
+
+    @classmethod
+    def from_document(cls, doc: Sequence[Any]) -> CreditedSession:
+        session_id, on, status, evidence, amount, evaluated_at = doc
+        return cls(
+            session_id=session_id,
+            date=date.fromisoformat(on),
+            status=CartStatus(status),
+            evidence=Evidence(evidence),
+            amount=Decimal(amount),
+            evaluated_at=datetime.fromtimestamp(evaluated_at, UTC),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +117,12 @@ class DelegateRow:
     """The days with an accepted scan or a live view (local dates)."""
     scans_by_hour: Mapping[str, int] = field(default_factory=dict)
     """Accepted scans by local hour (`2025-05-24T08`, in the event's zone)."""
+    sessions: tuple[CreditedSession, ...] = ()
+    """The register's lines: each credited or parallel session, in programme order."""
 
     def document(self) -> dict[str, Any]:
         return {
+            "format": ROW_FORMAT,
             "name": self.name,
             "attendance": self.attendance,
             "profession": self.profession,
@@ -79,13 +130,13 @@ class DelegateRow:
             "live": for_json(self.live),
             "days": {d.isoformat(): for_json(v) for d, v in self.days.items()},
             "readiness": self.readiness.value,
-            "credited": list(self.credited),
             "certificate_serial": self.certificate_serial,
             "certificate_status": self.certificate_status,
             "eligible": self.eligible,
             "test_passed": self.test_passed,
             "present": [d.isoformat() for d in self.present],
             "scans_by_hour": dict(self.scans_by_hour),
+            "sessions": [line.document() for line in self.sessions],
         }
 
     @classmethod
@@ -100,13 +151,14 @@ class DelegateRow:
             live=Decimal(doc["live"]),
             days={date.fromisoformat(d): Decimal(v) for d, v in doc["days"].items()},
             readiness=Readiness(doc["readiness"]),
-            credited=tuple(doc["credited"]),
+            credited=tuple(line[0] for line in doc["sessions"]),
             certificate_serial=doc.get("certificate_serial"),
             certificate_status=None if status is None else CertificateStatus(status),
             eligible=doc.get("eligible", True),
             test_passed=doc.get("test_passed"),
             present=tuple(date.fromisoformat(d) for d in doc.get("present", ())),
             scans_by_hour=dict(doc.get("scans_by_hour", {})),
+            sessions=tuple(CreditedSession.from_document(line) for line in doc["sessions"]),
         )
 
 
@@ -116,6 +168,7 @@ def delegate_row(programme: Programme, record: DelegateRecord) -> DelegateRow:
 
     statement = compute_statement(programme, record.facts)
     latest = record.latest_certificate
+    sessions = _credited_sessions(programme, record, statement.cart)
     return DelegateRow(
         delegate_id=record.delegate.delegate_id,
         name=record.delegate.name,
@@ -125,11 +178,7 @@ def delegate_row(programme: Programme, record: DelegateRecord) -> DelegateRow:
         live=statement.live,
         days={d.date: d.credits for d in statement.days},
         readiness=readiness(record.facts, statement),
-        credited=tuple(
-            item.session_id
-            for item in statement.cart
-            if item.status in (CartStatus.CREDITED, CartStatus.PARALLEL)
-        ),
+        credited=tuple(line.session_id for line in sessions),
         certificate_serial=display(latest.serial) if latest else None,
         certificate_status=latest.status if latest else None,
         eligible=statement.eligible,
@@ -143,6 +192,31 @@ def delegate_row(programme: Programme, record: DelegateRecord) -> DelegateRow:
                 ).items()
             )
         ),
+        sessions=sessions,
+    )
+
+
+def _credited_sessions(
+    programme: Programme, record: DelegateRecord, cart: Sequence[CartItem]
+) -> tuple[CreditedSession, ...]:
+    """The cart's credited and parallel sessions as register lines (RULES.md, "The
+    computation": credited sessions are evaluated, so each has its evaluation's time)."""
+    credited = [i for i in cart if i.status in (CartStatus.CREDITED, CartStatus.PARALLEL)]
+    evidence = evidence_of(programme, record.facts, {i.session_id: i.amount for i in credited})
+    evaluations = record.facts.evaluations
+    return tuple(
+        CreditedSession(
+            session_id=item.session_id,
+            date=session.date,
+            status=item.status,
+            evidence=evidence[item.session_id],
+            amount=item.amount,
+            evaluated_at=evaluations[item.session_id]
+            .submitted_at.astimezone(UTC)
+            .replace(microsecond=0),
+        )
+        for item in credited
+        if (session := programme.session(item.session_id)) is not None
     )
 
 
@@ -164,7 +238,7 @@ def refresh(
     kept = store.projection(event_id, delegate_id)
     if kept is None:
         return None
-    if kept.current(version) and kept.row is not None:
+    if kept.row is not None and _current(kept, version):
         return DelegateRow.from_document(delegate_id, kept.row)
     record = store.delegate_record(event_id, delegate_id, consistent=True)
     if record is None:
@@ -174,6 +248,11 @@ def refresh(
         event_id, delegate_id, row.document(), pending=kept.pending, programme_version=version
     )
     return row
+
+
+def _current(kept: StoredProjection, version: int) -> bool:
+    """Kept at the delegate's latest write, against this programme, in this shape."""
+    return kept.current(version) and kept.row is not None and kept.row.get("format") == ROW_FORMAT
 
 
 def after_write(store: Store, event_id: str, *delegates: str) -> None:
@@ -209,7 +288,7 @@ def current_rows(
     kept, last = store.projections(event_id, after=after, limit=limit)
     rows: list[DelegateRow] = []
     for projection in kept:
-        if projection.current(version) and projection.row is not None:
+        if projection.row is not None and _current(projection, version):
             rows.append(DelegateRow.from_document(projection.delegate_id, projection.row))
         else:
             row = refresh(store, event_id, projection.delegate_id, programme, version)

@@ -1,5 +1,6 @@
 """A page of the organiser's report as the API answers it (CONTRACT.md, the report): the
-JSON body, the CSV one row per delegate, and the CSV's link to the next page."""
+JSON body, the CSV one row per delegate, and the CSV's link to the next page; and a page
+of the attendance register (one row per delegate and credited session) in both forms."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 
 from cme.amounts import for_json, for_print
 from cme.organising import ReportPage
+from cme.timestamps import format_utc
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
@@ -76,6 +78,71 @@ def report_csv(page: ReportPage, *, header: bool = True) -> str:
                 row.profession or "",
                 "true" if row.eligible else "false",
                 "" if row.test_passed is None else str(row.test_passed).lower(),
+            ]
+        )
+    return out.getvalue()
+
+
+REGISTER_COLUMNS = (
+    "delegate_id",
+    "name",
+    "profession",
+    "session_id",
+    "date",
+    "evidence",
+    "amount",
+    "evaluated_at",
+    "status",
+)
+"""The register's columns: the contract's, then `status` (credited, or parallel: credited
+on its own while another session of its slot gave the slot's credit)."""
+
+
+def register_lines(page: ReportPage) -> list[dict[str, Any]]:
+    """The page's delegates, one line per credited session, amounts as exact decimals."""
+    return [
+        {
+            "delegate_id": row.delegate_id,
+            "name": row.name,
+            "profession": row.profession,
+            "session_id": line.session_id,
+            "date": line.date.isoformat(),
+            "evidence": line.evidence.value,
+            "amount": for_json(line.amount),
+            "evaluated_at": format_utc(line.evaluated_at),
+            "status": line.status.value,
+        }
+        for row in page.rows
+        for line in row.sessions
+    ]
+
+
+def register_json(page: ReportPage) -> dict[str, Any]:
+    return {
+        "event_id": page.event_id,
+        "rows": register_lines(page),
+        "next_cursor": page.next_cursor,
+    }
+
+
+def register_csv(page: ReportPage) -> str:
+    """The register's lines as the report's CSV writes them: CRLF, amounts with one or two
+    decimals, a name never read as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REGISTER_COLUMNS)
+    for line in register_lines(page):
+        writer.writerow(
+            [
+                line["delegate_id"],
+                _text_cell(line["name"]),
+                line["profession"] or "",
+                line["session_id"],
+                line["date"],
+                line["evidence"],
+                for_print(line["amount"]),
+                line["evaluated_at"],
+                line["status"],
             ]
         )
     return out.getvalue()

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 
 from cme.errors import CmeError, InvalidProgramme
-from cme_tools.cli import dashboard, organiser, privacy, serve, statement
+from cme_tools.cli import dashboard, decisions, organiser, privacy, serve, statement
 from cme_tools.cli.terminal import EXIT_USAGE, UsageError, err
 from cme_tools.local.checkout import NotACheckout
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     organiser.add_commands(commands)
+    decisions.add_commands(commands)
     dashboard.add_command(commands)
     privacy.add_commands(commands)
     statement.add_command(commands)

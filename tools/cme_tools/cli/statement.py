@@ -24,7 +24,9 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "facts",
         metavar="FACTS.json",
         help='{"delegate": {..., "profession"}, "scans": [...], "views": [...], "cart": [...], '
-        '"evaluations": [...], "test_attempts": [...]}',
+        '"evaluations": [...], "test_attempts": [...], "grants": ["S05", ...], '
+        '"extension": "2026-01-15T23:59:59"} (grants and extension: the organiser\'s '
+        "decisions, applied as the API applies them)",
     )
     statement.set_defaults(run=_statement)
 

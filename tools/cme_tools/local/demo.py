@@ -8,6 +8,10 @@ carts and evaluations, on-demand views in June, and some facts the API must refu
 with its code. The worked example of RULES.md (delegate D0001) is replayed exactly as
 tests/data/worked-example-facts.json and must end at 15.0. Last, the statement table, the
 certificates (PDFs) and, beside each, its verify page: the local stack's links die with it.
+Before the certificates, the organiser makes one decision of each kind with the `cme`
+commands (a scanner failure granted, a late delegate extended, a name corrected); after
+them, the corrected delegate's first certificate verifies as superseded, the attendance
+register is saved and the audit trail printed.
 
 Then, on the same stack, a second event: ACPM 2025, a fictional congress under the variants
 of RULES.md (time in the hall, a viewing minimum, self-claimed credit), whose delegates each
@@ -32,6 +36,7 @@ import argparse
 import os
 import random
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -70,6 +75,14 @@ EVALUATES_WITHOUT_WATCHING = "D0032"
 """Answers evaluations but never watched: a full cart worth 0 (409 no_credits)."""
 LEAVES_A_CART_ITEM_OPEN = {"D0017": "S15", "D0036": "C37"}
 """Add a session to the cart and never evaluate it (409 evaluations_incomplete)."""
+LATE = ("D0017", "S15")
+"""Left S15 unevaluated; in December watches its recording and evaluates it: refused
+after the deadline until the organiser extends hers."""
+EXTENDED_UNTIL = "2026-01-15T23:59:59"
+LATE_VIEW = "2025-12-10T19:30:00+01:00"
+LATE_EVALUATION = "2025-12-10T21:05:00+01:00"
+CORRECTED = ("D0039", "Pieter van den Berg")
+"""Registered as "van der Berg": the certificate issued under that name is superseded."""
 OFFLINE_STATION = "cme-desk-3"
 OFFLINE_DAY = date(2025, 5, 25)
 READY_TIMEOUT = 60.0
@@ -603,6 +616,7 @@ def run(args: argparse.Namespace) -> int:
                 base_url=base_url,
                 api_key=api_key,
                 programme=programme,
+                delegates=delegates,
                 calls=calls,
                 folder=folder,
             )
@@ -629,6 +643,7 @@ def _congress(
     base_url: str,
     api_key: str,
     programme: Programme,
+    delegates: list[dict[str, str]],
     calls: Sequence[Call],
     folder: Path,
 ) -> int:
@@ -672,8 +687,11 @@ def _congress(
     for line in report_table(report, certificates=False):
         out(line)
 
+    decisions = Decisions(client, api, programme, calls, problems)
+    decisions.before_certificates({d["delegate_id"]: d for d in delegates})
     pages, _ = certify_event(api, client, EVENT, (folder, relative), problems=problems)
     problems.extend(_check_worked_example(client, folder))
+    decisions.after_certificates(folder, relative)
     dashboard = folder / f"{EVENT}-dashboard.html"
     if (
         organiser(
@@ -694,11 +712,184 @@ def _congress(
     out(f"  {len(pdfs)} certificates as <delegate_id>.pdf, each with its verify page beside it")
     out(f"  ({pages} <delegate_id>.html, saved while the local links still worked)")
     out(f"  {EVENT}-report.csv   the organiser's report")
+    out(f"  {EVENT}-register.csv the attendance register (a row per credited session)")
     out(f"  {EVENT}-dashboard.html the organiser's dashboard (open it in a browser)")
     out("  cme-serve.log         the local API's log")
     for problem in problems:
         err(f"demo: unexpected: {problem}")
     return 1 if problems else 0
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+@dataclass
+class Decisions:
+    """One organiser decision of each kind on ESHG (RULES.md, "Organiser decisions"), made
+    with the `cme` commands: a scanner failure granted, a late delegate extended, a name
+    corrected and its certificate superseded; then the trail."""
+
+    client: CmeClient
+    api: Sequence[str]
+    programme: Programme
+    calls: Sequence[Call]
+    problems: list[str]
+    superseded: str | None = None
+
+    def expect(self, what: str, status: int, code: str | None, call: Any) -> None:
+        try:
+            got, got_code = call().status, None
+        except ApiError as error:
+            got, got_code = error.status, error.code
+        shown = f"{got} {got_code or ''}".strip()
+        out(f"  {what}: {shown}")
+        if (got, got_code) != (status, code):
+            self.problems.append(f"{what}: {shown}, expected {status} {code or ''}".strip())
+
+    def cme(self, *argv: str) -> None:
+        status = organiser_command(self.api, *argv, shown=shlex.join(argv))
+        if status != 0:
+            self.problems.append(f"cme {argv[0]} exited with {status}")
+
+    def before_certificates(self, delegates: dict[str, dict[str, str]]) -> None:
+        out("")
+        out("the organiser decides (each with a reason, in the audit trail):")
+        self._scanner_failure()
+        self._late_delegate()
+        self._name_corrected(delegates)
+
+    def _scanner_failure(self) -> None:
+        """An in-person delegate whose badge never reached a desk on a day they attended."""
+        found = unscanned_session(self.programme, self.calls)
+        if found is None:
+            self.problems.append("no in-person delegate lacks a scan")
+            return
+        delegate_id, session = found
+        path = resource("events", EVENT, "delegates", delegate_id)
+        submitted = session.end.astimezone(self.programme.event.zone) + timedelta(minutes=20)
+        out(f"  {delegate_id} sat in {session.id} on {session.date:%a %d %b}, but desk 2's scanner")
+        out("  failed that morning: no scan, so the evaluation stands without evidence")
+        body = {"submitted_at": submitted.isoformat(), "answers": {"relevance": 4}}
+        self.expect(
+            f"{delegate_id} evaluates {session.id}",
+            201,
+            None,
+            lambda: self.client.put(f"{path}/evaluations/{session.id}", body),
+        )
+        reason = f"desk 2 scanner failed on {session.date:%d %B}; seen in the room"
+        self.cme("grant", EVENT, delegate_id, session.id, "--reason", reason)
+        cart = {
+            i["session_id"]: i["status"] for i in self.client.get(f"{path}/credits").json()["cart"]
+        }
+        out(f"  {session.id} is now {cart.get(session.id)} for {delegate_id}")
+        if cart.get(session.id) not in ("credited", "parallel"):
+            self.problems.append(f"the grant of {session.id} did not credit {delegate_id}")
+
+    def _late_delegate(self) -> None:
+        delegate_id, session_id = LATE
+        path = resource("events", EVENT, "delegates", delegate_id)
+        evaluation = {"submitted_at": LATE_EVALUATION, "answers": {"relevance": 5}}
+        view = {
+            "view_id": f"v-late-{delegate_id}",
+            "session_id": session_id,
+            "kind": "on_demand",
+            "watched_at": LATE_VIEW,
+            "seconds": 4200,
+        }
+
+        def evaluate() -> Any:
+            return self.client.put(f"{path}/evaluations/{session_id}", evaluation)
+
+        out("")
+        out(f"  {delegate_id} was ill in November and evaluates {session_id} on 10 December:")
+        self.expect(f"{delegate_id} evaluates {session_id}", 409, "claim_deadline_passed", evaluate)
+        self.cme(
+            "extend", EVENT, delegate_id, EXTENDED_UNTIL, "--reason", "hospitalised in November"
+        )
+        self.expect(
+            f"{delegate_id} watches {session_id}'s recording",
+            201,
+            None,
+            lambda: self.client.post(f"{path}/views", view),
+        )
+        self.expect(f"{delegate_id} evaluates {session_id}", 201, None, evaluate)
+
+    def _name_corrected(self, delegates: dict[str, dict[str, str]]) -> None:
+        delegate_id, name = CORRECTED
+        path = resource("events", EVENT, "delegates", delegate_id)
+        first = self.client.post(f"{path}/certificate").json()
+        self.superseded = first["serial"]
+        registered = delegates[delegate_id]
+        out("")
+        out(f"  {delegate_id} downloaded {first['serial']} and writes: the name is {name},")
+        out(f"  not {registered['name']}")
+        body = {
+            **{k: v for k, v in registered.items() if k != "delegate_id" and v},
+            "name": name,
+            "reason": "the delegate's own spelling (e-mail of 12 June)",
+        }
+        self.expect(
+            f"PUT {delegate_id} with the name corrected",
+            200,
+            None,
+            lambda: self.client.put(path, body),
+        )
+
+    def after_certificates(self, folder: Path, shown: str) -> None:
+        """The superseded certificate and its reissue, as the verify endpoint says; the
+        register; then the audit trail."""
+        if self.superseded is not None:
+            delegate_id = CORRECTED[0]
+            path = resource("events", EVENT, "delegates", delegate_id, "certificate")
+            latest = self.client.get(path).json()["serial"]
+            out("")
+            expected = {self.superseded: "superseded", latest: "valid"}
+            for serial, wanted in expected.items():
+                said = self.client.get(resource("certificates", serial)).json()["status"]
+                out(f"verify {serial} ({delegate_id}): {said}")
+                if said != wanted or latest == self.superseded:
+                    self.problems.append(f"{serial} is {said}, not {wanted}")
+        register = folder / f"{EVENT}-register.csv"
+        exited = organiser_command(
+            self.api,
+            "register",
+            EVENT,
+            "-o",
+            str(register),
+            shown=f"register {EVENT} -o {shown}/{register.name}",
+        )
+        if exited != 0:
+            self.problems.append(f"cme register exited with {exited}")
+        self.cme("audit", EVENT)
+
+
+def unscanned_session(programme: Programme, calls: Sequence[Call]) -> tuple[str, Session] | None:
+    """The first in-person delegate (by id, the worked example aside) with a conference
+    day without any scan, and the first accredited session of that day they did not
+    evaluate: where a failed scanner would have left them."""
+    zone = programme.event.zone
+    scanned: dict[str, set[date]] = defaultdict(set)
+    evaluated: set[str] = set()
+    for call in calls:
+        bodies = call.body.get("scans", []) if call.kind == "batch" else [call.body]
+        if call.kind in ("scan", "batch") and call.code is None:
+            for body in bodies:
+                at = datetime.fromisoformat(body["scanned_at"]).astimezone(zone)
+                scanned[body["delegate_id"]].add(at.date())
+        if call.kind == "evaluation":
+            evaluated.add(call.path)
+    skipped = {WORKED_EXAMPLE, NO_SHOW, EVALUATES_WITHOUT_WATCHING, *LEAVES_A_CART_ITEM_OPEN}
+    for delegate_id in sorted(set(scanned) - skipped):
+        for day in programme.days:
+            if day.date in scanned[delegate_id]:
+                continue
+            for session in programme.sessions:
+                path = resource(
+                    "events", EVENT, "delegates", delegate_id, "evaluations", session.id
+                )
+                if session.date == day.date and session.accredited and path not in evaluated:
+                    return delegate_id, session
+    return None
 
 
 def organiser_command(api: Sequence[str], *argv: str, shown: str | None = None) -> int:

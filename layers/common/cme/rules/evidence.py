@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from operator import attrgetter
 from typing import NamedTuple, Protocol
 
@@ -171,6 +172,66 @@ def session_worth(programme: Programme, facts: DelegateFacts, sessions: Sequence
         if scans or by_live_views:
             live[sid] = max(scans, by_live_views)
     return Worth(amounts, live)
+
+
+class Evidence(StrEnum):
+    """The kind of evidence a credited session's amount rests on, as the attendance
+    register states it (CONTRACT.md, "the attendance register")."""
+
+    SCAN = "scan"
+    """A badge scan: the day's scan at a CME desk (`daily_scan`), or a scan at the hall's
+    entrance (`session_scan`)."""
+    TIME_IN_ROOM = "time_in_room"
+    """Entry and exit scans: the share of the session spent in its room."""
+    LIVE_VIEW = "live_view"
+    """Watched live (online)."""
+    ON_DEMAND_VIEW = "on_demand_view"
+    """Watched as a recording, in the on-demand period (with any live viewing)."""
+    GRANT = "grant"
+    """No recorded evidence: an organiser granted it (a scanner failed)."""
+
+
+def evidence_of(
+    programme: Programme, facts: DelegateFacts, credited: Mapping[str, Decimal]
+) -> dict[str, Evidence]:
+    """For each credited session (session id -> its amount in the statement), the
+    evidence that gives that amount: the first of scans (or time in the room), live views,
+    views with on-demand ones, and an organiser's grant whose worth reaches it. Recorded
+    evidence comes before a grant, so a grant shows only where nothing else would credit
+    the session; live before on demand, as an accreditor tells live from enduring
+    learning. Reads the evidence exactly as `session_worth` does."""
+    sessions = [s for sid in credited if (s := programme.session(sid)) is not None]
+    policy = programme.event.policy
+    scanned = evidence_policy(policy.evidence).scan_amounts(programme, facts, sessions)
+    by_scan = Evidence.TIME_IN_ROOM if policy.evidence == "time_in_room" else Evidence.SCAN
+    watched: dict[str, dict[ViewKind, int]] = defaultdict(lambda: defaultdict(int))
+    for view in facts.views:
+        watched[view.session_id][view.kind] += view.seconds or 0
+    found: dict[str, Evidence] = {}
+    for session in sessions:
+        seconds = watched.get(session.id, {})
+        worth = (
+            (by_scan, scanned.get(session.id, ZERO)),
+            (
+                Evidence.LIVE_VIEW,
+                _viewed_enough(
+                    session, ViewKind.LIVE in seconds, seconds.get(ViewKind.LIVE, 0), policy
+                ),
+            ),
+            (
+                Evidence.ON_DEMAND_VIEW,
+                _viewed_enough(
+                    session, ViewKind.ON_DEMAND in seconds, sum(seconds.values()), policy
+                ),
+            ),
+            (Evidence.GRANT, session.credits if session.id in facts.grants else ZERO),
+        )
+        amount = credited[session.id]
+        found[session.id] = next(
+            (kind for kind, value in worth if value > 0 and value >= amount),
+            max(worth, key=lambda pair: pair[1])[0],  # never: the amount came from these
+        )
+    return found
 
 
 def _viewed_enough(session: Session, viewed: bool, seconds: int, policy: Policy) -> Decimal:

@@ -19,7 +19,7 @@ from typing import Any
 
 from cme_tools.cli.organiser import Command, api_command, api_options, client_from
 from cme_tools.cli.terminal import EXIT_OK, UsageError, out
-from cme_tools.client import ApiError, CmeClient, resource
+from cme_tools.client import CmeClient, resource
 
 AUDIT_PAGE = 100
 """Entries per request of the trail (and what `cme audit` shows without --all)."""
@@ -142,7 +142,8 @@ def _reason_option(parser: argparse.ArgumentParser) -> None:
 
 
 def decision_command(run: Command) -> Command:
-    """`api_command`, and a platform key's refusal said as what it is."""
+    """`api_command`, with `--reason` (where the command has one) checked before anything
+    is sent."""
 
     @api_command
     @wraps(run)
@@ -150,20 +151,12 @@ def decision_command(run: Command) -> Command:
         reason = getattr(args, "reason", None)
         if reason is not None and not 1 <= len(reason.strip()) <= REASON_LIMIT:
             raise UsageError(f"--reason must be 1-{REASON_LIMIT} characters")
-        try:
-            return run(args, **options)
-        except ApiError as error:
-            if error.code == "forbidden":
-                raise UsageError(
-                    "the API refused this key (403 forbidden): decisions, the audit trail "
-                    "and the register need the organiser's key"
-                ) from None
-            raise
+        return run(args, **options)
 
     return command
 
 
-def _delegate_path(args: argparse.Namespace, *more: str) -> str:
+def delegate_path(args: argparse.Namespace, *more: str) -> str:
     return resource("events", args.event_id, "delegates", args.delegate_id, *more)
 
 
@@ -182,14 +175,14 @@ def _extend(args: argparse.Namespace) -> int:
     if args.withdraw:
         if args.until is not None:
             raise UsageError("--withdraw takes no UNTIL")
-        path = _delegate_path(args, "extension")
+        path = delegate_path(args, "extension")
         client.request("DELETE", path, body={"reason": args.reason})
         out(f"withdrew the extension of {who}: the event's deadline applies")
         return EXIT_OK
     if args.until is None:
         raise UsageError("UNTIL is needed (a local time such as 2026-01-15T23:59:59)")
     body = {"until": args.until, "reason": args.reason}
-    reply = client.put(_delegate_path(args, "extension"), body).json()
+    reply = client.put(delegate_path(args, "extension"), body).json()
     return _decided(
         reply,
         f"extended the claim deadline of {who} to {args.until} (local time)",
@@ -200,7 +193,7 @@ def _extend(args: argparse.Namespace) -> int:
 @decision_command
 def _grant(args: argparse.Namespace) -> int:
     client = client_from(args)
-    path = _delegate_path(args, "grants", args.session_id)
+    path = delegate_path(args, "grants", args.session_id)
     what = f"evidence for {args.session_id} to {args.delegate_id} at {args.event_id}"
     if args.withdraw:
         client.request("DELETE", path, body={"reason": args.reason})

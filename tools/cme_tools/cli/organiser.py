@@ -216,6 +216,11 @@ def api_command(run: Command) -> Command:
 
 
 def _whole_failure(error: ApiError, args: argparse.Namespace) -> str:
+    if error.code == "forbidden":
+        return (
+            "the API refused this key (403 forbidden): decisions, the audit trail, the "
+            "register, privacy requests and reports need the organiser's key"
+        )
     if error.status == 403:
         return "the API refused the key (403 unauthorized): check --api-key / CME_API_KEY"
     if error.code == "unknown_event":

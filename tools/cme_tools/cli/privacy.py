@@ -14,11 +14,10 @@ import argparse
 from pathlib import Path
 
 from cme.jsonio import dumps
+from cme_tools.cli.decisions import REASON_LIMIT, decision_command, delegate_path
 from cme_tools.cli.organiser import api_command, api_options, client_from
 from cme_tools.cli.terminal import EXIT_OK, UsageError, out
-from cme_tools.client import ApiError, resource
-
-REASON_LENGTH = (1, 500)
+from cme_tools.client import ApiError
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,13 +59,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     erase.add_argument("event_id", metavar="EVENT_ID")
     erase.add_argument("delegate_id", metavar="DELEGATE_ID")
     erase.add_argument(
-        "--reason", required=True, metavar="TEXT", help="why (1-500 characters, kept in the trail)"
+        "--reason",
+        required=True,
+        metavar="TEXT",
+        help=f"why (1-{REASON_LIMIT} characters, kept in the trail)",
     )
     erase.set_defaults(run=erase_delegate)
-
-
-def _delegate(args: argparse.Namespace, *more: str) -> str:
-    return resource("events", args.event_id, "delegates", args.delegate_id, *more)
 
 
 def _refusal(error: ApiError, args: argparse.Namespace) -> ApiError | UsageError:
@@ -75,8 +73,6 @@ def _refusal(error: ApiError, args: argparse.Namespace) -> ApiError | UsageError
         return UsageError(
             f"no delegate {args.delegate_id} at event {args.event_id} (404 unknown_delegate)"
         )
-    if error.code == "forbidden":
-        return UsageError("the key is not the organiser's (403 forbidden): use the organiser key")
     return error
 
 
@@ -84,7 +80,7 @@ def _refusal(error: ApiError, args: argparse.Namespace) -> ApiError | UsageError
 def export_delegate(args: argparse.Namespace) -> int:
     client = client_from(args)
     try:
-        exported = client.get(_delegate(args, "export")).json()
+        exported = client.get(delegate_path(args, "export")).json()
     except ApiError as error:
         raise _refusal(error, args) from None
     text = dumps(exported, indent=2) + "\n"
@@ -100,14 +96,11 @@ def export_delegate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@api_command
+@decision_command
 def erase_delegate(args: argparse.Namespace) -> int:
-    shortest, longest = REASON_LENGTH
-    if not shortest <= len(args.reason) <= longest:
-        raise UsageError(f"--reason must be {shortest}-{longest} characters")
     client = client_from(args)
     try:
-        client.request("DELETE", _delegate(args), body={"reason": args.reason})
+        client.request("DELETE", delegate_path(args), body={"reason": args.reason})
     except ApiError as error:
         raise _refusal(error, args) from None
     out(f"erased the email and answers of {args.delegate_id} at {args.event_id}")

@@ -125,6 +125,7 @@ def guarded(http: Http, event: str) -> dict[str, str]:
         "session_id": "S03",
         "serial": serial,
         "test_id": "final",  # the route reads the key before the test (none in ESHG)
+        "export_id": http.post(f"/events/{event}/report/exports").body["export_id"],
     }
 
 

@@ -33,6 +33,12 @@ class CertificateFiles:
             cls._default = cls()
         return cls._default
 
+    @classmethod
+    def reset_clients(cls) -> None:
+        """Forget the container's S3 client: the next call makes a new one (after a
+        SnapStart restore, `cme.snapstart`)."""
+        cls._default = None
+
     def client(self) -> Any:
         if self._client is None:
             import boto3

@@ -1,7 +1,8 @@
 """What infra/template.yaml promises, read from the template itself.
 
 Each function's role allows exactly what its code does (issue 6); the certificate
-function's S3 rights are exactly PutObject/GetObject under certificates/ (issue 5); the
+function's S3 rights are exactly PutObject/GetObject under certificates/ (issue 5), with
+tagging and DeleteObject for PDFs whose record never landed (issue 14); the
 routes are the contract's, each on the function that owns it, and only the verify page
 and the OpenAPI document go without an API key.
 """
@@ -48,7 +49,15 @@ DYNAMODB_ACTIONS = {
         "ConditionCheckItem",
     },
 }
-S3_ACTIONS = {"CertificateFunction": {"s3:PutObject", "s3:GetObject"}}
+S3_ACTIONS = {
+    "CertificateFunction": {
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:PutObjectTagging",
+        "s3:DeleteObjectTagging",
+        "s3:DeleteObject",
+    }
+}
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -129,8 +138,27 @@ def test_bucket_is_private_encrypted_versioned(resources: dict[str, Any]) -> Non
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     for lifecycle in bucket.get("LifecycleConfiguration", {}).get("Rules", []):
-        assert "ExpirationInDays" not in lifecycle, "a current certificate PDF must never expire"
         assert "ExpirationDate" not in lifecycle
+        if "ExpirationInDays" in lifecycle:  # only a PDF still pending (no record) expires
+            assert lifecycle["TagFilters"] == [PENDING], "a kept certificate PDF must never expire"
+
+
+PENDING = {"Key": "cme-pending", "Value": "true"}
+
+
+def test_pending_pdfs_expire_after_a_day_in_a_rule_of_their_own(
+    resources: dict[str, Any],
+) -> None:
+    from cme.store.files import PENDING_TAG
+
+    assert PENDING["Key"] == PENDING_TAG
+    rules = resources["CertificateBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (rule,) = [r for r in rules if r.get("TagFilters")]
+    assert rule["Status"] == "Enabled"
+    assert rule["Prefix"] == "certificates/"
+    assert rule["TagFilters"] == [PENDING]
+    assert rule["ExpirationInDays"] == 1
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
 
 
 def test_bucket_policy_denies_everything_without_tls(resources: dict[str, Any]) -> None:

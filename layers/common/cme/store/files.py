@@ -44,9 +44,13 @@ class CertificateFiles:
         cls._default = None
 
     def client(self) -> Any:
+        """Made from the botocore session of the table's client: one session per container,
+        so the endpoint data and service list botocore reads are read once, and boto3 is
+        never imported (botocore's client signs links too)."""
         if self._client is None:
-            import boto3
             from botocore.config import Config
+
+            from cme.store.repository import DynamoStore
 
             options: dict[str, Any] = {
                 "signature_version": "s3v4",
@@ -56,7 +60,8 @@ class CertificateFiles:
             }
             if self.config.endpoint_url:
                 options["s3"] = {"addressing_style": "path"}
-            self._client = boto3.client(
+            session = DynamoStore.default().connection().session
+            self._client = session.create_client(
                 "s3",
                 region_name=self.config.region,
                 endpoint_url=self.config.endpoint_url,

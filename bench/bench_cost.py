@@ -55,7 +55,15 @@ PRICES = {
     "xray_trace": 5.00e-6,
     "alarm_metric_month": 0.10,
     "custom_metric_month": 0.30,  # first 10,000; prorated by the hour, billed when published
+    # Lambda SnapStart for Python (Java's is free): US East list prices as quoted in May 2026
+    # by awsnegotiations.com ("Lambda SnapStart Cost Impact"); aws.amazon.com/lambda/pricing
+    # renders its rates client-side. A snapshot is cached for as long as its version is
+    # active (3 hours at least), a restore is billed per GB of the function's memory.
+    "snapstart_cache_gb_s": 0.0000015046,
+    "snapstart_restore_gb": 0.0001397998,
 }
+SNAPSTART_PRICE_DATE = "US East list prices quoted May 2026"
+MONTH_SECONDS = 30 * 86_400
 LATENCY_MS = {
     "TransactWriteItems": 10.0,
     "PutItem": 6.0,
@@ -293,6 +301,7 @@ def run() -> list[Row]:
     rows += _line_rows(costs)
     rows += _total_rows(costs, mix, per_request)
     rows += _fixed_rows(table_bytes, s3_bytes)
+    rows += _snapstart_rows(mix, per_request, costs)
     return rows
 
 
@@ -564,6 +573,47 @@ def _business_metrics() -> tuple[float, str]:
         f"{through_the_window} others at most every hour for {CLAIM_MONTHS} months"
     )
     return cost, note
+
+
+def _snapstart_rows(
+    mix: dict[str, float], per_request: dict[str, PerRequest], costs: Costs
+) -> list[Row]:
+    """The `SnapStart` stack parameter's trade-off: a snapshot of each function cached the
+    whole window, a restore per cold start, against the init it replaces (still billed,
+    shorter; counted whole here, so the saving is an upper bound)."""
+    p = PRICES
+    memory_gb = sum(s.memory_mb for s in function_settings().values()) / 1024
+    cache_month = memory_gb * MONTH_SECONDS * p["snapstart_cache_gb_s"]
+    restores = sum(
+        count * per_request[name].requests * COLD_SHARE * per_request[name].memory_mb / 1024
+        for name, count in mix.items()
+    )
+    restore = restores * p["snapstart_restore_gb"]
+    init = costs.lines["Lambda cold starts (init)"]
+    note = (
+        f"{SNAPSTART_PRICE_DATE}: cache {p['snapstart_cache_gb_s'] * 1e6:.4f} $/1M GB-s, restore"
+        f" {p['snapstart_restore_gb'] * 1e6:.1f} $/1M GB"
+    )
+    return [
+        Row(
+            "cost",
+            "SnapStart on: snapshots cached, the four functions, per month",
+            cache_month,
+            "$/month",
+            note=f"{memory_gb:.2f} GB of function memory, one version each; {note}",
+        ),
+        Row(
+            "cost",
+            "SnapStart on: restores, per delegate",
+            restore * 1000,
+            "$/1k delegates",
+            note=(
+                f"{restores:.3f} GB restored a delegate ({COLD_SHARE:.0%} of requests cold) vs"
+                f" {init:.7f} $ of init it replaces: SnapStart buys latency, not savings;"
+                f" over May-November the cache alone is {cache_month * CLAIM_MONTHS:.0f} $"
+            ),
+        ),
+    ]
 
 
 def _fixed_rows(table_bytes: float, s3_bytes: float) -> list[Row]:

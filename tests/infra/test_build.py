@@ -130,12 +130,29 @@ def test_layer_carries_every_font_a_certificate_may_use(layer: Path) -> None:
 
 
 def test_layer_holds_nothing_lambda_does_not_run(layer: Path) -> None:
-    # No tools, no second copies of the wheels' data files, no bytecode.
+    # No tools, no second copies of the wheels' data files.
     assert not (layer / "cme_tools").exists()
     assert [p.name for p in layer.iterdir() if p.suffix in {".otf", ".ttf"}] == []
     assert not (layer / "bin").exists()
     assert not (layer / "share").exists()
-    assert [p for p in layer.rglob("__pycache__")] == []
+
+
+def test_layer_ships_bytecode_lambda_uses_as_it_is(layer: Path) -> None:
+    # Lambda cannot write bytecode: without it every cold start compiles each module. Each
+    # module of cme and of its dependencies has its 3.13 bytecode, valid whatever the
+    # sources' timestamps (unchecked hash: flags 0b01 in the header).
+    import importlib.util
+
+    def bytecode(source: Path) -> Path:
+        return source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
+
+    sources = [p for p in layer.rglob("*.py") if "__pycache__" not in p.parts]
+    assert sources
+    assert [p for p in sources if not bytecode(p).is_file()] == []
+    for source in (layer / "cme").rglob("*.py"):
+        header = bytecode(source).read_bytes()[:8]
+        assert header[:4] == importlib.util.MAGIC_NUMBER
+        assert int.from_bytes(header[4:8], "little") == 0b01
 
 
 def test_layer_native_code_is_arm64(layer: Path) -> None:

@@ -1,7 +1,8 @@
 """What infra/template.yaml promises, read from the template itself.
 
 Each function's role allows exactly what its code does (issue 6); the certificate
-function's S3 rights are exactly PutObject/GetObject under certificates/ (issue 5); the
+function's S3 rights are exactly PutObject/GetObject under certificates/ (issue 5), with
+tagging and DeleteObject for PDFs whose record never landed (issue 14); the
 routes are the contract's, each on the function that owns it, and only the verify page
 and the OpenAPI document go without an API key.
 """
@@ -49,12 +50,18 @@ DYNAMODB_ACTIONS = {
     },
 }
 S3_ACTIONS = {
-    "CertificateFunction": {"s3:PutObject", "s3:GetObject"},
+    "CertificateFunction": {
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:PutObjectTagging",
+        "s3:DeleteObjectTagging",
+        "s3:DeleteObject",
+    },
     # a report export's record and link (test_report_exports_...)
     "OrganiserFunction": {"s3:PutObject", "s3:GetObject"},
 }
 OTHER_SERVICES = {"OrganiserFunction": {"lambda"}}
-"""The organiser function starts the report export function (and nothing else)."""
+"""The organiser function starts the organiser tasks function (and nothing else)."""
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -136,10 +143,13 @@ def test_bucket_is_private_encrypted_versioned(resources: dict[str, Any]) -> Non
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     for lifecycle in bucket.get("LifecycleConfiguration", {}).get("Rules", []):
         assert "ExpirationDate" not in lifecycle
-        # A current PDF expires only after the retention period (test_retention_template);
-        # report exports after a week.
-        if lifecycle["Id"] != "expire-certificates-after-retention":
-            assert lifecycle.get("Prefix") == "exports/" or "ExpirationInDays" not in lifecycle
+        # A kept PDF expires only after the retention period (test_retention_template); a
+        # PDF still pending (no record) after a day; report exports after a week.
+        if (
+            "ExpirationInDays" in lifecycle
+            and lifecycle["Id"] != "expire-certificates-after-retention"
+        ):
+            assert lifecycle.get("Prefix") == "exports/" or lifecycle["TagFilters"] == [PENDING]
 
 
 def test_report_exports_expire_and_only_the_organisers_functions_touch_them(
@@ -154,7 +164,7 @@ def test_report_exports_expire_and_only_the_organisers_functions_touch_them(
     assert "Events" not in export, "no route: only the organiser function starts it"
     organiser = resources["OrganiserFunction"]["Properties"]
     variables = organiser["Environment"]["Variables"]
-    assert variables["CME_TASKS_FUNCTION"] == {"Ref": "OrganiserTasksFunction"}
+    assert variables["CME_TASKS_FUNCTION"] == {"Ref": "OrganiserTasksFunction.Alias"}
     for role in ("OrganiserFunctionRole", "OrganiserTasksFunctionRole"):
         (policy,) = resources[role]["Properties"]["Policies"]
         statements = policy["PolicyDocument"]["Statement"]
@@ -167,12 +177,30 @@ def test_report_exports_expire_and_only_the_organisers_functions_touch_them(
         ]
         if "lambda:InvokeFunction" in _actions(s)
     ]
-    assert invoke["Resource"] == {"Fn::GetAtt": ["OrganiserTasksFunction", "Arn"]}
+    assert invoke["Resource"] == {"Ref": "OrganiserTasksFunction.Alias"}
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
     action = statement["Action"]
     return [action] if isinstance(action, str) else list(action)
+
+
+PENDING = {"Key": "cme-pending", "Value": "true"}
+
+
+def test_pending_pdfs_expire_after_a_day_in_a_rule_of_their_own(
+    resources: dict[str, Any],
+) -> None:
+    from cme.store.files import PENDING_TAG
+
+    assert PENDING["Key"] == PENDING_TAG
+    rules = resources["CertificateBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (rule,) = [r for r in rules if r.get("TagFilters")]
+    assert rule["Status"] == "Enabled"
+    assert rule["Prefix"] == "certificates/"
+    assert rule["TagFilters"] == [PENDING]
+    assert rule["ExpirationInDays"] == 1
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
 
 
 def test_bucket_policy_denies_everything_without_tls(resources: dict[str, Any]) -> None:

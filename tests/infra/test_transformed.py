@@ -81,13 +81,15 @@ def openapi_routes(transformed: dict[str, Any]) -> dict[tuple[str, str], dict[st
     }
 
 
-def integrated_function(operation: dict[str, Any]) -> str:
+def integrated_function(operation: dict[str, Any], *, alias: bool = False) -> str:
+    """The function an operation invokes (through its alias `live`: the logical id of the
+    alias when `alias`)."""
     integration = operation["x-amazon-apigateway-integration"]
     assert integration["type"] == "aws_proxy"
     assert integration["httpMethod"] == "POST"
     uri = integration["uri"]["Fn::Sub"]
     (function,) = {name for name in SUB_NAME.findall(uri) if not name.startswith("AWS::")}
-    return function
+    return function if alias else function.removesuffix("Aliaslive")
 
 
 def test_no_circular_dependency(transformed: dict[str, Any]) -> None:

@@ -210,7 +210,8 @@ def test_two_requests_racing_end_with_one_serial(memory: MemoryStore, pdfs: Memo
     answer = issue(store, pdfs)
 
     assert (answer.created, answer.total) == (False, Decimal("1.5"))  # the other's, judged again
-    assert len(pdfs.files) == 2  # this request's PDF stays unreferenced
+    assert len(pdfs.files) == 1  # this request's PDF, refused for good, is discarded at once
+    assert pdfs.pending == set()  # and the other's is kept
     record = store.delegate_record(EVENT, "D0001")
     assert record is not None and record.latest_certificate is not None
     assert record.latest_certificate.serial == answer.serial

@@ -596,10 +596,21 @@ class MemoryPdfs:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.titles: dict[str, str] = {}
+        self.pending: set[str] = set()
+        """Written, not yet kept: what S3's lifecycle rule would remove."""
 
     def put(self, key: str, data: bytes, *, title: str) -> None:
         self.files[key] = data
         self.titles[key] = title
+        self.pending.add(key)
+
+    def keep(self, key: str) -> None:
+        self.pending.discard(key)
+
+    def discard(self, key: str) -> None:
+        self.files.pop(key, None)
+        self.titles.pop(key, None)
+        self.pending.discard(key)
 
     def download_url(self, key: str, *, filename: str, lifetime: timedelta | None = None) -> str:
         query = {"filename": filename, "lifetime": int((lifetime or timedelta()).total_seconds())}

@@ -436,7 +436,11 @@ def lambda_entry(
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The function's `lambda_handler`: logging context (request id as correlation id,
     state cleared between invocations) around `handle`, and the request's metrics written
-    at its end."""
+    at its end. Made at the function's import: its SnapStart hooks are registered then
+    (`cme.snapstart`; nothing outside Lambda's runtime)."""
+    from cme import snapstart
+
+    snapstart.register()
 
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True

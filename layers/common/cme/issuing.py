@@ -5,6 +5,15 @@ evaluated and the total is above zero. Asking again with nothing changed returns
 certificate; once anything it states changes, a new one is issued and the old one is
 marked superseded, never deleted. The PDF is written to S3 before its record, so a failure
 never leaves a record without its PDF, and a retry simply issues again.
+
+No PDF stays without its record either (issue 14, item 7): a PDF is written pending
+(`CertificatePdfs`: S3 expires it a day later) and kept once its record is stored. When the
+store refuses the record for good (another request recorded a certificate first), the PDF
+is discarded at once, unless the record is stored after all (a lost answer retried). When
+the store cannot be reached, the record may or may not have landed: the PDF stays pending;
+a retry that finds the record keeps it. When keeping fails, the certificate is answered
+all the same (it is stored) and every answer about it in `KEEP_AGAIN_FOR` keeps its PDF
+again: a delegate who downloads within a day saves it, and it is logged.
 """
 
 from __future__ import annotations
@@ -41,6 +50,10 @@ from cme.records import (
 from cme.rules.credits import CreditStatement, compute_statement
 from cme.serials import canonical, display, new_serial
 from cme.store.files import pdf_key
+
+KEEP_AGAIN_FOR = timedelta(days=7)
+"""How long after issuing an answer about a certificate keeps its PDF again (one S3 call):
+longer than the lifecycle rule's day plus the time S3 takes to act on it."""
 
 if TYPE_CHECKING:
     from cme.certificate import CertificateFacts
@@ -231,8 +244,10 @@ def issue_certificate(
         except WriteRefused:
             # Another request for the same delegate recorded a certificate (or revoked
             # the previous one) in between: judge again against what is stored now. The
-            # PDF written above stays unreferenced, never the other way round.
+            # PDF written above is nobody's, unless this record landed after all.
+            _discard_unless_recorded(store, files, certificate)
             continue
+        _keep(files, certificate)
         from cme.projection import after_write
 
         after_write(store, event_id, delegate_id)
@@ -323,6 +338,30 @@ def latest_certificate(
     return _answer(files, latest, now=now, lifetime=lifetime, created=False)
 
 
+def _keep(files: CertificatePdfs, certificate: Certificate) -> None:
+    """The PDF of a stored certificate is kept: when S3 cannot say so now, the answer
+    stands and a later answer about it tries again (`KEEP_AGAIN_FOR`)."""
+    try:
+        files.keep(certificate.pdf_key)
+    except Throttled:
+        logger.warning("certificate PDF still pending", extra={"serial": certificate.serial})
+
+
+def _discard_unless_recorded(
+    store: Store, files: CertificatePdfs, certificate: Certificate
+) -> None:
+    """Best effort: the lifecycle rule removes what this leaves."""
+    try:
+        if store.certificate(certificate.serial) is not None:
+            _keep(files, certificate)
+        else:
+            files.discard(certificate.pdf_key)
+    except Throttled:
+        logger.warning(
+            "unrecorded certificate PDF left pending", extra={"serial": certificate.serial}
+        )
+
+
 def _answer(
     files: CertificatePdfs,
     certificate: Certificate,
@@ -331,7 +370,10 @@ def _answer(
     lifetime: timedelta,
     created: bool,
 ) -> CertificateAnswer:
-    """A certificate as it states itself, with a fresh download link."""
+    """A certificate as it states itself, with a fresh download link (its PDF kept again
+    while the lifecycle rule could still take it)."""
+    if not created and now - certificate.issued_at < KEEP_AGAIN_FOR:
+        _keep(files, certificate)
     filename = _filename(certificate.event_id, certificate.serial)
     return CertificateAnswer(
         serial=certificate.serial,

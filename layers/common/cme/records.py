@@ -471,9 +471,18 @@ class Store(Protocol):
 
 
 class CertificatePdfs(Protocol):
-    """Where certificate PDFs are kept, and short-lived links to them (S3 in Lambda)."""
+    """Where certificate PDFs are kept, and short-lived links to them (S3 in Lambda).
+
+    A PDF is written pending: until `keep` says its record is stored, it is removed a day
+    later (S3: a tag the bucket's lifecycle rule expires), so a PDF whose record never
+    landed does not stay; `discard` removes one at once. Both raise `Throttled` when the
+    files cannot be reached."""
 
     def put(self, key: str, data: bytes, *, title: str) -> None: ...
+
+    def keep(self, key: str) -> None: ...
+
+    def discard(self, key: str) -> None: ...
 
     def download_url(
         self, key: str, *, filename: str, lifetime: timedelta | None = None

@@ -9,6 +9,10 @@ from cme.errors import Throttled
 from cme.settings import Settings, settings
 
 PDF = "application/pdf"
+PENDING_TAG = "cme-pending"
+"""Every PDF is written with this tag (`true`) and loses it once its certificate record is
+stored; the bucket's lifecycle rule (infra/template.yaml, `expire-pending-pdfs`) expires
+what still carries it a day later: a PDF whose record never landed does not stay."""
 
 
 def pdf_key(event_id: str, serial: str) -> str:
@@ -33,10 +37,20 @@ class CertificateFiles:
             cls._default = cls()
         return cls._default
 
+    @classmethod
+    def reset_clients(cls) -> None:
+        """Forget the container's S3 client: the next call makes a new one (after a
+        SnapStart restore, `cme.snapstart`)."""
+        cls._default = None
+
     def client(self) -> Any:
+        """Made from the botocore session of the table's client: one session per container,
+        so the endpoint data and service list botocore reads are read once, and boto3 is
+        never imported (botocore's client signs links too)."""
         if self._client is None:
-            import boto3
             from botocore.config import Config
+
+            from cme.store.repository import DynamoStore
 
             options: dict[str, Any] = {
                 "signature_version": "s3v4",
@@ -46,7 +60,8 @@ class CertificateFiles:
             }
             if self.config.endpoint_url:
                 options["s3"] = {"addressing_style": "path"}
-            self._client = boto3.client(
+            session = DynamoStore.default().connection().session
+            self._client = session.create_client(
                 "s3",
                 region_name=self.config.region,
                 endpoint_url=self.config.endpoint_url,
@@ -64,11 +79,29 @@ class CertificateFiles:
                 Body=data,
                 ContentType=PDF,
                 Metadata={"title": title.encode("ascii", "replace").decode()[:200]},
+                Tagging=f"{PENDING_TAG}=true",
             )
         except (BotoCoreError, ClientError) as error:
             raise Throttled(
                 "the certificate could not be stored; retry shortly", retry_after=2
             ) from error
+
+    def keep(self, key: str) -> None:
+        """Its record is stored: the PDF loses the pending tag (its only tag)."""
+        self._calling("delete_object_tagging", key)
+
+    def discard(self, key: str) -> None:
+        """Its record will never be stored: removed now (the version left behind is
+        pending, so the lifecycle rule removes it too)."""
+        self._calling("delete_object", key)
+
+    def _calling(self, operation: str, key: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            getattr(self.client(), operation)(Bucket=self.config.bucket_name, Key=key)
+        except (BotoCoreError, ClientError) as error:
+            raise Throttled("the certificate files cannot be reached", retry_after=2) from error
 
     def download_url(self, key: str, *, filename: str, lifetime: timedelta | None = None) -> str:
         """A presigned GET URL (SigV4) valid for `lifetime` (the URL-lifetime setting)."""

@@ -11,8 +11,9 @@ dictionaries bound to the path and body parameters), so requests get past the 40
 reach the rules. Every response must: not be a 5xx; have a documented status, media type
 and body schema; and, when it is an error, be a problem+json with a contract code.
 
-`FUZZ_EXAMPLES` (default 2000) is the fuzzing budget, spread over the operations that take
-input; the run must send at least that many requests (the coverage phase adds its own).
+`FUZZ_EXAMPLES` (default 800, which keeps `make test` within its time) is the fuzzing
+budget, spread over the operations that take input; the run must send at least that many
+requests (the coverage phase adds its own, about 1,600).
 The seed is fixed (`FUZZ_SEED` changes it) and generation never depends on the answers, so
 every run sends the same requests; `FUZZ_WORKERS` (default 4) run operations side by side.
 `make fuzz` runs it with FUZZ_EXAMPLES=20000 (about 13 minutes on 2 cores).
@@ -51,7 +52,7 @@ from tests.e2e.served import API_KEY, PLATFORM_KEY, Http, eshg_document
 pytestmark = pytest.mark.e2e
 log = logging.getLogger(__name__)
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "800"))
 SEED = int(os.environ.get("FUZZ_SEED", "20250524"))
 WORKERS = int(os.environ.get("FUZZ_WORKERS", "4"))
 EVENT = "eshg-fuzz"

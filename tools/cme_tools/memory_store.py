@@ -15,12 +15,13 @@ It never runs in Lambda, so it lives with the tools, not in the layer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from cme.errors import Throttled
 from cme.facts import Attempt, Delegate, DelegateFacts, Evaluation, Scan, View
 from cme.jsonio import dumps, loads
 from cme.records import (
@@ -31,6 +32,7 @@ from cme.records import (
     DelegateRecord,
     Extension,
     IssuedCertificate,
+    NewScan,
     RecordedScan,
     RecordedView,
     References,
@@ -293,6 +295,25 @@ class MemoryStore:
             _claim(event.scans, "scan_id", scan.scan_id, claim, facts=facts, fact=kept)
             assert delegate is not None
             delegate.touched()
+
+    def add_scans(
+        self, event_id: str, scans: Sequence[NewScan], *, side_by_side: int = 1
+    ) -> list[WriteRefused | Throttled | None]:
+        """Each as `add_scan`, one after another (DynamoDB: several to a transaction, a
+        transaction cancelled by some sent again without them: the same outcomes)."""
+        if len({s.scan.scan_id for s in scans}) + len({s.delegate_id for s in scans}) < 2 * len(
+            scans
+        ):
+            raise ValueError("two actions on one item: scan ids and delegates must differ")
+        outcomes: list[WriteRefused | Throttled | None] = []
+        for new in scans:
+            try:
+                self.add_scan(event_id, new.delegate_id, new.scan, received_at=new.received_at)
+            except WriteRefused as refused:
+                outcomes.append(refused)
+            else:
+                outcomes.append(None)
+        return outcomes
 
     def recorded_scan(self, event_id: str, scan_id: str) -> RecordedScan | None:
         return self._event(event_id).scans.get(scan_id)

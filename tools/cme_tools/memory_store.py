@@ -37,6 +37,7 @@ from cme.records import (
     RecordedView,
     References,
     RefusedScan,
+    RowToKeep,
     StoredProgramme,
     StoredProjection,
     WriteRefused,
@@ -260,6 +261,18 @@ class MemoryStore:
     def projection(self, event_id: str, delegate_id: str) -> StoredProjection | None:
         delegate = self._delegate(event_id, delegate_id)
         return None if delegate is None else delegate.projection
+
+    def projections_of(self, event_id: str, delegates: Sequence[str]) -> list[StoredProjection]:
+        return [p for d in dict.fromkeys(delegates) if (p := self.projection(event_id, d))]
+
+    def save_projections(
+        self, event_id: str, rows: Sequence[RowToKeep], *, programme_version: int
+    ) -> list[bool]:
+        version = programme_version
+        return [
+            self.save_projection(event_id, d, row, pending=n, programme_version=version)
+            for d, row, n in rows
+        ]
 
     def save_projection(
         self,

@@ -304,23 +304,11 @@ def record_scans(
                     results[index] = error
             else:
                 results[index] = outcome
-    if stored:
-        _rows_of_many(store, event_id, list(dict.fromkeys(stored)), side_by_side)
+    if stored:  # each delegate's report row once, after the last round
+        from cme.projection import after_writes
+
+        after_writes(store, event_id, stored, side_by_side=side_by_side)
     return [result for result in results if result is not None]
-
-
-def _rows_of_many(store: Store, event_id: str, delegates: list[str], side_by_side: int) -> None:
-    """The report rows of many delegates follow their writes, `side_by_side` delegates at
-    once (each row: a few round trips one after another)."""
-    if side_by_side <= 1 or len(delegates) <= 1:
-        _rows_follow(store, event_id, *delegates)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    shares = [delegates[n::side_by_side] for n in range(min(side_by_side, len(delegates)))]
-    with ThreadPoolExecutor(max_workers=len(shares), thread_name_prefix="rows") as pool:
-        for done in [pool.submit(_rows_follow, store, event_id, *share) for share in shares]:
-            done.result()
 
 
 def scan_lanes(scans: Sequence[ScanToRecord]) -> list[list[int]]:

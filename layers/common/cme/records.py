@@ -196,6 +196,14 @@ class NewScan(NamedTuple):
     received_at: datetime
 
 
+class RowToKeep(NamedTuple):
+    """A delegate's report row computed at `pending` writes (`Store.save_projections`)."""
+
+    delegate_id: str
+    row: Mapping[str, Any]
+    pending: int
+
+
 @dataclass(frozen=True, slots=True)
 class StoredProjection:
     """A delegate's report row as kept (`cme.projection` makes and reads it), with the
@@ -300,6 +308,18 @@ class Store(Protocol):
 
     def projection(self, event_id: str, delegate_id: str) -> StoredProjection | None:
         """The delegate's projection, read strongly (None: not registered)."""
+        ...
+
+    def projections_of(self, event_id: str, delegates: Sequence[str]) -> list[StoredProjection]:
+        """The delegates' projections (in no particular order), read strongly in as few
+        requests as the store can; none for a delegate not registered."""
+        ...
+
+    def save_projections(
+        self, event_id: str, rows: Sequence[RowToKeep], *, programme_version: int
+    ) -> list[bool]:
+        """Each row as `save_projection` keeps it, in as few writes as the store can: a
+        row whose count moved meanwhile is not kept (False), the others are."""
         ...
 
     def save_projection(

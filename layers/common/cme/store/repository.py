@@ -50,6 +50,7 @@ from cme.records import (
     RecordedView,
     References,
     RefusedScan,
+    RowToKeep,
     StoredProgramme,
     StoredProjection,
     WriteRefused,
@@ -399,6 +400,37 @@ class DynamoStore:
         key = (keys.event_key(event_id), keys.projection(delegate_id))
         item = self._calling(lambda: _get(ProjectionItem, *key, consistent=True))
         return None if item is None else _projection(item)
+
+    def projections_of(self, event_id: str, delegates: Sequence[str]) -> list[StoredProjection]:
+        """BatchGetItem, strongly consistent: 100 keys a request (pynamodb sends again
+        what DynamoDB left unprocessed)."""
+        pk = keys.event_key(event_id)
+        wanted = [(pk, keys.projection(d)) for d in dict.fromkeys(delegates)]
+        items = self._calling(lambda: list(ProjectionItem.batch_get(wanted, consistent_read=True)))
+        return [_projection(item) for item in items]
+
+    def save_projections(
+        self, event_id: str, rows: Sequence[RowToKeep], *, programme_version: int
+    ) -> list[bool]:
+        """The rows' conditional updates, 100 to a transaction (one round trip where one
+        UpdateItem each would be a hundred; two write units a KB instead of one). A row
+        whose count moved cancels the transaction: it is not kept, the others are sent
+        again."""
+        kept = [True] * len(rows)
+        for first in range(0, len(rows), 100):
+            chunk = list(range(first, min(first + 100, len(rows))))
+            while chunk:
+                writes = [_row_write(event_id, str(i), rows[i], programme_version) for i in chunk]
+                try:
+                    self.transact(writes)
+                except WriteRefused as refused:
+                    moved = {int(label) for label in refused.failed}
+                    for index in moved:
+                        kept[index] = False
+                    chunk = [index for index in chunk if index not in moved]
+                else:
+                    break
+        return kept
 
     def save_projection(
         self,
@@ -1290,6 +1322,18 @@ def _count_write(event_id: str, delegate_id: str) -> Write:
             actions=[ProjectionItem.kind.set(ProjectionItem), ProjectionItem.pending.add(1)],
         ),
     )
+
+
+def _row_write(event_id: str, label: str, kept: RowToKeep, programme_version: int) -> Write:
+    """Keep a row computed at `kept.pending` writes, if the count has not moved since."""
+    item = ProjectionItem(pk=keys.event_key(event_id), sk=keys.projection(kept.delegate_id))
+    actions: list[Action] = [
+        ProjectionItem.projected.set(kept.pending),
+        ProjectionItem.programme_version.set(programme_version),
+        ProjectionItem.row.set(dumps(kept.row)),
+    ]
+    condition = ProjectionItem.pending == kept.pending
+    return Write(label, lambda tx: tx.update(item, actions=actions, condition=condition))
 
 
 def _projection(item: ProjectionItem) -> StoredProjection:

@@ -127,9 +127,12 @@ def _cancelled_transiently(error: BaseException) -> bool:
 
 def _unavailable(error: PynamoDBException) -> bool:
     """The store could not answer now (after botocore's own retries): a 503 for the caller."""
+    # Not pynamodb's `cause_response_code`: it fails on a cause whose `response` is None
+    # (met under a batch's side-by-side reads of a slow local stack).
+    response = getattr(error.cause, "response", None) or {}
     return (
         _cancelled_transiently(error)
-        or error.cause_response_code in TRANSIENT_CODES
+        or response.get("Error", {}).get("Code") in TRANSIENT_CODES
         or _is_connection_failure(error)
     )
 

@@ -168,18 +168,49 @@ class PerRequest:
         return lines
 
 
+TRANSACTION_ACTION_MS = 0.34
+"""Each action of a transaction beyond four adds this to its round trip: measured from
+Lambda by Alex DeBrie, TransactWriteItems p50 25.3 ms with 5 items and 32.1 ms with 25
+(github.com/alexdebrie/dynamodb-performance-testing, put-batch-transaction-performance),
+that is (32.1 - 25.3) / 20 a further item. Added to `LATENCY_MS`'s 10 ms of a usual
+transaction of four actions (so a transaction of 100 is taken at 42.6 ms)."""
+
+
+def transaction_ms(actions: int) -> float:
+    """A TransactWriteItems round trip with `actions` actions."""
+    return LATENCY_MS["TransactWriteItems"] + TRANSACTION_ACTION_MS * max(0, actions - 4)
+
+
 def lambda_ms(
-    calls: Counter[str], own_ms: float, memory_mb: int, *, side_by_side: int = 1, lane: int = 0
+    calls: Counter[str],
+    own_ms: float,
+    memory_mb: int,
+    *,
+    side_by_side: int = 1,
+    rounds: int = 0,
+    transactions: tuple[tuple[int, bool], ...] = (),
 ) -> float:
     """A request's billed duration by this model: the handler's own CPU time scaled to the
-    function's CPU share, each AWS call's round trip at `LATENCY_MS`, and `RUNTIME_MS`.
-    Calls made `side_by_side` (a batch's scans, `recording.BATCH_CONCURRENCY` at a time)
-    wait together: their waiting divided by that, never below the `lane` of calls one
-    after another (a delegate's scans). CPU is not divided: threads share the one CPU
-    share a function of this memory has."""
-    waiting = sum(LATENCY_MS.get(op.split(":")[1], 5.0) * n for op, n in calls.items())
+    function's CPU share, each AWS call's round trip at `LATENCY_MS` (a transaction's by its
+    size, `transaction_ms`, when `transactions` gives them: (actions, stores scans)), and
+    `RUNTIME_MS`. CPU is not divided: threads share the one CPU share a function of this
+    memory has.
+
+    A batch (`side_by_side` > 1) waits in two phases one after the other: its `rounds` of
+    scan transactions (each round's sent together, `side_by_side` at a time: never less
+    than a round's largest, one round after another), then everything else (the report
+    rows: reads and row transactions) `side_by_side` at a time."""
+    waiting = sum(
+        LATENCY_MS.get(op.split(":")[1], 5.0) * n
+        for op, n in calls.items()
+        if not (transactions and op.endswith(":TransactWriteItems"))
+    )
+    waiting += sum(transaction_ms(actions) for actions, _ in transactions)
     if side_by_side > 1:
-        waiting = max(waiting / side_by_side, lane * LATENCY_MS["TransactWriteItems"])
+        scans = [transaction_ms(a) for a, stores_scans in transactions if stores_scans]
+        writing = sum(scans)
+        writing_path = rounds * max(scans, default=0.0)
+        waiting = max(writing / side_by_side, writing_path) + (waiting - writing) / side_by_side
     return own_ms * cpu_factor(memory_mb) + waiting + RUNTIME_MS
 
 
@@ -199,7 +230,8 @@ def _per_request(profile: dict[str, Any], memory: dict[str, int]) -> dict[str, P
             measured.client_ms,
             mb,
             side_by_side=BATCH_CONCURRENCY if batch else 1,
-            lane=BATCH_LANE if batch else 0,
+            rounds=BATCH_LANE if batch else 0,
+            transactions=measured.transactions,
         )
         found[name] = PerRequest(
             operation,

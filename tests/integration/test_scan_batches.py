@@ -123,30 +123,37 @@ def test_a_batch_loses_no_write(eshg: Any, stored_items: Any) -> None:
 
 
 @pytest.mark.usefixtures("parsed_once")
-def test_a_batch_records_side_by_side_within_the_bound(
-    eshg: Any, store: Any, monkeypatch: pytest.MonkeyPatch
+def test_a_batch_sends_its_transactions_side_by_side_within_the_bound(
+    eshg: Any, store: Any
 ) -> None:
-    delegates = [f"D{n:04d}" for n in range(1, 41)]
+    """60 delegates' scans: three transactions of at most 25 scans, sent at once."""
+    delegates = [f"D{n:04d}" for n in range(1, 61)]
     register(eshg, *delegates)
-    in_flight, most = [0], [0]
+    in_flight, most, sizes = [0], [0], []
     lock = threading.Lock()
-    add_scan = store.add_scan
 
-    def counted(*args: Any, **kwargs: Any) -> None:
+    def sending(params: dict[str, Any], **_: Any) -> None:
         with lock:
             in_flight[0] += 1
             most[0] = max(most[0], in_flight[0])
-        try:
-            time.sleep(0.005)  # the round trip to DynamoDB
-            add_scan(*args, **kwargs)
-        finally:
-            with lock:
-                in_flight[0] -= 1
+            if any("Put" in action for action in params["TransactItems"]):  # not the rows
+                sizes.append(len(params["TransactItems"]))
+        time.sleep(0.005)  # the round trip to DynamoDB
 
-    monkeypatch.setattr(store, "add_scan", counted)
+    def answered(**_: Any) -> None:
+        with lock:
+            in_flight[0] -= 1
+
+    events = store.client().meta.events
+    events.register("provide-client-params.dynamodb.TransactWriteItems", sending)
+    events.register("after-call.dynamodb.TransactWriteItems", answered)
     scans = [scan_body(f"c-{n}", at("24"), k) for n, k in enumerate(delegates)]
-
-    results = outcomes(eshg.post(f"{EVENT}/scans/batch", {"scans": scans}))
+    try:
+        results = outcomes(eshg.post(f"{EVENT}/scans/batch", {"scans": scans}))
+    finally:
+        events.unregister("provide-client-params.dynamodb.TransactWriteItems", sending)
+        events.unregister("after-call.dynamodb.TransactWriteItems", answered)
 
     assert {r[1] for r in results} == {201}
+    assert sorted(sizes) == [40, 100, 100]  # four actions a scan
     assert 2 <= most[0] <= recording.BATCH_CONCURRENCY

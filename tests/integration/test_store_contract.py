@@ -20,10 +20,12 @@ from cme.records import (
     CertificateStatus,
     DelegateRecord,
     IssuedCertificate,
+    NewScan,
     RecordedScan,
     RecordedView,
     References,
     RefusedScan,
+    RowToKeep,
     Store,
     WriteRefused,
 )
@@ -461,6 +463,54 @@ def test_a_row_is_kept_only_at_the_count_it_was_computed_at(store: Store) -> Non
     kept = store.projection(EVENT, "D1")
     assert kept is not None and (kept.pending, kept.projected, kept.row) == (2, 1, row)
     assert not kept.current(3)
+
+
+def test_many_rows_are_kept_at_once_except_where_the_count_moved(store: Store) -> None:
+    # Given three delegates, one of whom changed after the rows were computed
+    registered(store, "D1", "D2", "D3")
+    counts = {p.delegate_id: p.pending for p in store.projections_of(EVENT, ["D3", "D1", "D2"])}
+    assert counts == {"D1": 1, "D2": 1, "D3": 1}
+    assert store.projections_of(EVENT, ["D9"]) == []  # not registered
+    store.add_to_cart(EVENT, "D2", "S01", now=NOW)
+
+    # When the three rows are kept at the counts read
+    rows = [RowToKeep(d, {"name": d, "total": Decimal("1.5")}, counts[d]) for d in sorted(counts)]
+    kept = store.save_projections(EVENT, rows, programme_version=3)
+
+    # Then the two whose count stood are current, the third is not kept
+    assert kept == [True, False, True]
+    after = {p.delegate_id: p for p in store.projections_of(EVENT, ["D1", "D2", "D3"])}
+    assert after["D1"].current(3) and after["D3"].current(3)
+    assert after["D1"].row == {"name": "D1", "total": Decimal("1.5")}
+    assert (after["D2"].pending, after["D2"].row) == (2, None)
+
+
+def test_scans_stored_together_each_answer_as_alone(store: Store) -> None:
+    # Given a registered delegate holding scan s-1
+    registered(store, "D1", "D2")
+    store.add_scan(EVENT, "D1", Scan("s-1", ROME, date(2025, 5, 24), "desk"), received_at=NOW)
+    scan = Scan("s-2", ROME, date(2025, 5, 24), "desk", room="Gold", direction=Direction.OUT)
+
+    # When three scans are stored together: a resend, an unknown delegate's, a new one
+    outcomes = store.add_scans(
+        EVENT,
+        [
+            NewScan("D1", Scan("s-1", ROME, date(2025, 5, 24), "desk"), NOW),
+            NewScan("D9", Scan("s-9", ROME, date(2025, 5, 24), "desk"), NOW),
+            NewScan("D2", scan, NOW),
+        ],
+    )
+
+    # Then each is refused, or stored, as it would be alone
+    assert [None if o is None else getattr(o, "failed", o) for o in outcomes] == [
+        frozenset({"scan_id", "fact"}),
+        frozenset({"delegate"}),
+        None,
+    ]
+    assert record_of(store, "D2").facts.scans == (scan._replace(scanned_at=ROME.astimezone(UTC)),)
+    assert store.recorded_scan(EVENT, "s-9") is None
+    with pytest.raises(ValueError):  # two actions on one item
+        store.add_scans(EVENT, [NewScan("D1", scan, NOW), NewScan("D2", scan, NOW)])
 
 
 def test_projections_page_in_delegate_order(store: Store) -> None:

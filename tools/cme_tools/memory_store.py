@@ -15,12 +15,13 @@ It never runs in Lambda, so it lives with the tools, not in the layer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from cme.errors import Throttled
 from cme.facts import Attempt, Delegate, DelegateFacts, Evaluation, Scan, View
 from cme.jsonio import dumps, loads
 from cme.records import (
@@ -31,10 +32,12 @@ from cme.records import (
     DelegateRecord,
     Extension,
     IssuedCertificate,
+    NewScan,
     RecordedScan,
     RecordedView,
     References,
     RefusedScan,
+    RowToKeep,
     StoredProgramme,
     StoredProjection,
     WriteRefused,
@@ -272,6 +275,18 @@ class MemoryStore:
         delegate = self._delegate(event_id, delegate_id)
         return None if delegate is None else delegate.projection
 
+    def projections_of(self, event_id: str, delegates: Sequence[str]) -> list[StoredProjection]:
+        return [p for d in dict.fromkeys(delegates) if (p := self.projection(event_id, d))]
+
+    def save_projections(
+        self, event_id: str, rows: Sequence[RowToKeep], *, programme_version: int
+    ) -> list[bool]:
+        version = programme_version
+        return [
+            self.save_projection(event_id, d, row, pending=n, programme_version=version)
+            for d, row, n in rows
+        ]
+
     def save_projection(
         self,
         event_id: str,
@@ -306,6 +321,25 @@ class MemoryStore:
             _claim(event.scans, "scan_id", scan.scan_id, claim, facts=facts, fact=kept)
             assert delegate is not None
             delegate.touched()
+
+    def add_scans(
+        self, event_id: str, scans: Sequence[NewScan], *, side_by_side: int = 1
+    ) -> list[WriteRefused | Throttled | None]:
+        """Each as `add_scan`, one after another (DynamoDB: several to a transaction, a
+        transaction cancelled by some sent again without them: the same outcomes)."""
+        if len({s.scan.scan_id for s in scans}) + len({s.delegate_id for s in scans}) < 2 * len(
+            scans
+        ):
+            raise ValueError("two actions on one item: scan ids and delegates must differ")
+        outcomes: list[WriteRefused | Throttled | None] = []
+        for new in scans:
+            try:
+                self.add_scan(event_id, new.delegate_id, new.scan, received_at=new.received_at)
+            except WriteRefused as refused:
+                outcomes.append(refused)
+            else:
+                outcomes.append(None)
+        return outcomes
 
     def recorded_scan(self, event_id: str, scan_id: str) -> RecordedScan | None:
         return self._event(event_id).scans.get(scan_id)

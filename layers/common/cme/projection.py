@@ -43,7 +43,7 @@ from cme.amounts import for_json
 from cme.facts import ViewKind
 from cme.programme import Programme
 from cme.readiness import Readiness, readiness
-from cme.records import CertificateStatus, DelegateRecord, Store, StoredProjection
+from cme.records import CertificateStatus, DelegateRecord, RowToKeep, Store, StoredProjection
 from cme.rules.credits import CartItem, CartStatus, compute_statement
 from cme.rules.evidence import Evidence, evidence_of
 
@@ -270,6 +270,49 @@ def after_write(store: Store, event_id: str, *delegates: str) -> None:
         logger.warning(
             "projection not refreshed",
             extra={"event_id": event_id, "delegates": delegates, "code": error.code},
+        )
+
+
+def after_writes(
+    store: Store, event_id: str, delegates: Sequence[str], *, side_by_side: int = 1
+) -> None:
+    """`after_write` for many delegates at once (a batch of scans): their counts in one
+    read, their facts read `side_by_side` at a time, the rows kept in as few writes as
+    the store can. The same rows as one `refresh` each."""
+    from cme.errors import CmeError
+    from cme.observability import logger
+    from cme.recording import versioned_programme
+
+    try:
+        programme, version = versioned_programme(store, event_id, latest=True)
+        stale = [
+            kept
+            for kept in store.projections_of(event_id, delegates)
+            if not (kept.current(version) and kept.row is not None)
+        ]
+
+        def row_of(kept: StoredProjection) -> RowToKeep | None:
+            record = store.delegate_record(event_id, kept.delegate_id, consistent=True)
+            if record is None:
+                return None
+            row = delegate_row(programme, record).document()
+            return RowToKeep(kept.delegate_id, row, kept.pending)
+
+        if side_by_side > 1 and len(stale) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            workers = min(side_by_side, len(stale))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rows") as pool:
+                rows = list(pool.map(row_of, stale))
+        else:
+            rows = [row_of(kept) for kept in stale]
+        store.save_projections(
+            event_id, [row for row in rows if row is not None], programme_version=version
+        )
+    except CmeError as error:  # the store was busy: the facts are kept, the rows catch up
+        logger.warning(
+            "projections not refreshed",
+            extra={"event_id": event_id, "delegates": len(delegates), "code": error.code},
         )
 
 

@@ -11,6 +11,7 @@ has refused.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,7 +28,14 @@ from cme.errors import (
 )
 from cme.facts import Direction, Evaluation, Scan, View, ViewKind
 from cme.programme import Programme, Session, build_programme
-from cme.records import DelegateRecord, RefusedScan, Store, WriteRefused, canonical_answers
+from cme.records import (
+    DelegateRecord,
+    NewScan,
+    RefusedScan,
+    Store,
+    WriteRefused,
+    canonical_answers,
+)
 from cme.rules.decisions import programme_for
 from cme.rules.judge import (
     EvaluationWindow,
@@ -139,58 +147,19 @@ def record_scan(
     """A badge scan at a CME desk or, with its `room` and `direction`, at a hall entrance.
     A retry is a duplicate, never a second fact; a refused scan stores no fact and is kept
     apart with its reason for the organiser. `rows_follow`: refresh the delegate's report
-    row now (a batch refreshes each delegate once, after its scans)."""
+    row now."""
     programme = load_programme(store, event_id)
-    content = (delegate_id, station_id, scanned_at, room, direction)
-
-    def repeat() -> ScanRecorded | None:
-        recorded = store.recorded_scan(event_id, scan_id)
-        if recorded is None:
-            return None
-        held = recorded.scan
-        stored = (recorded.delegate_id, held.station_id, held.scanned_at, held.room, held.direction)
-        try:
-            is_repeat(stored, content, what=f"scan {scan_id}")
-        except IdReused as reused:  # refused like any other: the organiser sees it
-            raise refuse(reused) from None
-        return ScanRecorded(scan_id, recorded.scan.day, duplicate=True)
-
-    def refuse(error: CmeError) -> CmeError:
-        refused = RefusedScan(
-            scan_id,
-            delegate_id,
-            station_id,
-            scanned_at,
-            now,
-            error.code,
-            error.detail,
-            room,
-            direction,
-        )
-        store.refuse_scan(event_id, refused)
-        return error
-
+    sent = ScanToRecord(scan_id, delegate_id, station_id, scanned_at, room, direction)
+    judged = _judged(store, event_id, programme, sent, now=now, skew=skew)
+    if isinstance(judged, ScanRecorded):
+        return judged
     try:
-        day = judge_scan(programme, scanned_at, now=now, skew=skew)
-    except CmeError as refusal:
-        if not store.delegate_exists(event_id, delegate_id):
-            raise refuse(UnknownDelegate(f"no delegate {delegate_id} at {event_id}")) from None
-        if (seen := repeat()) is not None:
-            return seen
-        raise refuse(refusal) from None
-
-    try:
-        scan = Scan(scan_id, scanned_at, day, station_id, room, direction)
-        store.add_scan(event_id, delegate_id, scan, received_at=now)
+        store.add_scan(event_id, delegate_id, judged, received_at=now)
     except WriteRefused as refused:
-        if "delegate" in refused.failed:
-            raise refuse(UnknownDelegate(f"no delegate {delegate_id} at {event_id}")) from None
-        if (seen := repeat()) is not None:
-            return seen
-        raise
+        return _after_refusal(store, event_id, sent, refused, now=now)
     if rows_follow:
         _rows_follow(store, event_id, delegate_id)
-    return ScanRecorded(scan_id, day, duplicate=False)
+    return ScanRecorded(scan_id, judged.day, duplicate=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,10 +174,82 @@ class ScanToRecord:
     direction: Direction = Direction.IN
 
 
+def _judged(
+    store: Store,
+    event_id: str,
+    programme: Programme,
+    sent: ScanToRecord,
+    *,
+    now: datetime,
+    skew: timedelta,
+) -> Scan | ScanRecorded:
+    """The fact to store; or, when the rules refuse the scan, the answer to a resend of a
+    stored one (raises the refusal otherwise: `unknown_delegate` first)."""
+    try:
+        day = judge_scan(programme, sent.scanned_at, now=now, skew=skew)
+    except CmeError as refusal:
+        if not store.delegate_exists(event_id, sent.delegate_id):
+            unknown = UnknownDelegate(f"no delegate {sent.delegate_id} at {event_id}")
+            raise _refuse(store, event_id, sent, unknown, now=now) from None
+        if (seen := _repeat(store, event_id, sent, now=now)) is not None:
+            return seen
+        raise _refuse(store, event_id, sent, refusal, now=now) from None
+    return Scan(sent.scan_id, sent.scanned_at, day, sent.station_id, sent.room, sent.direction)
+
+
+def _after_refusal(
+    store: Store, event_id: str, sent: ScanToRecord, refused: WriteRefused, *, now: datetime
+) -> ScanRecorded:
+    """The answer to a scan whose write a condition refused: the delegate is unknown, or it
+    repeats a stored scan (a duplicate, or `id_reused`)."""
+    if "delegate" in refused.failed:
+        unknown = UnknownDelegate(f"no delegate {sent.delegate_id} at {event_id}")
+        raise _refuse(store, event_id, sent, unknown, now=now) from None
+    if (seen := _repeat(store, event_id, sent, now=now)) is not None:
+        return seen
+    raise refused
+
+
+def _repeat(
+    store: Store, event_id: str, sent: ScanToRecord, *, now: datetime
+) -> ScanRecorded | None:
+    """A resend of the scan stored under its id (None when none is)."""
+    recorded = store.recorded_scan(event_id, sent.scan_id)
+    if recorded is None:
+        return None
+    held = recorded.scan
+    stored = (recorded.delegate_id, held.station_id, held.scanned_at, held.room, held.direction)
+    content = (sent.delegate_id, sent.station_id, sent.scanned_at, sent.room, sent.direction)
+    try:
+        is_repeat(stored, content, what=f"scan {sent.scan_id}")
+    except IdReused as reused:  # refused like any other: the organiser sees it
+        raise _refuse(store, event_id, sent, reused, now=now) from None
+    return ScanRecorded(sent.scan_id, held.day, duplicate=True)
+
+
+def _refuse(
+    store: Store, event_id: str, sent: ScanToRecord, error: CmeError, *, now: datetime
+) -> CmeError:
+    """Keep the refused scan apart, with its reason; the error to raise."""
+    refused = RefusedScan(
+        sent.scan_id,
+        sent.delegate_id,
+        sent.station_id,
+        sent.scanned_at,
+        now,
+        error.code,
+        error.detail,
+        sent.room,
+        sent.direction,
+    )
+    store.refuse_scan(event_id, refused)
+    return error
+
+
 BATCH_CONCURRENCY = 10
-"""Scans of a batch recorded side by side: each is a round trip to DynamoDB of a few
-milliseconds, so a batch of 500 one after another waits seconds for the network. Ten is
-the store's connection pool (pynamodb's default); DynamoDB takes many more."""
+"""Writes of a batch sent side by side: each is a round trip to DynamoDB of some
+milliseconds. Ten is the store's connection pool (botocore's default); DynamoDB takes many
+more."""
 
 
 def record_scans(
@@ -220,53 +261,53 @@ def record_scans(
     skew: timedelta,
     concurrency: int | None = None,
 ) -> list[ScanRecorded | CmeError]:
-    """A batch (an offline station syncing): each scan judged on its own by `record_scan`,
-    its answer or its refusal in request order. Scans that share a scan id or a delegate
-    are recorded one after another in request order, as the batch lists them: the first of
-    a repeated id is the one stored and the next is its duplicate (or `id_reused`), and a
-    delegate's transactions never contend with each other in DynamoDB. Those groups run
-    side by side, `concurrency` at a time (`BATCH_CONCURRENCY`)."""
-    load_programme(store, event_id)  # read once, before the threads share it
-    results: list[ScanRecorded | CmeError | None] = [None] * len(scans)
+    """A batch (an offline station syncing): each scan judged as `record_scan` judges it,
+    its answer or its refusal in request order, the same answers as one at a time.
 
-    def record(lane: list[int]) -> None:
-        stored: list[str] = []
-        for index in lane:
-            scan = scans[index]
+    Scans that share a scan id or a delegate (`scan_lanes`) are recorded one after another
+    in request order: the first of a repeated id is the one stored and the next is its
+    duplicate (or `id_reused`). So the batch goes in rounds: each round takes the next scan
+    of every lane, all of distinct ids and delegates, and stores them together
+    (`Store.add_scans`: a few transactions, `concurrency` at a time); a scan the store
+    refuses is answered as `record_scan` answers it. Each delegate's report row follows
+    once, after the last round."""
+    programme = load_programme(store, event_id)  # read once, before the threads share it
+    side_by_side = BATCH_CONCURRENCY if concurrency is None else concurrency
+    results: list[ScanRecorded | CmeError | None] = [None] * len(scans)
+    lanes = [deque(lane) for lane in scan_lanes(scans)]
+    stored: list[str] = []
+    while lanes:
+        writes: list[tuple[int, NewScan]] = []
+        for index in (lane.popleft() for lane in lanes):
+            sent, at = scans[index], now()
             try:
-                answer = record_scan(
-                    store,
-                    event_id,
-                    scan_id=scan.scan_id,
-                    delegate_id=scan.delegate_id,
-                    station_id=scan.station_id,
-                    scanned_at=scan.scanned_at,
-                    room=scan.room,
-                    direction=scan.direction,
-                    now=now(),
-                    skew=skew,
-                    rows_follow=False,
-                )
+                judged = _judged(store, event_id, programme, sent, now=at, skew=skew)
             except CmeError as error:
                 results[index] = error
                 continue
-            results[index] = answer
-            if not answer.duplicate:
-                stored.append(scan.delegate_id)
-        if stored:  # each delegate's report row once, after the lane's scans
-            _rows_follow(store, event_id, *stored)
+            if isinstance(judged, ScanRecorded):
+                results[index] = judged
+            else:
+                writes.append((index, NewScan(sent.delegate_id, judged, at)))
+        lanes = [lane for lane in lanes if lane]
+        outcomes = store.add_scans(event_id, [w for _, w in writes], side_by_side=side_by_side)
+        for (index, new), outcome in zip(writes, outcomes, strict=True):
+            if outcome is None:
+                results[index] = ScanRecorded(new.scan.scan_id, new.scan.day, duplicate=False)
+                stored.append(new.delegate_id)
+            elif isinstance(outcome, WriteRefused):
+                try:
+                    results[index] = _after_refusal(
+                        store, event_id, scans[index], outcome, now=new.received_at
+                    )
+                except CmeError as error:
+                    results[index] = error
+            else:
+                results[index] = outcome
+    if stored:  # each delegate's report row once, after the last round
+        from cme.projection import after_writes
 
-    lanes = scan_lanes(scans)
-    workers = min(BATCH_CONCURRENCY if concurrency is None else concurrency, len(lanes))
-    if workers <= 1:
-        for lane in lanes:
-            record(lane)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch") as pool:
-            for done in [pool.submit(record, lane) for lane in lanes]:
-                done.result()  # anything but a refusal fails the batch, as one at a time
+        after_writes(store, event_id, stored, side_by_side=side_by_side)
     return [result for result in results if result is not None]
 
 

@@ -13,15 +13,18 @@ a rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from cme.facts import Attempt, Delegate, DelegateFacts, Direction, Evaluation, Scan, View
 from cme.jsonio import dumps
+
+if TYPE_CHECKING:
+    from cme.errors import Throttled
 
 
 class WriteRefused(Exception):
@@ -189,6 +192,22 @@ class References:
     """The professions registered delegates hold."""
 
 
+class NewScan(NamedTuple):
+    """A scan to store (`Store.add_scans`): whose it is, and when it arrived."""
+
+    delegate_id: str
+    scan: Scan
+    received_at: datetime
+
+
+class RowToKeep(NamedTuple):
+    """A delegate's report row computed at `pending` writes (`Store.save_projections`)."""
+
+    delegate_id: str
+    row: Mapping[str, Any]
+    pending: int
+
+
 @dataclass(frozen=True, slots=True)
 class StoredProjection:
     """A delegate's report row as kept (`cme.projection` makes and reads it), with the
@@ -301,6 +320,18 @@ class Store(Protocol):
         """The delegate's projection, read strongly (None: not registered)."""
         ...
 
+    def projections_of(self, event_id: str, delegates: Sequence[str]) -> list[StoredProjection]:
+        """The delegates' projections (in no particular order), read strongly in as few
+        requests as the store can; none for a delegate not registered."""
+        ...
+
+    def save_projections(
+        self, event_id: str, rows: Sequence[RowToKeep], *, programme_version: int
+    ) -> list[bool]:
+        """Each row as `save_projection` keeps it, in as few writes as the store can: a
+        row whose count moved meanwhile is not kept (False), the others are."""
+        ...
+
     def save_projection(
         self,
         event_id: str,
@@ -321,6 +352,14 @@ class Store(Protocol):
     ) -> None:
         """`WriteRefused`: "delegate" (not registered), "scan_id" (held by a scan already),
         "fact"."""
+        ...
+
+    def add_scans(
+        self, event_id: str, scans: Sequence[NewScan], *, side_by_side: int = 1
+    ) -> list[WriteRefused | Throttled | None]:
+        """Each scan as `add_scan` stores it, the outcome of each in order: None (stored),
+        its `WriteRefused`, or `Throttled` (the store could not take it now). Their scan ids
+        and delegates are distinct; `side_by_side`: writes sent at once, at most."""
         ...
 
     def recorded_scan(self, event_id: str, scan_id: str) -> RecordedScan | None: ...

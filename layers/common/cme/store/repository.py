@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pynamodb.attributes import UTCDateTimeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -46,10 +47,12 @@ from cme.records import (
     DocumentTooLarge,
     Extension,
     IssuedCertificate,
+    NewScan,
     RecordedScan,
     RecordedView,
     References,
     RefusedScan,
+    RowToKeep,
     StoredProgramme,
     StoredProjection,
     WriteRefused,
@@ -178,9 +181,12 @@ def _cancelled_transiently(error: BaseException) -> bool:
 
 def _unavailable(error: PynamoDBException) -> bool:
     """The store could not answer now (after botocore's own retries): a 503 for the caller."""
+    # Not pynamodb's `cause_response_code`: it fails on a cause whose `response` is None
+    # (met under a batch's side-by-side reads of a slow local stack).
+    response = getattr(error.cause, "response", None) or {}
     return (
         _cancelled_transiently(error)
-        or error.cause_response_code in TRANSIENT_CODES
+        or response.get("Error", {}).get("Code") in TRANSIENT_CODES
         or _is_connection_failure(error)
     )
 
@@ -513,6 +519,37 @@ class DynamoStore:
         item = self._calling(lambda: _get(ProjectionItem, *key, consistent=True))
         return None if item is None else _projection(item)
 
+    def projections_of(self, event_id: str, delegates: Sequence[str]) -> list[StoredProjection]:
+        """BatchGetItem, strongly consistent: 100 keys a request (pynamodb sends again
+        what DynamoDB left unprocessed)."""
+        pk = keys.event_key(event_id)
+        wanted = [(pk, keys.projection(d)) for d in dict.fromkeys(delegates)]
+        items = self._calling(lambda: list(ProjectionItem.batch_get(wanted, consistent_read=True)))
+        return [_projection(item) for item in items]
+
+    def save_projections(
+        self, event_id: str, rows: Sequence[RowToKeep], *, programme_version: int
+    ) -> list[bool]:
+        """The rows' conditional updates, 100 to a transaction (one round trip where one
+        UpdateItem each would be a hundred; two write units a KB instead of one). A row
+        whose count moved cancels the transaction: it is not kept, the others are sent
+        again."""
+        kept = [True] * len(rows)
+        for first in range(0, len(rows), 100):
+            chunk = list(range(first, min(first + 100, len(rows))))
+            while chunk:
+                writes = [_row_write(event_id, str(i), rows[i], programme_version) for i in chunk]
+                try:
+                    self.transact(writes)
+                except WriteRefused as refused:
+                    moved = {int(label) for label in refused.failed}
+                    for index in moved:
+                        kept[index] = False
+                    chunk = [index for index in chunk if index not in moved]
+                else:
+                    break
+        return kept
+
     def save_projection(
         self,
         event_id: str,
@@ -555,37 +592,122 @@ class DynamoStore:
         self, event_id: str, delegate_id: str, scan: Scan, *, received_at: datetime
     ) -> None:
         """The delegate exists, the scan id is claimed for the event, the fact is put."""
-        pk = keys.event_key(event_id)
-        guard = ScanGuardItem(
-            pk=pk,
-            sk=keys.scan_guard(scan.scan_id),
-            scan_id=scan.scan_id,
-            delegate_id=delegate_id,
-            station_id=scan.station_id,
-            scanned_at=scan.scanned_at,
-            day=scan.day.isoformat(),
-            room=scan.room,
-            direction=scan.direction.value,
-        )
-        fact = ScanItem(
-            pk=pk,
-            sk=keys.scan(delegate_id, scan.scan_id),
-            scan_id=scan.scan_id,
-            station_id=scan.station_id,
-            scanned_at=scan.scanned_at,
-            received_at=received_at,
-            day=scan.day.isoformat(),
-            room=scan.room,
-            direction=scan.direction.value,
-        )
-        self.transact(
-            [
-                self._profile_exists(event_id, delegate_id),
-                Write("scan_id", lambda tx: tx.save(guard, condition=Item.pk.does_not_exist())),
-                Write("fact", lambda tx: tx.save(fact, condition=Item.pk.does_not_exist())),
-            ],
-            touching=(event_id, delegate_id),
-        )
+        (outcome,) = self.add_scans(event_id, [NewScan(delegate_id, scan, received_at)])
+        if outcome is not None:
+            raise outcome
+
+    def add_scans(
+        self, event_id: str, scans: Sequence[NewScan], *, side_by_side: int = 1
+    ) -> list[WriteRefused | Throttled | None]:
+        """Each scan as four actions of a transaction (its delegate exists, its id claimed,
+        its fact, its delegate's count), `SCANS_PER_TRANSACTION` scans to a transaction and
+        `side_by_side` transactions at once: a batch of 500 is 20 round trips, not 500.
+
+        The hot path of an offline station's batch, so its requests are built as the
+        low-level client takes them (no pynamodb item per scan; `_scan_actions`, checked
+        against the models in tests/unit/test_scan_actions.py). A transaction cancelled by
+        some scans' conditions stores nothing: those scans are refused, the others sent
+        again; one the store cannot take now is halved until each scan it cannot take is
+        alone, and that one answers `Throttled`."""
+        if len({s.scan.scan_id for s in scans}) + len({s.delegate_id for s in scans}) < 2 * len(
+            scans
+        ):
+            raise ValueError("two actions on one item: scan ids and delegates must differ")
+        table, pk = self.config.table_name, keys.event_key(event_id)
+        expires_at = self._expiry(event_id)
+        actions = [_scan_actions(table, pk, new, expires_at) for new in scans]
+        outcomes: list[WriteRefused | Throttled | None] = [None] * len(scans)
+        chunks = [
+            range(first, min(first + SCANS_PER_TRANSACTION, len(scans)))
+            for first in range(0, len(scans), SCANS_PER_TRANSACTION)
+        ]
+        workers = min(side_by_side, len(chunks))
+        if workers <= 1:
+            for chunk in chunks:
+                self._send_scans(list(chunk), actions, outcomes)
+            return outcomes
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scans") as pool:
+            sent = [pool.submit(self._send_scans, list(c), actions, outcomes) for c in chunks]
+            for done in sent:
+                done.result()
+        return outcomes
+
+    def _send_scans(
+        self,
+        pending: list[int],
+        actions: list[list[dict[str, Any]]],
+        outcomes: list[WriteRefused | Throttled | None],
+    ) -> None:
+        """Store the scans at `pending` in one transaction, their outcomes in `outcomes`."""
+        while pending:
+            try:
+                reasons = self._transact_raw([a for i in pending for a in actions[i]])
+            except Throttled as busy:
+                if len(pending) == 1:
+                    outcomes[pending[0]] = busy
+                    return
+                half = len(pending) // 2
+                self._send_scans(pending[:half], actions, outcomes)
+                self._send_scans(pending[half:], actions, outcomes)
+                return
+            if reasons is None:
+                return
+            refused: dict[int, WriteRefused] = {}
+            for position, index in enumerate(pending):
+                codes = reasons[SCAN_ACTIONS * position : SCAN_ACTIONS * (position + 1)]
+                failed = frozenset(
+                    label
+                    for label, code in zip(SCAN_LABELS, codes, strict=False)
+                    if code == "ConditionalCheckFailed"
+                )
+                if failed:
+                    refused[index] = WriteRefused(failed)
+            if not refused:  # cancelled, but by no condition: not a refusal
+                raise RuntimeError(f"transaction cancelled: {reasons}")
+            for index, refusal in refused.items():
+                outcomes[index] = refusal
+            pending = [index for index in pending if index not in refused]
+
+    def _transact_raw(self, items: list[dict[str, Any]]) -> list[str] | None:
+        """One TransactWriteItems through the low-level client: None when it was applied,
+        else the cancellation reason of each action (`None` for one that passed). Contention
+        is retried as `transact` does; what the store cannot take now raises `Throttled`."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        token = uuid.uuid4().hex  # see `transact`: botocore's re-sends stay harmless
+        client = self.client()
+
+        def send() -> list[str] | None:
+            try:
+                client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                reasons = error.response.get("CancellationReasons") or []
+                codes = [str(r.get("Code", "None")) for r in reasons]
+                if any(code in TRANSIENT_REASONS for code in codes):
+                    raise _Contended(codes) from error
+                return codes
+            return None
+
+        try:
+            try:
+                return send()
+            except _Contended:
+                pass
+            return _retrying(send, retry=lambda e: isinstance(e, _Contended))
+        except _Contended as error:
+            raise Throttled("the store is busy; retry shortly", retry_after=1) from error
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in TRANSIENT_CODES:
+                raise Throttled("the store is busy; retry shortly", retry_after=1) from error
+            raise
+        except BotoCoreError as error:
+            if type(error).__name__ in CONNECTION_FAILURES:
+                raise Throttled("the store is unreachable; retry shortly", retry_after=1) from error
+            raise
 
     def recorded_scan(self, event_id: str, scan_id: str) -> RecordedScan | None:
         key = (keys.event_key(event_id), keys.scan_guard(scan_id))
@@ -1182,13 +1304,15 @@ def _unanswered(item: EvaluationItem | AttemptItem, grades: Mapping[str, int]) -
     return Write("answers", lambda tx: tx.update(item, actions, condition=Item.pk.exists()))
 
 
-def _retrying[T](call: Callable[[], T]) -> T:
+def _retrying[T](
+    call: Callable[[], T], retry: Callable[[BaseException], bool] = _cancelled_transiently
+) -> T:
     """Two more tries, with jitter, of a transaction that contention cancelled (tenacity is
     imported on this rare path only: cold start matters)."""
     from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
     for attempt in Retrying(
-        retry=retry_if_exception(_cancelled_transiently),
+        retry=retry_if_exception(retry),
         stop=stop_after_attempt(2),
         wait=wait_random_exponential(multiplier=0.02, max=0.2),
         reraise=True,
@@ -1210,13 +1334,115 @@ def _programme(event_id: str, item: ProgrammeItem) -> StoredProgramme:
     return StoredProgramme(event_id, document, int(item.version), item.updated_at)
 
 
+CONNECTION_FAILURES = frozenset(
+    {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"}
+)
+"""botocore's errors for a request that found no answer (after its own retries)."""
+
+
 def _is_connection_failure(error: PynamoDBException) -> bool:
     cause = error.__cause__ or error.cause
-    return cause is not None and type(cause).__name__ in {
-        "EndpointConnectionError",
-        "ConnectTimeoutError",
-        "ReadTimeoutError",
-        "ConnectionClosedError",
+    return cause is not None and type(cause).__name__ in CONNECTION_FAILURES
+
+
+class _Contended(Exception):
+    """A raw transaction cancelled by contention or throttling (`TRANSIENT_REASONS`)."""
+
+    def __init__(self, codes: list[str]) -> None:
+        super().__init__(", ".join(codes))
+
+
+SCAN_LABELS = ("delegate", "scan_id", "fact", "projection")
+"""The actions of one scan in a transaction, in order, by the labels `add_scan` refuses with."""
+SCAN_ACTIONS = len(SCAN_LABELS)
+SCANS_PER_TRANSACTION = 100 // SCAN_ACTIONS
+"""DynamoDB takes up to 100 actions in a transaction."""
+_UTC = UTCDateTimeAttribute()
+
+
+def _instant(value: datetime) -> str:
+    """An instant as `UTCDateTimeAttribute` stores it."""
+    text: str = _UTC.serialize(value)  # type: ignore[no-untyped-call]
+    return text
+
+
+_NEW = {
+    "ConditionExpression": "attribute_not_exists (#0)",
+    "ExpressionAttributeNames": {"#0": "pk"},
+}
+
+
+def _scan_actions(
+    table: str, pk: str, new: NewScan, expires_at: int | None = None
+) -> list[dict[str, Any]]:
+    """The four actions of `SCAN_LABELS` as TransactWriteItems takes them: the requests
+    pynamodb's models would make (`ScanGuardItem`, `ScanItem`, the profile's check, the
+    projection's count), built directly; each item put or updated carries the event's
+    expiry, as `_Transaction` stamps the models' (`expires_at`)."""
+    scan, delegate_id = new.scan, new.delegate_id
+    stamp: dict[str, Any] = {} if expires_at is None else {"expires_at": {"N": str(expires_at)}}
+    shared: dict[str, Any] = {
+        "scan_id": {"S": scan.scan_id},
+        "station_id": {"S": scan.station_id},
+        "scanned_at": {"S": _instant(scan.scanned_at)},
+        "day": {"S": scan.day.isoformat()},
+        "direction": {"S": scan.direction.value},
+    }
+    if scan.room is not None:
+        shared["room"] = {"S": scan.room}
+    shared.update(stamp)
+    event = {"S": pk}
+    guard = {
+        "pk": event,
+        "sk": {"S": keys.scan_guard(scan.scan_id)},
+        "kind": {"S": "scan_id"},
+        "delegate_id": {"S": delegate_id},
+        **shared,
+    }
+    fact = {
+        "pk": event,
+        "sk": {"S": keys.scan(delegate_id, scan.scan_id)},
+        "kind": {"S": "scan"},
+        "received_at": {"S": _instant(new.received_at)},
+        **shared,
+    }
+    return [
+        {
+            "ConditionCheck": {
+                "TableName": table,
+                "Key": {"pk": event, "sk": {"S": keys.profile(delegate_id)}},
+                "ConditionExpression": "attribute_exists (#0)",
+                "ExpressionAttributeNames": {"#0": "pk"},
+            }
+        },
+        {"Put": {"TableName": table, "Item": guard, **_NEW}},
+        {"Put": {"TableName": table, "Item": fact, **_NEW}},
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": event, "sk": {"S": keys.projection(delegate_id)}},
+                **_counted(stamp),
+            }
+        },
+    ]
+
+
+def _counted(stamp: dict[str, Any]) -> dict[str, Any]:
+    """The projection's count update (`_count_write`), with the expiry when there is one."""
+    if not stamp:
+        return {
+            "UpdateExpression": "SET #0 = :0 ADD #1 :1",
+            "ExpressionAttributeNames": {"#0": "kind", "#1": "pending"},
+            "ExpressionAttributeValues": {":0": {"S": "projection"}, ":1": {"N": "1"}},
+        }
+    return {
+        "UpdateExpression": "SET #0 = :0, #1 = :1 ADD #2 :2",
+        "ExpressionAttributeNames": {"#0": "kind", "#1": "expires_at", "#2": "pending"},
+        "ExpressionAttributeValues": {
+            ":0": {"S": "projection"},
+            ":1": stamp["expires_at"],
+            ":2": {"N": "1"},
+        },
     }
 
 
@@ -1362,6 +1588,18 @@ def _count_write(event_id: str, delegate_id: str) -> Write:
             actions=[ProjectionItem.kind.set(ProjectionItem), ProjectionItem.pending.add(1)],
         ),
     )
+
+
+def _row_write(event_id: str, label: str, kept: RowToKeep, programme_version: int) -> Write:
+    """Keep a row computed at `kept.pending` writes, if the count has not moved since."""
+    item = ProjectionItem(pk=keys.event_key(event_id), sk=keys.projection(kept.delegate_id))
+    actions: list[Action] = [
+        ProjectionItem.projected.set(kept.pending),
+        ProjectionItem.programme_version.set(programme_version),
+        ProjectionItem.row.set(dumps(kept.row)),
+    ]
+    condition = ProjectionItem.pending == kept.pending
+    return Write(label, lambda tx: tx.update(item, actions=actions, condition=condition))
 
 
 def _projection(item: ProjectionItem) -> StoredProjection:

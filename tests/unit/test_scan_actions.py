@@ -25,7 +25,7 @@ def by_pynamodb(new: NewScan, expires_at: int | None = None) -> list[dict[str, A
     """The four actions as `transact` would send them through the models (stamped with
     the event's expiry as the store's transaction stamps them)."""
     scan, delegate_id = new.scan, new.delegate_id
-    shared = {
+    shared: dict[str, Any] = {
         "expires_at": expires_at,
         "scan_id": scan.scan_id,
         "station_id": scan.station_id,

@@ -1362,7 +1362,7 @@ _UTC = UTCDateTimeAttribute()
 
 def _instant(value: datetime) -> str:
     """An instant as `UTCDateTimeAttribute` stores it."""
-    text: str = _UTC.serialize(value)  # type: ignore[no-untyped-call]
+    text: str = _UTC.serialize(value)  # type: ignore[no-untyped-call,unused-ignore]
     return text
 
 

@@ -108,11 +108,13 @@ class EmbeddedMoto:
         )
         from werkzeug.serving import make_server
 
-        from cme_tools.local import moto_journal
+        from cme_tools.local import moto_journal, moto_query
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per AWS call
-        # A transaction costs what it touches, not a copy of the table (moto_journal).
+        # A transaction costs what it touches, not a copy of the table (moto_journal); a
+        # Query what it reads, not a sort of the table (moto_query).
         moto_journal.install()
+        moto_query.install()
         app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
         self.server = make_server(host, 0, app, threaded=True, request_handler=MotoRequestHandler)
         self.thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)

@@ -70,14 +70,14 @@ class ReportExports:
         return found
 
     def put_csv(self, event_id: str, export_id: str, data: IO[bytes]) -> None:
-        """The CSV from a file positioned at its start, in parts when it is large (boto3's
-        managed transfer: multipart upload, parts in parallel, each retried)."""
+        """The CSV from a file positioned at its start, in one PutObject (up to 5 GB: some
+        fifty million delegates; the client rewinds the file to send it again on a retry)."""
         self._storing(
-            lambda: self.client().upload_fileobj(
-                data,
-                self.config.bucket_name,
-                csv_key(event_id, export_id),
-                ExtraArgs={"ContentType": CSV},
+            lambda: self.client().put_object(
+                Bucket=self.config.bucket_name,
+                Key=csv_key(event_id, export_id),
+                Body=data,
+                ContentType=CSV,
             )
         )
 

@@ -63,7 +63,7 @@ def extend(
 ) -> Decided:
     """The delegate's claim deadline becomes `until` (local time, after the event's)."""
     programme = load_programme(store, event_id, latest=True)
-    load_delegate(store, event_id, delegate_id)
+    record = load_delegate(store, event_id, delegate_id, consistent=True)
     try:
         closes = extension_closes_at(programme, until)
     except ValueError:
@@ -76,15 +76,15 @@ def extend(
             f"an extension runs past the event's deadline, {programme.event.describe_deadline()}",
             [{"path": "until", "code": "not_after_deadline"}],
         )
-    return _set_extension(store, event_id, delegate_id, until, actor=actor, now=now, reason=reason)
+    return _set_extension(store, event_id, record, until, actor=actor, now=now, reason=reason)
 
 
 def withdraw_extension(
     store: Store, event_id: str, delegate_id: str, *, reason: str, actor: str, now: datetime
 ) -> Decided:
     load_programme(store, event_id)
-    load_delegate(store, event_id, delegate_id)
-    return _set_extension(store, event_id, delegate_id, None, actor=actor, now=now, reason=reason)
+    record = load_delegate(store, event_id, delegate_id, consistent=True)
+    return _set_extension(store, event_id, record, None, actor=actor, now=now, reason=reason)
 
 
 EXTENSION_ATTEMPTS = 5
@@ -95,19 +95,21 @@ extension was stored in between (each attempt reads the one standing afresh)."""
 def _set_extension(
     store: Store,
     event_id: str,
-    delegate_id: str,
+    record: DelegateRecord,
     until: str | None,
     *,
     actor: str,
     now: datetime,
     reason: str,
 ) -> Decided:
-    """Store `until` (None: withdraw) as the extension, conditioned on the one it replaces.
-    Two decisions at once: one is stored, the other is made again on top of it (or found
-    to change nothing), and its entry comes after the first's in the trail even when its
-    clock read earlier, so the trail's newest entry is always the decision that stands."""
+    """Store `until` (None: withdraw) as the extension, conditioned on the one it replaces
+    (`record`'s, read strongly). Two decisions at once: one is stored, the other is made
+    again on top of it (or found to change nothing), and its entry comes after the first's
+    in the trail even when its clock read earlier, so the trail's newest entry is always
+    the decision that stands."""
+    delegate_id = record.delegate.delegate_id
     for _ in range(EXTENSION_ATTEMPTS):
-        standing = load_delegate_strongly(store, event_id, delegate_id).extension
+        standing = record.extension
         if (standing.until if standing else None) == until:
             return Decided(changed=False)
         at = now if standing is None else max(now, standing.decision.at + TICK)
@@ -119,19 +121,13 @@ def _set_extension(
         except WriteRefused as refused:
             if refused.failed != {"extension"}:
                 raise _refused(refused, event_id, delegate_id) from None
+            record = load_delegate(store, event_id, delegate_id, consistent=True)
             continue
         return Decided(changed=True)
     raise Throttled("other decisions about this extension keep coming first; retry", 1)
 
 
 TICK = timedelta(microseconds=1)
-
-
-def load_delegate_strongly(store: Store, event_id: str, delegate_id: str) -> DelegateRecord:
-    record = store.delegate_record(event_id, delegate_id, consistent=True)
-    if record is None:
-        raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}")
-    return record
 
 
 def grant(

@@ -84,8 +84,10 @@ def versioned_programme(
     return programme, stored.version
 
 
-def load_delegate(store: Store, event_id: str, delegate_id: str) -> DelegateRecord:
-    record = store.delegate_record(event_id, delegate_id)
+def load_delegate(
+    store: Store, event_id: str, delegate_id: str, *, consistent: bool = False
+) -> DelegateRecord:
+    record = store.delegate_record(event_id, delegate_id, consistent=consistent)
     if record is None:
         raise UnknownDelegate(f"no delegate {delegate_id} at {event_id}")
     return record

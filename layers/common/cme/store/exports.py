@@ -11,10 +11,11 @@ from typing import IO, Any
 
 from cme.errors import Throttled
 from cme.settings import Settings, settings
-from cme.store.files import CertificateFiles
+from cme.store.files import CertificateFiles, calling_s3
 
 CSV = "text/csv; charset=utf-8"
 RECORD = "application/json"
+STORING = "the export could not be stored; retry shortly"
 
 
 def export_prefix(event_id: str) -> str:
@@ -46,13 +47,14 @@ class ReportExports:
         return self._files.client()
 
     def put_record(self, event_id: str, export_id: str, record: dict[str, Any]) -> None:
-        self._storing(
+        calling_s3(
             lambda: self.client().put_object(
                 Bucket=self.config.bucket_name,
                 Key=record_key(event_id, export_id),
                 Body=json.dumps(record).encode(),
                 ContentType=RECORD,
-            )
+            ),
+            STORING,
         )
 
     def record(self, event_id: str, export_id: str) -> dict[str, Any] | None:
@@ -72,13 +74,14 @@ class ReportExports:
     def put_csv(self, event_id: str, export_id: str, data: IO[bytes]) -> None:
         """The CSV from a file positioned at its start, in one PutObject (up to 5 GB: some
         fifty million delegates; the client rewinds the file to send it again on a retry)."""
-        self._storing(
+        calling_s3(
             lambda: self.client().put_object(
                 Bucket=self.config.bucket_name,
                 Key=csv_key(event_id, export_id),
                 Body=data,
                 ContentType=CSV,
-            )
+            ),
+            STORING,
         )
 
     def download_url(self, event_id: str, export_id: str, *, lifetime: timedelta) -> str:
@@ -93,12 +96,3 @@ class ReportExports:
             ExpiresIn=int(lifetime.total_seconds()),
         )
         return url
-
-    @staticmethod
-    def _storing(call: Any) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            call()
-        except (BotoCoreError, ClientError) as error:
-            raise Throttled("the export could not be stored; retry shortly", 2) from error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -70,21 +71,17 @@ class CertificateFiles:
         return self._client
 
     def put(self, key: str, data: bytes, *, title: str) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            self.client().put_object(
+        calling_s3(
+            lambda: self.client().put_object(
                 Bucket=self.config.bucket_name,
                 Key=key,
                 Body=data,
                 ContentType=PDF,
                 Metadata={"title": title.encode("ascii", "replace").decode()[:200]},
                 Tagging=f"{PENDING_TAG}=true",
-            )
-        except (BotoCoreError, ClientError) as error:
-            raise Throttled(
-                "the certificate could not be stored; retry shortly", retry_after=2
-            ) from error
+            ),
+            "the certificate could not be stored; retry shortly",
+        )
 
     def keep(self, key: str) -> None:
         """Its record is stored: the PDF loses the pending tag (its only tag)."""
@@ -96,12 +93,10 @@ class CertificateFiles:
         self._calling("delete_object", key)
 
     def _calling(self, operation: str, key: str) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            getattr(self.client(), operation)(Bucket=self.config.bucket_name, Key=key)
-        except (BotoCoreError, ClientError) as error:
-            raise Throttled("the certificate files cannot be reached", retry_after=2) from error
+        calling_s3(
+            lambda: getattr(self.client(), operation)(Bucket=self.config.bucket_name, Key=key),
+            "the certificate files cannot be reached",
+        )
 
     def download_url(self, key: str, *, filename: str, lifetime: timedelta | None = None) -> str:
         """A presigned GET URL (SigV4) valid for `lifetime` (the URL-lifetime setting)."""
@@ -117,3 +112,14 @@ class CertificateFiles:
             ExpiresIn=seconds,
         )
         return url
+
+
+def calling_s3(call: Callable[[], object], refusal: str) -> None:
+    """An S3 call whose failure (after botocore's own retries) is the store's `Throttled`,
+    with `refusal` as its detail: the client may send the request again shortly."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        call()
+    except (BotoCoreError, ClientError) as error:
+        raise Throttled(refusal, retry_after=2) from error

@@ -188,4 +188,14 @@ def delete_revocation(
     return Response(status_code=204, body="")
 
 
-lambda_handler = api.lambda_entry(app)
+def _warm() -> None:
+    """Before a SnapStart snapshot: the S3 client, one certificate drawn in memory, and the
+    verification page's module (`cme.snapstart`)."""
+    from cme.certificate.layout import rehearse
+    from cme.verify_page import render_verify_page  # noqa: F401
+
+    CertificateFiles.default().client()
+    rehearse()
+
+
+lambda_handler = api.lambda_entry(app, warm=_warm)

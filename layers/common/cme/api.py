@@ -432,15 +432,16 @@ def _as_proxy_result(response: Response[Any]) -> dict[str, Any]:
 
 
 def lambda_entry(
-    app: APIGatewayRestResolver,
+    app: APIGatewayRestResolver, *, warm: Callable[[], object] | None = None
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The function's `lambda_handler`: logging context (request id as correlation id,
     state cleared between invocations) around `handle`, and the request's metrics written
     at its end. Made at the function's import: its SnapStart hooks are registered then
-    (`cme.snapstart`; nothing outside Lambda's runtime)."""
+    (`cme.snapstart`; nothing outside Lambda's runtime), `warm` among them: what the
+    function's first requests would otherwise load, loaded before a snapshot is taken."""
     from cme import snapstart
 
-    snapstart.register()
+    snapstart.register(warm)
 
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True

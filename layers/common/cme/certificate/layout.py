@@ -354,3 +354,39 @@ def render_certificate(facts: CertificateFacts) -> bytes:
                 font.close()
         for path in written:
             path.unlink(missing_ok=True)
+
+
+def rehearse() -> None:
+    """Draw one certificate in memory and drop it: what the certificate function's first
+    request would load (fpdf2, fontTools, Pillow, HarfBuzz, segno; Noto Sans opened and its
+    coverage read), loaded before a SnapStart snapshot instead (`cme.snapstart`). Pure:
+    nothing is stored or sent."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from cme.certificate.facts import CertificateDay
+
+    day = date(2025, 1, 1)
+    render_certificate(
+        CertificateFacts(
+            serial="0000-0000-0000-0000-0000",
+            verify_url="https://cme.invalid/certificates/0000-0000-0000-0000-0000",
+            event_name="Rehearsal",
+            event_city="Rehearsal",
+            event_country="Rehearsal",
+            first_day=day,
+            last_day=day,
+            accreditation_body="Rehearsal",
+            unit="credits",
+            event_total=Decimal(1),
+            delegate_name="Rehearsal",
+            total=Decimal(1),
+            live=Decimal(1),
+            capped_by_event_total=False,
+            days=(CertificateDay(day, Decimal(1)),),
+            accreditation_statement="Rehearsal",
+            conversions=(),
+            statements=(),
+            issued_at=datetime(2025, 1, 1, tzinfo=UTC),
+        )
+    )

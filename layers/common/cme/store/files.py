@@ -38,12 +38,6 @@ class CertificateFiles:
             cls._default = cls()
         return cls._default
 
-    @classmethod
-    def reset_clients(cls) -> None:
-        """Forget the container's S3 client: the next call makes a new one (after a
-        SnapStart restore, `cme.snapstart`)."""
-        cls._default = None
-
     def client(self) -> Any:
         """Made from the botocore session of the table's client: one session per container,
         so the endpoint data and service list botocore reads are read once, and boto3 is

@@ -5,7 +5,8 @@ Before the snapshot (`before_snapshot`, run once when Lambda publishes a version
 delegate's first request would otherwise pay that holds no secret, no connection and
 nothing random, so that a restored environment starts close to where a warm one is:
 
-- the store's botocore client (pynamodb's connection), made without sending a request;
+- the store's botocore client (pynamodb's connection), and the reads every request starts
+  with run once against empty answers, without sending anything (`DynamoStore.rehearse`);
 - the modules a request imports on first use (`FIRST_USE`), and the programme document's
   validator (built on first use otherwise: `defer_build`);
 - what the function names in `warm`: the certificate function's S3 client and one
@@ -41,6 +42,8 @@ import importlib
 import random
 from collections.abc import Callable
 
+from cme.observability import logger
+
 FIRST_USE = (
     "cme.projection",
     "cme.readiness",
@@ -64,7 +67,10 @@ def before_snapshot(warm: Callable[[], object] | None = None) -> None:
     for module in FIRST_USE:
         importlib.import_module(module)
     ProgrammeDocument.model_rebuild()
-    DynamoStore.default().client()
+    try:
+        DynamoStore.default().rehearse()
+    except Exception:  # noqa: BLE001 - a warm-up that fails must not stop the snapshot
+        logger.warning("the store's rehearsal failed: first requests pay for it", exc_info=True)
     if warm is not None:
         warm()
 

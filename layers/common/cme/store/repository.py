@@ -7,6 +7,7 @@ guards; a condition that fails raises `WriteRefused` naming it."""
 from __future__ import annotations
 
 import contextlib
+import io
 import threading
 import time
 import uuid
@@ -233,6 +234,20 @@ class DynamoStore:
     def client(self) -> Any:
         """The botocore client every call of this store goes through."""
         return self.connection().client
+
+    def rehearse(self) -> None:
+        """Run the reads every request starts with (a programme, a delegate's record) once,
+        answered by botocore's `before-send` hook with empty answers: nothing is sent,
+        read or kept, but the code on their way (pynamodb, botocore's serialisers, signer,
+        parsers and its event caches) has run once. Before a SnapStart snapshot
+        (`cme.snapstart`); the answers are unhooked whatever happens."""
+        events = self.client().meta.events
+        events.register_first("before-send.dynamodb", _empty_answer, unique_id=_REHEARSAL)
+        try:
+            self._read_programme("rehearsal", consistent=False)
+            self.delegate_record("rehearsal", "rehearsal")
+        finally:
+            events.unregister("before-send.dynamodb", unique_id=_REHEARSAL)
 
     def _calling[T](self, call: Callable[[], T]) -> T:
         """Run a store call. Throttling and server errors are retried by botocore itself
@@ -1338,6 +1353,27 @@ CONNECTION_FAILURES = frozenset(
     {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"}
 )
 """botocore's errors for a request that found no answer (after its own retries)."""
+
+
+_REHEARSAL = "cme-rehearsal"
+_EMPTY = {"Query": b'{"Items": [], "Count": 0, "ScannedCount": 0}'}
+"""What DynamoDB answers an operation that finds nothing (`{}` unless named here)."""
+
+
+def _empty_answer(event_name: str, **_: Any) -> Any:
+    """A `before-send` handler: DynamoDB's answer when nothing is found, in place of
+    sending the request (botocore uses a response a `before-send` handler returns)."""
+    from botocore.awsrequest import AWSResponse
+
+    body = _EMPTY.get(event_name.rsplit(".", 1)[-1], b"{}")
+    return AWSResponse("https://dynamodb.rehearsal", 200, {}, _Body(body))
+
+
+class _Body(io.BytesIO):
+    """A response body as botocore reads one (`stream`)."""
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.getvalue()
 
 
 def _is_connection_failure(error: PynamoDBException) -> bool:

@@ -199,6 +199,27 @@ def test_revoke_posts_the_reason_and_names_the_certificate(api: FakeApi, cme: An
     assert "CME-7KQ2-M9XD-4HTA" in out and "Ana Lima" in out
 
 
+def test_lifting_a_revocation_deletes_it_with_the_reason(api: FakeApi, cme: Any) -> None:
+    path = "events/eshg2025/delegates/D0007/revocation"
+    api.answers[("DELETE", path)] = None
+
+    status, out, _ = cme("lift-revocation", "eshg2025", "D0007", "--reason", "revoked in error")
+
+    assert status == EXIT_OK
+    assert api.sent == [("DELETE", path, None, {"reason": "revoked in error"})]
+    assert "D0007" in out
+
+
+def test_lifting_a_revocation_needs_a_reason_before_anything_is_sent(
+    api: FakeApi, cme: Any
+) -> None:
+    status, _, err = cme("lift-revocation", "eshg2025", "D0007", "--reason", "  ")
+
+    assert status == EXIT_USAGE
+    assert api.sent == []
+    assert len(err.strip().splitlines()) == 1
+
+
 def _entry(n: int) -> dict[str, str]:
     return {
         "at": f"2025-06-{30 - n:02d}T12:00:00Z",

@@ -1,6 +1,7 @@
 """The organiser's decisions from the command line (CONTRACT.md, "Organiser decisions"):
-`extend`, `grant`, `revoke`, `audit` and `register`, clients of a running API like the
-other organiser commands (`--api-url`, `--api-key`, or CME_API_URL and CME_API_KEY).
+`extend`, `grant`, `revoke`, `lift-revocation`, `audit` and `register`, clients of a
+running API like the other organiser commands (`--api-url`, `--api-key`, or CME_API_URL and
+CME_API_KEY).
 
 Each decision takes the `--reason` the audit trail keeps. Exit status 0 when the API took
 it (also when the same decision stood already: nothing changed, and it says so), 2 when
@@ -28,7 +29,8 @@ Formatter = argparse.RawDescriptionHelpFormatter
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `extend`, `grant`, `revoke`, `audit` and `register` on `cme`."""
+    """Register `extend`, `grant`, `revoke`, `lift-revocation`, `audit` and `register` on
+    `cme`."""
     api = api_options()
 
     extend = commands.add_parser(
@@ -93,6 +95,26 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     revoke.add_argument("serial", metavar="SERIAL")
     _reason_option(revoke)
     revoke.set_defaults(run=_revoke)
+
+    lift = commands.add_parser(
+        "lift-revocation",
+        parents=[api],
+        formatter_class=Formatter,
+        help="lift a delegate's revocation: new certificates again",
+        description=(
+            "Let DELEGATE_ID receive certificates again after `cme revoke`. The revoked\n"
+            "certificate stays revoked; the next certificate request issues a new one.\n"
+            "Stored with the reason in the audit trail."
+        ),
+        epilog=(
+            "example:\n"
+            '  cme lift-revocation eshg2025 D0007 --reason "name corrected; revoked in error"'
+        ),
+    )
+    lift.add_argument("event_id", metavar="EVENT_ID")
+    lift.add_argument("delegate_id", metavar="DELEGATE_ID")
+    _reason_option(lift)
+    lift.set_defaults(run=_lift_revocation)
 
     audit = commands.add_parser(
         "audit",
@@ -211,6 +233,17 @@ def _revoke(args: argparse.Namespace) -> int:
     out(
         f"revoked {revoked['serial']} ({revoked['delegate_name']}, {revoked['event_id']}): "
         "its verify page says revoked; no new certificate until the revocation is lifted"
+    )
+    return EXIT_OK
+
+
+@decision_command
+def _lift_revocation(args: argparse.Namespace) -> int:
+    client = client_from(args)
+    client.request("DELETE", delegate_path(args, "revocation"), body={"reason": args.reason})
+    out(
+        f"{args.delegate_id} at {args.event_id} may receive certificates again "
+        "(a revoked certificate stays revoked)"
     )
     return EXIT_OK
 

@@ -377,13 +377,14 @@ def service_on_moto(name: str = "cme-bench") -> Iterator[Service]:
     from cme import api
     from cme.store.files import CertificateFiles
     from cme.store.repository import DynamoStore
-    from cme_tools.local import moto_journal
+    from cme_tools.local import moto_journal, moto_s3
     from cme_tools.local.in_process import serialise_moto_calls
     from cme_tools.local.resources import create_resources_at
 
     clock = [NOW]
     serialise_moto_calls()  # batches record scans side by side
     moto_journal.install()  # moto's time is not measured; without copies there is less of it
+    moto_s3.install()  # a missing PDF's tag: NoSuchKey, as S3 answers
     with _bench_environment(name) as env, mock_aws():
         clients = create_resources_at(
             CHECKOUT.template,

@@ -108,13 +108,15 @@ class EmbeddedMoto:
         )
         from werkzeug.serving import make_server
 
-        from cme_tools.local import moto_journal, moto_query
+        from cme_tools.local import moto_journal, moto_query, moto_s3
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per AWS call
         # A transaction costs what it touches, not a copy of the table (moto_journal); a
-        # Query what it reads, not a sort of the table (moto_query).
+        # Query what it reads, not a sort of the table (moto_query); a missing object's
+        # tags answer NoSuchKey (moto_s3).
         moto_journal.install()
         moto_query.install()
+        moto_s3.install()
         app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
         self.server = make_server(host, 0, app, threaded=True, request_handler=MotoRequestHandler)
         self.thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)

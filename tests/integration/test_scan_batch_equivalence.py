@@ -26,6 +26,8 @@ from cme.store.repository import DynamoStore
 from cme_tools.memory_store import MemoryStore
 from tests.integration.conftest import eshg_document
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 SKEW = timedelta(minutes=5)
 DELEGATES = ("D1", "D2", "D3")

@@ -109,18 +109,25 @@ def aws(_moto: _Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     reset_settings()
     serialise_moto_calls()  # batches record scans side by side
-    with contextlib.suppress(_moto.dynamodb.exceptions.ResourceNotFoundException):
-        _moto.dynamodb.delete_table(TableName=env["CME_TABLE_NAME"])
+    resources = {"dynamodb": _moto.dynamodb, "s3": _moto.s3, **env}
+    empty_table(resources)
+    yield resources
+    reset_settings()
+
+
+def empty_table(aws: dict[str, Any]) -> None:
+    """The template's table, dropped and created again (empty), and the test's bucket."""
+    dynamodb = aws["dynamodb"]
+    with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
+        dynamodb.delete_table(TableName=aws["CME_TABLE_NAME"])
     create_resources(
         CHECKOUT.template,
-        dynamodb=_moto.dynamodb,
-        s3=_moto.s3,
-        table_name=env["CME_TABLE_NAME"],
-        bucket_name=env["CME_BUCKET_NAME"],
+        dynamodb=dynamodb,
+        s3=aws["s3"],
+        table_name=aws["CME_TABLE_NAME"],
+        bucket_name=aws["CME_BUCKET_NAME"],
         region=REGION,
     )
-    yield {"dynamodb": _moto.dynamodb, "s3": _moto.s3, **env}
-    reset_settings()
 
 
 @pytest.fixture

@@ -85,17 +85,19 @@ lint-cfn: $(STAMP)
 browser: ## headless Chromium for the browser tests (Debian's package, when missing)
 	@.ci/ensure-chromium
 
-# The checks before the tests run side by side: lint is CPU (its four parts on the two
-# cores), the tool venvs are downloads. Bytecode is cached (in .venv and __pycache__/, both
-# ignored by git) even when the caller sets PYTHONDONTWRITEBYTECODE: the suite starts some
-# thirty Python processes (cme serve and its workers, the CLI, sam, cfn-lint) that import
-# the same modules, and without the cache each compiles them all again from source.
+# The checks before the tests run side by side: lint is CPU (its parts on the two cores),
+# the tool venvs are downloads. cfn-lint is left to the suite, which runs the same command
+# on the same template (tests/infra/test_tools.py): once is enough.
+# Bytecode is cached (in .venv and __pycache__/, both ignored by git) even when the caller
+# sets PYTHONDONTWRITEBYTECODE: the suite starts some thirty Python processes (cme serve
+# and its workers, the CLI, sam, cfn-lint) that import the same modules, and without the
+# cache each compiles them all again from source.
 NO_BYTECODE_OPT_OUT := env -u PYTHONDONTWRITEBYTECODE
 
 .PHONY: test
 test: $(STAMP) ## set up and run every check: lint, unit, integration, e2e, template
 	$(NO_BYTECODE_OPT_OUT) $(MAKE) --no-print-directory -j6 --output-sync=target \
-		lint infra-tools browser
+		lint-ruff lint-mypy lint-mypy-tests infra-tools browser
 	$(NO_BYTECODE_OPT_OUT) $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: bench

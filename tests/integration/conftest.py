@@ -253,6 +253,22 @@ def parsed_once() -> Iterator[None]:
     patch.undo()
 
 
+@pytest.fixture(scope="module")
+def journaled_transactions() -> Iterator[None]:
+    """moto's TransactWriteItems with the local stack's journal (`moto_journal`, checked
+    equal to moto's own in test_moto_journal.py) instead of a copy of the whole table for
+    every action of a transaction: for the files of batches, whose transactions of 100
+    actions on a table of hundreds of items were most of their time. Opt in with
+    `pytestmark`, like `parsed_once`; moto's own method is back after the module."""
+    from cme_tools.local import moto_journal
+
+    already = moto_journal.installed()
+    moto_journal.install()  # False on another moto: then moto's own, only slower
+    yield
+    if not already:
+        moto_journal.uninstall()
+
+
 def scan_body(scan_id: str, scanned_at: str, delegate_id: str = "D0001") -> dict[str, Any]:
     """A scan as the platform posts it, from the first CME desk."""
     return {

@@ -26,7 +26,7 @@ from cme.store.repository import DynamoStore
 from cme_tools.memory_store import MemoryStore
 from tests.integration.conftest import empty_table, eshg_document
 
-pytestmark = pytest.mark.usefixtures("parsed_once")
+pytestmark = pytest.mark.usefixtures("parsed_once", "journaled_transactions")
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 SKEW = timedelta(minutes=5)

@@ -60,25 +60,45 @@ lock: $(STAMP) ## re-resolve the lock files after changing a pin in pyproject.to
 
 # mypy: strict on the layer and the tools, strict on each function (one run per function:
 # each is a module named `app`), and at mypy's defaults on the tests and the bench.
-.PHONY: lint
-lint: $(STAMP) ## ruff (lint + format check), mypy, cfn-lint on the template
+# Four parts that need nothing of each other, so that `make -j` runs them side by side;
+# the tests' run has a cache of its own (its options differ, so it could not share the
+# strict runs' cache, and two mypy runs must not write one cache at once).
+.PHONY: lint lint-ruff lint-mypy lint-mypy-tests lint-cfn
+lint: lint-ruff lint-mypy lint-mypy-tests lint-cfn ## ruff (lint + format check), mypy, cfn-lint on the template
+
+lint-ruff: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lint-mypy: $(STAMP)
 	$(BIN)/mypy
 	@for f in functions/*/app.py; do echo "mypy --strict $$f"; \
 		$(BIN)/mypy --strict $$f || exit 1; done
-	$(BIN)/mypy --config-file mk/mypy-tests.ini tests bench
+
+lint-mypy-tests: $(STAMP)
+	$(BIN)/mypy --config-file mk/mypy-tests.ini --cache-dir .mypy_cache/tests tests bench
+
+lint-cfn: $(STAMP)
 	$(BIN)/cfn-lint $(INFRA_TEMPLATE)
 
 .PHONY: browser
 browser: ## headless Chromium for the browser tests (Debian's package, when missing)
 	@.ci/ensure-chromium
 
-# The checks before the tests run side by side: lint is CPU, the tool venvs are downloads.
+# The checks before the tests run side by side: lint is CPU (its parts on the two cores),
+# the tool venvs are downloads. cfn-lint is left to the suite, which runs the same command
+# on the same template (tests/infra/test_tools.py): once is enough.
+# Bytecode is cached (in .venv and __pycache__/, both ignored by git) even when the caller
+# sets PYTHONDONTWRITEBYTECODE: the suite starts some thirty Python processes (cme serve
+# and its workers, the CLI, sam, cfn-lint) that import the same modules, and without the
+# cache each compiles them all again from source.
+NO_BYTECODE_OPT_OUT := env -u PYTHONDONTWRITEBYTECODE
+
 .PHONY: test
 test: $(STAMP) ## set up and run every check: lint, unit, integration, e2e, template
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint infra-tools browser
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+	$(NO_BYTECODE_OPT_OUT) $(MAKE) --no-print-directory -j6 --output-sync=target \
+		lint-ruff lint-mypy lint-mypy-tests infra-tools browser
+	$(NO_BYTECODE_OPT_OUT) $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: bench
 bench: $(STAMP) ## the benchmarks, printed as a table

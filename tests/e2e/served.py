@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cme.jsonio import dumps
+from cme.jsonio import dumps, loads
 from cme.programme import load_programme_file, programme_document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,7 +138,13 @@ def stop_server(served: Served) -> int:
 
 def eshg_document(event_id: str = "eshg2025") -> dict[str, Any]:
     """The ESHG 2025 programme under another event id (each test module its own event)."""
-    path = ROOT / "programmes" / "eshg2025.yaml"
-    document = programme_document(load_programme_file(path).programme)
+    document: dict[str, Any] = loads(_eshg_json())  # a copy of its own to change
     document["event"]["id"] = event_id
     return document
+
+
+@functools.cache
+def _eshg_json() -> str:
+    """The programme parsed once per process (YAML, the slow part), as the API keeps it."""
+    path = ROOT / "programmes" / "eshg2025.yaml"
+    return dumps(programme_document(load_programme_file(path).programme))

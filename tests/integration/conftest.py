@@ -109,18 +109,25 @@ def aws(_moto: _Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     reset_settings()
     serialise_moto_calls()  # batches record scans side by side
-    with contextlib.suppress(_moto.dynamodb.exceptions.ResourceNotFoundException):
-        _moto.dynamodb.delete_table(TableName=env["CME_TABLE_NAME"])
+    resources = {"dynamodb": _moto.dynamodb, "s3": _moto.s3, **env}
+    empty_table(resources)
+    yield resources
+    reset_settings()
+
+
+def empty_table(aws: dict[str, Any]) -> None:
+    """The template's table, dropped and created again (empty), and the test's bucket."""
+    dynamodb = aws["dynamodb"]
+    with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
+        dynamodb.delete_table(TableName=aws["CME_TABLE_NAME"])
     create_resources(
         CHECKOUT.template,
-        dynamodb=_moto.dynamodb,
-        s3=_moto.s3,
-        table_name=env["CME_TABLE_NAME"],
-        bucket_name=env["CME_BUCKET_NAME"],
+        dynamodb=dynamodb,
+        s3=aws["s3"],
+        table_name=aws["CME_TABLE_NAME"],
+        bucket_name=aws["CME_BUCKET_NAME"],
         region=REGION,
     )
-    yield {"dynamodb": _moto.dynamodb, "s3": _moto.s3, **env}
-    reset_settings()
 
 
 @pytest.fixture
@@ -244,6 +251,22 @@ def parsed_once() -> Iterator[None]:
     patch.setattr(programme, "load_programme_file", cached_programme)
     yield
     patch.undo()
+
+
+@pytest.fixture(scope="module")
+def journaled_transactions() -> Iterator[None]:
+    """moto's TransactWriteItems with the local stack's journal (`moto_journal`, checked
+    equal to moto's own in test_moto_journal.py) instead of a copy of the whole table for
+    every action of a transaction: for the files of batches, whose transactions of 100
+    actions on a table of hundreds of items were most of their time. Opt in with
+    `pytestmark`, like `parsed_once`; moto's own method is back after the module."""
+    from cme_tools.local import moto_journal
+
+    already = moto_journal.installed()
+    moto_journal.install()  # False on another moto: then moto's own, only slower
+    yield
+    if not already:
+        moto_journal.uninstall()
 
 
 def scan_body(scan_id: str, scanned_at: str, delegate_id: str = "D0001") -> dict[str, Any]:

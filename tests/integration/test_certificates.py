@@ -13,6 +13,8 @@ from botocore.exceptions import ClientError
 from cme.store.files import CertificateFiles
 from cme.timestamps import parse_aware
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 BASE = "/events/eshg2025/delegates/D0001"
 
 

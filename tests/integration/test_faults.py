@@ -31,6 +31,8 @@ from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 from cme.store.files import CertificateFiles
 from cme.store.repository import DynamoStore
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 EVENT = "/events/eshg2025"
 BASE = f"{EVENT}/delegates/D0001"
 WRITES = frozenset({"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem"})

@@ -21,6 +21,8 @@ from cme.store.repository import DynamoStore
 from cme_tools.local.functions import Answer, Functions
 from tests import ecm
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 EVENT = ecm.EVENT
 DELEGATES = f"/events/{EVENT}/delegates"
 

@@ -12,6 +12,8 @@ import pytest
 
 from tests.integration.conftest import scan_body as scan
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 SCANS = "/events/eshg2025/scans"
 
 

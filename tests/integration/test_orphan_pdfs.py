@@ -28,6 +28,8 @@ from tests.integration.test_faults import (
     stored,
 )
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 __all__ = ["faults", "fresh_aws_clients", "ready", "stored"]  # fixtures used here
 UNTAG = frozenset({"DeleteObjectTagging"})
 

@@ -17,6 +17,8 @@ from cme.records import Store
 from cme.store.repository import DynamoStore
 from tests.integration.conftest import scan_body
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 EVENT = "/events/eshg2025"
 BASE = f"{EVENT}/delegates/D0001"
 

@@ -7,6 +7,10 @@ import csv
 import io
 from typing import Any
 
+import pytest
+
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 
 def test_the_next_link_keeps_the_stage_the_client_called(eshg: Any) -> None:
     for number in range(3):

@@ -13,6 +13,8 @@ import pytest
 
 from cme_tools.local.events import PLATFORM_KEY_ID
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 EXPORTS = "/events/eshg2025/report/exports"
 
 

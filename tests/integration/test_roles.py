@@ -14,6 +14,8 @@ from cme.api import openapi_document
 from cme_tools.local.events import PLATFORM_KEY_ID
 from cme_tools.local.functions import Functions
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 DOCUMENT = json.loads(openapi_document())
 CONTRACT_PLATFORM = {
     ("POST", "/events/{event_id}/scans"),

@@ -15,6 +15,8 @@ from tests.integration.conftest import scan_body
 EVENT = "/events/eshg2025"
 DAYS = ("24", "25", "26", "27")
 
+pytestmark = pytest.mark.usefixtures("journaled_transactions")
+
 
 def register(client: Any, *delegates: str, event: str = EVENT) -> None:
     for delegate_id in delegates:
@@ -107,7 +109,7 @@ def test_the_same_scan_twice_in_a_batch_is_stored_once_then_a_duplicate(
 
 @pytest.mark.usefixtures("parsed_once")
 def test_a_batch_loses_no_write(eshg: Any, stored_items: Any) -> None:
-    """(100 scans: moto in-process copies the table for every action of a transaction.)"""
+    """(100 scans, four transactions of 100 actions each way.)"""
     delegates = [f"D{n:04d}" for n in range(1, 26)]
     register(eshg, *delegates)
     scans = [scan_body(f"f-{d}-{n}", at(d), k) for d in DAYS for n, k in enumerate(delegates)]

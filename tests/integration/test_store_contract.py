@@ -32,6 +32,8 @@ from cme.records import (
 from cme.store.repository import DynamoStore
 from cme_tools.memory_store import MemoryStore
 
+pytestmark = pytest.mark.usefixtures("parsed_once")
+
 EVENT = "eshg2025"
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 ROME = datetime(2025, 5, 24, 10, 1, tzinfo=ZoneInfo("Europe/Rome"))

@@ -51,8 +51,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             '  cme extend eshg2025 D0007 --withdraw --reason "extended by mistake"'
         ),
     )
-    extend.add_argument("event_id", metavar="EVENT_ID")
-    extend.add_argument("delegate_id", metavar="DELEGATE_ID")
+    delegate_arguments(extend)
     extend.add_argument("until", metavar="UNTIL", nargs="?", help="e.g. 2026-01-15T23:59:59")
     extend.add_argument("--withdraw", action="store_true", help="withdraw the extension")
     _reason_option(extend)
@@ -73,8 +72,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             'example:\n  cme grant eshg2025 D0007 S05 --reason "desk 2 scanner failed on 25 May"'
         ),
     )
-    grant.add_argument("event_id", metavar="EVENT_ID")
-    grant.add_argument("delegate_id", metavar="DELEGATE_ID")
+    delegate_arguments(grant)
     grant.add_argument("session_id", metavar="SESSION_ID")
     grant.add_argument("--withdraw", action="store_true", help="withdraw the grant")
     _reason_option(grant)
@@ -111,8 +109,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             '  cme lift-revocation eshg2025 D0007 --reason "name corrected; revoked in error"'
         ),
     )
-    lift.add_argument("event_id", metavar="EVENT_ID")
-    lift.add_argument("delegate_id", metavar="DELEGATE_ID")
+    delegate_arguments(lift)
     _reason_option(lift)
     lift.set_defaults(run=_lift_revocation)
 
@@ -176,6 +173,12 @@ def decision_command(run: Command) -> Command:
         return run(args, **options)
 
     return command
+
+
+def delegate_arguments(parser: argparse.ArgumentParser) -> None:
+    """EVENT_ID DELEGATE_ID: the delegate a command is about (read by `delegate_path`)."""
+    parser.add_argument("event_id", metavar="EVENT_ID")
+    parser.add_argument("delegate_id", metavar="DELEGATE_ID")
 
 
 def delegate_path(args: argparse.Namespace, *more: str) -> str:

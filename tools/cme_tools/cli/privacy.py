@@ -14,7 +14,12 @@ import argparse
 from pathlib import Path
 
 from cme.jsonio import dumps
-from cme_tools.cli.decisions import REASON_LIMIT, decision_command, delegate_path
+from cme_tools.cli.decisions import (
+    REASON_LIMIT,
+    decision_command,
+    delegate_arguments,
+    delegate_path,
+)
 from cme_tools.cli.organiser import api_command, api_options, client_from
 from cme_tools.cli.terminal import EXIT_OK, UsageError, out
 from cme_tools.client import ApiError
@@ -35,8 +40,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ),
         epilog="example:\n  cme export-delegate eshg2025 D0001 -o D0001.json",
     )
-    export.add_argument("event_id", metavar="EVENT_ID")
-    export.add_argument("delegate_id", metavar="DELEGATE_ID")
+    delegate_arguments(export)
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     export.set_defaults(run=export_delegate)
 
@@ -56,8 +60,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "example:\n  cme erase-delegate eshg2025 D0001 --reason 'asked by e-mail on 3 March'"
         ),
     )
-    erase.add_argument("event_id", metavar="EVENT_ID")
-    erase.add_argument("delegate_id", metavar="DELEGATE_ID")
+    delegate_arguments(erase)
     erase.add_argument(
         "--reason",
         required=True,
